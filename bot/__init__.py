@@ -1,0 +1,1 @@
+"""recbot's Matrix side: configuration, storage, the client, commands and moderation."""

@@ -1,0 +1,1 @@
+"""recbot's knowledge: model, loading, understanding and rendering. Pure Python, no Matrix."""

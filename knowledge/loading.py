@@ -1,0 +1,163 @@
+"""Load a knowledge base from sources: the bundled pack, YAML, Privacy Guides markdown, URLs.
+
+``load_sources`` is all-or-nothing: it either returns a complete, cross-checked base or raises
+KnowledgeError with every problem (file and line). Callers that hold a live base keep it when
+this raises, which is what makes a failed refresh harmless.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .model import Entry, KnowledgeBase, KnowledgeError, Problem
+
+BUNDLED = "bundled"
+BUNDLED_DIR = Path(__file__).parent / "data"
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+# Limits for sources fetched over http(s): a moderator's typo must not hang or flood the bot.
+FETCH_TIMEOUT = 15.0
+FETCH_MAX_BYTES = 2 * 1024 * 1024
+
+
+def is_url(source: str) -> bool:
+    return urllib.parse.urlsplit(source).scheme.lower() in ("http", "https")
+
+
+def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FETCH_MAX_BYTES) -> str:
+    """Fetch a knowledge source over http(s) only, with a time and size limit."""
+    if not is_url(url):
+        raise KnowledgeError([Problem(url, 0, "only http and https URLs can be fetched")])
+    request = urllib.request.Request(url, headers={"User-Agent": "recbot (knowledge refresh)"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
+            final = response.geturl()
+            if not is_url(final):
+                raise KnowledgeError([Problem(url, 0, f"redirected to a non-http URL: {final}")])
+            data = response.read(max_bytes + 1)
+    except KnowledgeError:
+        raise
+    except Exception as exc:  # network errors come in many types; all mean "unreadable"
+        raise KnowledgeError([Problem(url, 0, f"cannot fetch: {exc}")]) from exc
+    if len(data) > max_bytes:
+        raise KnowledgeError([Problem(url, 0, f"larger than {max_bytes // 1024} KiB")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError([Problem(url, 0, f"not UTF-8 text: {exc}")]) from exc
+
+
+def load_source(source: str) -> KnowledgeBase:
+    """Load one source: ``bundled``, a YAML file or directory, a markdown file, or a URL."""
+    from .importer import import_markdown
+    from .yaml_loader import load_yaml
+
+    if source == BUNDLED:
+        return load_yaml(BUNDLED_DIR)
+    if is_url(source):
+        text = fetch_text(source)
+        path = urllib.parse.urlsplit(source).path.lower()
+        if path.endswith(YAML_SUFFIXES):
+            raise KnowledgeError([Problem(source, 0, "YAML over http is not supported; use markdown pages")])
+        return import_markdown(text, file=source, url=source)
+    path = Path(source)
+    if not path.exists():
+        raise KnowledgeError([Problem(source, 0, "no such file or directory")])
+    if path.is_dir() or path.suffix.lower() in YAML_SUFFIXES:
+        return load_yaml(path)
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KnowledgeError([Problem(source, 0, f"cannot read: {exc}")]) from exc
+        return import_markdown(text, file=source)
+    raise KnowledgeError([Problem(source, 0, "unknown kind of source (expected .yaml, .md, a directory or a URL)")])
+
+
+def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
+    """Load and merge sources (none: the bundled pack) into one validated base."""
+    sources = list(sources) or [BUNDLED]
+    problems: list[Problem] = []
+    parts: list[KnowledgeBase] = []
+    for source in sources:
+        try:
+            part = load_source(source)
+        except KnowledgeError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not part.entries:
+            problems.append(Problem(source, 0, "yields no entries"))
+        parts.append(part)
+    if problems:
+        raise KnowledgeError(problems)
+    kb = merge(parts)
+    validate(kb)
+    return kb
+
+
+def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:
+    entries: list[Entry] = []
+    criteria = []
+    warnings = []
+    sources = []
+    for part in parts:
+        entries.extend(part.entries)
+        criteria.extend(c for c in part.criteria if all(c.id != have.id for have in criteria))
+        warnings.extend(part.warnings)
+        sources.extend(s for s in part.sources if s not in sources)
+    return KnowledgeBase(tuple(entries), tuple(criteria), tuple(warnings), tuple(sources))
+
+
+def validate(kb: KnowledgeBase) -> None:
+    """Cross-checks that no single file can make: ids, aliases and references."""
+    problems: list[Problem] = []
+
+    def report(entry_source, message: str) -> None:
+        problems.append(Problem(entry_source.file if entry_source else "", entry_source.line if entry_source else 0, message))
+
+    seen_ids: dict[str, Entry] = {}
+    seen_names: dict[str, Entry] = {}
+    for entry in kb.entries:
+        if entry.id in seen_ids:
+            other = seen_ids[entry.id].source
+            report(entry.source, f"duplicate entry id '{entry.id}' (also at {other.file}:{other.line})")
+            continue
+        seen_ids[entry.id] = entry
+        for name in (entry.name, *entry.aliases):
+            key = name.casefold().strip()
+            owner = seen_names.get(key)
+            if owner is not None and owner.id != entry.id:
+                report(entry.source, f"name or alias '{name}' of '{entry.id}' is already used by '{owner.id}'")
+            seen_names.setdefault(key, entry)
+
+    criterion_ids = {c.id for c in kb.criteria}
+    seen_criteria: set[str] = set()
+    for criterion in kb.criteria:
+        if criterion.id in seen_criteria:
+            report(criterion.source, f"duplicate criterion id '{criterion.id}'")
+        seen_criteria.add(criterion.id)
+    warning_ids = {w.id for w in kb.warnings}
+    for warning in kb.warnings:
+        for entry_id in warning.applies_to:
+            if entry_id not in seen_ids:
+                report(warning.source, f"warning '{warning.id}' applies to unknown entry '{entry_id}'")
+    for entry in kb.entries:
+        for criterion_id in (*entry.meets, *entry.misses):
+            if criterion_id not in criterion_ids:
+                report(entry.source, f"'{entry.id}' refers to unknown criterion '{criterion_id}'")
+        both = set(entry.meets) & set(entry.misses)
+        if both:
+            report(entry.source, f"'{entry.id}' both meets and misses {', '.join(sorted(both))}")
+        for warning_id in entry.warnings:
+            if warning_id not in warning_ids:
+                report(entry.source, f"'{entry.id}' refers to unknown warning '{warning_id}'")
+        if entry.client_of and entry.client_of not in seen_ids:
+            report(entry.source, f"'{entry.id}' is a client of unknown entry '{entry.client_of}'")
+    if not kb.entries:
+        problems.append(Problem("", 0, "the knowledge base has no entries"))
+    if problems:
+        raise KnowledgeError(problems)

@@ -119,7 +119,13 @@ class LocalSynapse:
         self._write_config()
         self._log_file = open(self.log_path, "ab")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config_path)],
+            [
+                sys.executable,
+                "-m",
+                "synapse.app.homeserver",
+                "-c",
+                str(self.config_path),
+            ],
             cwd=self.data_dir,
             stdin=subprocess.DEVNULL,
             stdout=self._log_file,
@@ -153,7 +159,7 @@ class LocalSynapse:
     def set_rate_limits(
         self, rc_message_per_second: float | None, rc_message_burst: int | None
     ) -> None:
-        """Change the ``rc_message`` limit (``None``: unlimited); restarts if running."""
+        """Set the ``rc_message`` limit (``None``: unlimited); restart if running."""
         self.rc_message_per_second = rc_message_per_second
         self.rc_message_burst = rc_message_burst
         if self.running:
@@ -201,7 +207,9 @@ class LocalSynapse:
         seed = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
         key_id = "a_" + secrets.token_hex(2)
         _write_secret(self.data_dir / "signing.key", f"ed25519 {key_id} {seed}\n")
-        _write_secret(self.data_dir / "registration_shared_secret", secrets.token_hex(32))
+        _write_secret(
+            self.data_dir / "registration_shared_secret", secrets.token_hex(32)
+        )
         _write_secret(self.data_dir / "macaroon_secret_key", secrets.token_hex(32))
 
         log_config = {
@@ -343,7 +351,9 @@ class LocalSynapse:
                 reply: dict[str, Any] = json.load(resp)
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", errors="replace")
-            raise DevServerError(f"{method} {path} failed: {exc.code} {detail}") from exc
+            raise DevServerError(
+                f"{method} {path} failed: {exc.code} {detail}"
+            ) from exc
         except urllib.error.URLError as exc:
             raise DevServerError(f"{method} {path} failed: {exc.reason}") from exc
         return reply

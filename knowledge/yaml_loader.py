@@ -2,7 +2,8 @@
 
 A YAML file holds a mapping. Either it is one entry (it has an ``id``), or it carries any of
 ``source`` (the page its entries describe, the default for entries of its directory),
-``criteria``, ``warnings`` and ``entries`` (a list of entries). Unknown keys are errors, so a
+``criteria``, ``warnings``, ``entries`` (a list of entries) and ``order`` (entry ids in the
+order replies list them). Unknown keys are errors, so a
 typo never silently drops a fact. The format is documented in README.md ("Knowledge format").
 """
 
@@ -441,7 +442,10 @@ def load_yaml(path: str | Path) -> KnowledgeBase:
     entries: list[Entry] = []
     criteria: list[Criterion] = []
     warnings: list[PageWarning] = []
+    order: list[str] = []
     for file, data in documents:
+        if isinstance(data, dict) and isinstance(data.get("order"), list):
+            order.extend(str(item) for item in data["order"])
         default = next((default_sources[d] for d in (file.parent, *file.parents) if d in default_sources), None)
         try:
             _read_document(file, data, default, entries, criteria, warnings)
@@ -449,6 +453,9 @@ def load_yaml(path: str | Path) -> KnowledgeBase:
             problems.append(Problem(str(file), exc.line, exc.message))
     if problems:
         raise KnowledgeError(problems)
+    if order:  # the page's own order (recommended first), not file-name order
+        rank = {entry_id: n for n, entry_id in enumerate(order)}
+        entries.sort(key=lambda e: rank.get(e.id, len(rank)))
     return KnowledgeBase(
         entries=tuple(entries),
         criteria=tuple(criteria),
@@ -472,6 +479,7 @@ def _read_document(
         entries.append(_checked(lambda r: _entry(r, str(file), default), top))
         return
     top.raw("source")  # read above, as the directory's default
+    top.words("order")  # read above: the order of entries in replies
     for item in top.items("entries"):
         entries.append(_checked(lambda r: _entry(r, str(file), default), item))
     for item in top.items("criteria"):

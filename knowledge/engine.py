@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import KnowledgeBase
+from . import render
+from .index import EntityIndex
+from .model import Entry, KnowledgeBase
+from .properties import PropertyQuery, combine
+from .understand import Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "none")
 
@@ -31,11 +35,83 @@ class Answer:
 
 
 class Engine:
-    """Answers questions from one immutable KnowledgeBase (swap the Engine to refresh)."""
+    """Answers questions from one immutable KnowledgeBase (build a new Engine to refresh)."""
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
+        self.index = EntityIndex(kb.entries)
 
-    def answer(self, message: str, default_lang: str = "nl", prefix: str = "!") -> Answer:
-        # Placeholder while understanding is being written: never answers.
-        return Answer("none", (), default_lang, 0.0, "", "")
+    def understand(self, message: str, default_lang: str = "nl", prefix: str = "!") -> Understanding:
+        return understand(message, self.index, self.kb, default_lang, prefix)
+
+    def answer(self, message: str, default_lang: str = "nl", prefix: str = "!", moderator: bool = False) -> Answer:
+        """Understand and reply. Never raises; intent "none" carries no text."""
+        u = self.understand(message, default_lang, prefix)
+        return self.reply(u, prefix, moderator)
+
+    def reply(self, u: Understanding, prefix: str = "!", moderator: bool = False) -> Answer:
+        kb, lang = self.kb, u.lang
+        command = u.command.spec.name if u.command and u.command.spec else ""
+        entries = [e for e in (kb.get(i) for i in u.entries) if e is not None]
+
+        def done(intent: str, reply: render.Reply, ids: list[str] | tuple[str, ...] = u.entries) -> Answer:
+            return Answer(intent, tuple(ids), lang, u.confidence, reply.text, reply.html, command)
+
+        if u.intent == "none":
+            return Answer("none", (), lang, u.confidence, "", "", command)
+        if u.command is not None and u.command.spec is None:
+            suggestion = u.command.suggestion.words[0] if u.command.suggestion else None
+            if suggestion and u.command.suggestion and u.command.suggestion.moderator and not moderator:
+                suggestion = None
+            return done("help", render.did_you_mean(u.command.word.lower(), suggestion, lang, prefix, moderator), ())
+        if command == "sources":
+            return done("help", render.sources(kb, lang), ())
+        if u.command is not None and u.command.spec is not None and u.command.spec.moderator:
+            return done("help", render.moderator_only(lang), ())
+        if u.intent == "help":
+            return done("help", render.help_reply(lang, prefix, moderator), ())
+        if u.intent == "list":
+            ids = [e.id for e in kb.entries if e.current_status == "recommended"]
+            ids += [e.id for e in kb.entries if e.current_status != "recommended"]
+            return done("list", render.entry_list(kb, lang), ids)
+        if u.intent == "criteria":
+            return done("criteria", render.criteria(kb, lang, entries[0] if entries else None))
+        if u.intent == "filter":
+            return self._filter(u, done)
+        if not entries:
+            asked = u.command.args if u.command else ""
+            if asked:
+                suggestions = [e for e in (kb.get(i) for i in self.index.suggest(asked)) if e]
+                return done(u.intent, render.unknown_entry(kb, asked, lang, suggestions), ())
+            return done(u.intent, render.need_entries(kb, lang, 2 if u.intent == "compare" else 1, prefix), ())
+        if u.intent == "compare":
+            if len(entries) < 2:
+                return done("card", render.card(kb, entries[0], lang))
+            return done("compare", render.compare(kb, entries[:4], lang), [e.id for e in entries[:4]])
+        if u.intent == "caveats":
+            return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
+        return done("card", render.card(kb, entries[0], lang, u.properties[:2]), [entries[0].id])
+
+    def _filter(self, u: Understanding, done) -> Answer:
+        kb, lang = self.kb, u.lang
+        queries = list(u.properties)
+        if not queries:
+            return done("help", render.help_reply(lang), ())
+        matches: list[tuple[Entry, list[PropertyQuery]]] = []
+        misses: list[Entry] = []
+        unknown: list[Entry] = []
+        for entry in kb.entries:
+            verdict, deciding = combine(queries, u.normalized, entry)
+            if verdict:
+                matches.append((entry, deciding))
+            elif verdict is None:
+                unknown.append(entry)
+            else:
+                misses.append(entry)
+        # Recommended entries first; the page's order within each group.
+        matches.sort(key=lambda m: m[0].current_status != "recommended")
+        reply = render.filter_reply(kb, matches, misses, unknown, queries, lang)
+        return done("filter", reply, [e.id for e, _ in matches])
+
+
+__all__ = ["Answer", "Engine", "INTENTS", "parse_command"]

@@ -53,7 +53,7 @@ def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FET
 
 def load_source(source: str) -> KnowledgeBase:
     """Load one source: ``bundled``, a YAML file or directory, a markdown file, or a URL."""
-    from .importer import import_markdown
+    from .importer import import_markdown  # imported here: most runs only read YAML
     from .yaml_loader import load_yaml
 
     if source == BUNDLED:

@@ -1,0 +1,781 @@
+"""Import a Privacy Guides markdown page into the knowledge model.
+
+Both page formats are read: the old one (``!!! recommendation`` with an indented body and
+``??? downloads`` inside) and the current one (``<div class="admonition recommendation">``
+with ``<details class="downloads">`` inside). The import has three steps, all of which keep
+the 1-based line numbers of the file:
+
+1. normalise the text (BOM, CRLF, tabs, trailing spaces) and read the YAML front matter;
+2. split the lines into blocks: headings, paragraphs, bullets and *boxes* (admonitions,
+   ``<div class="admonition …">``, ``<details>``). A box holds blocks of its own; plain
+   containers (content tabs, other divs) are flattened into their parent;
+3. walk the top-level blocks once, tracking the nearest heading, warnings placed directly under
+   a section heading and the criteria section, and turn each recommendation box into an Entry.
+
+Links and downloads are recognised by their icon, never by their (translated) titles. Facts are
+read from the text only where a sentence states them plainly; all else stays None (unknown).
+A page that cannot be read raises KnowledgeError with file and line, and nothing else.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import yaml
+
+from .model import (
+    PLATFORMS,
+    Audit,
+    Criterion,
+    Download,
+    Encryption,
+    Entry,
+    Facts,
+    Identifiers,
+    KnowledgeBase,
+    KnowledgeError,
+    Link,
+    Offline,
+    PageWarning,
+    Problem,
+    Source,
+    Text,
+)
+
+INTERNAL_ERROR = "internal error in the markdown importer"
+
+_Line = tuple[int, str]  # 1-based line number, text
+_MAX_NESTING = 16  # boxes inside boxes; a deeper page is rejected rather than recursed into
+
+
+def import_markdown(
+    text: str, *, file: str = "<page>", url: str = "", lang: str | None = None, date: str = ""
+) -> KnowledgeBase:
+    """Entries, criteria and warnings of one page; raises only KnowledgeError."""
+    try:
+        return _import(text, file, url, lang, date)
+    except KnowledgeError:
+        raise
+    except Exception as exc:  # a bug here must not take down a running bot: report it instead
+        raise KnowledgeError([Problem(file, 0, f"{INTERNAL_ERROR}: {exc!r}")]) from exc
+
+
+def _import(text: str, file: str, url: str, lang: str | None, date: str) -> KnowledgeBase:
+    meta, lines = _front_matter(_normalise(text), file)
+    blocks = _BlockReader(file).read(lines)
+    page = _Page(
+        title=_page_title(meta, blocks, file),
+        url=url,
+        lang=lang or _detect_lang(" ".join(line for _, line in lines)),
+        date=date or _meta_date(meta),
+        file=file,
+    )
+    walker = _Walker(_slug(page.title) or "page")
+    walker.walk(blocks)
+    if not walker.cards:
+        raise KnowledgeError([Problem(file, 0, "no recommendation cards found")])
+    warnings = [w for w in walker.section_warnings if w.cards]
+    entries = tuple(_entry(card, page, [w for w in warnings if card in w.cards]) for card in walker.cards)
+    return KnowledgeBase(
+        entries=entries,
+        criteria=_criteria(walker.criteria, page),
+        warnings=tuple(_page_warning(w, page) for w in warnings),
+        sources=(page.source(),),
+    )
+
+
+@dataclass(frozen=True)
+class _Page:
+    title: str
+    url: str
+    lang: str
+    date: str
+    file: str
+
+    def source(self, line: int = 0) -> Source:
+        return Source(self.title, self.url, self.lang, self.date, self.file, line)
+
+
+# --- step 1: text and front matter ----------------------------------------------------------
+
+
+def _normalise(text: str) -> list[_Line]:
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return [(n, line.replace("\t", "    ").rstrip()) for n, line in enumerate(text.split("\n"), start=1)]
+
+
+def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], list[_Line]]:
+    """The front matter mapping (empty if none) and the lines after it."""
+    if not lines or lines[0][1] != "---":
+        return {}, lines
+    end = next((k for k in range(1, len(lines)) if lines[k][1] in ("---", "...")), None)
+    if end is None:
+        return {}, lines
+    try:
+        data = yaml.safe_load("\n".join(text for _, text in lines[1:end]))
+    except Exception as exc:  # PyYAML raises ValueError & co. too, e.g. on impossible dates
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or exc
+        raise KnowledgeError([Problem(file, line, f"front matter is not valid YAML: {problem}")]) from exc
+    return (data if isinstance(data, dict) else {}), lines[end + 1 :]
+
+
+def _page_title(meta: dict[object, object], blocks: list[_Block], file: str) -> str:
+    title = meta.get("title")
+    if isinstance(title, (str, int, float)) and _clean(str(title)):
+        return _clean(str(title))
+    h1 = next((b for b in blocks if isinstance(b, _Heading) and b.level == 1), None)
+    if h1 is not None and _clean(h1.text):
+        return _clean(h1.text)
+    return file.rstrip("/").rsplit("/", 1)[-1].split(".")[0] or "page"
+
+
+def _meta_date(meta: dict[object, object]) -> str:
+    for key in ("date", "updated", "revision_date"):
+        value = meta.get(key)
+        if isinstance(value, dict):  # mkdocs blog style: date: {created: …, updated: …}
+            value = value.get("updated") or value.get("created")
+        match = re.match(r"\d{4}-\d{2}(?:-\d{2})?", str(value)) if value else None
+        if match:
+            return match.group(0)
+    return ""
+
+
+_DUTCH_WORDS = frozenset("de het een en van niet zijn voor met dat je jouw wordt ook die naar bij maar kan wij onze".split())
+_ENGLISH_WORDS = frozenset("the and of not are for with that you your is be also which to by can we our".split())
+
+
+def _detect_lang(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.lower())
+    dutch = sum(word in _DUTCH_WORDS for word in words)
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    return "nl" if dutch > english else "en"
+
+
+# --- step 2: blocks -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Heading:
+    line: int
+    level: int
+    text: str  # as written, with any { #id } attribute list
+
+
+@dataclass(frozen=True)
+class _Para:
+    line: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Bullet:
+    line: int
+    text: str  # with nested lines joined in
+
+
+@dataclass(frozen=True)
+class _Box:
+    """An admonition or HTML box; ``kind`` is e.g. recommendation, warning or downloads."""
+
+    line: int
+    kind: str
+    title: str
+    body: tuple[_Block, ...]
+
+
+_Block = _Heading | _Para | _Bullet | _Box
+
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_COMMENT_START = re.compile(r"^\s*<!--")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?$")
+_ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s*([A-Za-z][\w-]*)(.*)$")
+_TAB = re.compile(r"^(\s*)===\+?\s+\S")
+_HTML_OPEN = re.compile(r"^\s*<(div|details)\b([^>]*)>(.*)$", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"^\s*<(?:summary|p\b[^>]*admonition-title[^>]*)>(.*?)</(?:summary|p)>\s*$", re.I)
+_RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}$")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]]*\]:")
+_IGNORED_LINE = re.compile(r"^\s*(?:--8<--|\*\[[^\]]*\]:)")  # snippet includes, abbreviations
+_BULLET = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
+_THREAT_CHIP = re.compile(r"^\[:material-[\w-]+:[^\]]*\]\([^)]*\)\s*\{[^}]*\.pg-[\w-]+[^}]*\}$")
+_SMALL = re.compile(r"^\s*<small>.*</small>\s*$", re.I)
+
+_BLOCK_STARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("fence", _FENCE),
+    ("comment", _COMMENT_START),
+    ("heading", _HEADING),
+    ("admonition", _ADMONITION),
+    ("tab", _TAB),
+    ("html", _HTML_OPEN),
+    ("ignored", _RULE),
+    ("ignored", _IGNORED_LINE),
+    ("footnote", _FOOTNOTE_DEF),
+    ("bullet", _BULLET),
+)
+
+
+def _classify(text: str) -> str:
+    """What starts on this line: "blank", "text" (paragraph text) or a kind from _BLOCK_STARTS."""
+    if not text.strip():
+        return "blank"
+    return next((kind for kind, pattern in _BLOCK_STARTS if pattern.match(text)), "text")
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _dedent(lines: list[_Line]) -> list[_Line]:
+    indents = [_indent(text) for _, text in lines if text.strip()]
+    cut = min(indents, default=0)
+    return [(n, text[cut:]) for n, text in lines]
+
+
+class _BlockReader:
+    """Splits numbered lines into blocks; box bodies are read recursively."""
+
+    def __init__(self, file: str):
+        self.file = file
+
+    def read(self, lines: list[_Line], depth: int = 0) -> list[_Block]:
+        blocks: list[_Block] = []
+        i = 0
+        while i < len(lines):
+            new, i = self._block(lines, i, depth)
+            blocks.extend(new)
+        return _without_threat_chips(blocks)
+
+    def _block(self, lines: list[_Line], i: int, depth: int) -> tuple[list[_Block], int]:
+        """The blocks starting at lines[i] and the index after them."""
+        match _classify(lines[i][1]):
+            case "blank" | "ignored":
+                return [], i + 1
+            case "fence":
+                return [], _after_fence(lines, i)
+            case "comment":
+                return [], _after_comment(lines, i)
+            case "footnote":
+                return [], _after_text(lines, i + 1)
+            case "heading":
+                return [_heading(lines[i])], i + 1
+            case "bullet":
+                return _bullet(lines, i)
+            case "admonition" | "tab":
+                return self._indented_box(lines, i, depth)
+            case "html":
+                return self._html_box(lines, i, depth)
+            case _:
+                end = _after_text(lines, i + 1)
+                return [_Para(lines[i][0], tuple(text.strip() for _, text in lines[i:end]))], end
+
+    def _nested(self, line: int, body: list[_Line], depth: int) -> list[_Block]:
+        if depth >= _MAX_NESTING:
+            raise KnowledgeError([Problem(self.file, line, "boxes are nested too deeply")])
+        return self.read(_dedent(body), depth + 1)
+
+    def _indented_box(self, lines: list[_Line], i: int, depth: int) -> tuple[list[_Block], int]:
+        """``!!! kind "title"`` or ``??? kind`` with an indented body; ``=== "tab"`` is flattened."""
+        n, text = lines[i]
+        indent = _indent(text)
+        end = i + 1
+        while end < len(lines) and (not lines[end][1].strip() or _indent(lines[end][1]) > indent):
+            end += 1
+        body = self._nested(n, lines[i + 1 : end], depth)
+        match = _ADMONITION.match(text)
+        if match is None:  # a content tab
+            return body, end
+        return [_Box(n, match.group(2).lower(), _quoted(match.group(3)), tuple(body))], end
+
+    def _html_box(self, lines: list[_Line], i: int, depth: int) -> tuple[list[_Block], int]:
+        """``<div class="admonition kind">`` or ``<details class="kind">``; other divs are flattened."""
+        n, text = lines[i]
+        match = _HTML_OPEN.match(text)
+        assert match is not None  # _classify saw it
+        tag, classes = match.group(1).lower(), _classes(match.group(2))
+        found = _html_body(lines, i, tag, match.group(3))
+        if found is None:
+            raise KnowledgeError([Problem(self.file, n, f"<{tag}> is never closed")])
+        body, end = found
+        title, body = _html_title(_dedent(body))
+        blocks = self._nested(n, body, depth)
+        if tag == "div" and "admonition" not in classes:
+            return blocks, end
+        kind = next((c for c in classes if c != "admonition"), tag)
+        return [_Box(n, kind, title, tuple(blocks))], end
+
+
+def _heading(line: _Line) -> _Heading:
+    match = _HEADING.match(line[1])
+    assert match is not None  # _classify saw it
+    return _Heading(line[0], len(match.group(1)), match.group(2))
+
+
+def _bullet(lines: list[_Line], i: int) -> tuple[list[_Block], int]:
+    """One list item with its continuation lines (nested items are joined into it)."""
+    n, text = lines[i]
+    match = _BULLET.match(text)
+    assert match is not None  # _classify saw it
+    indent, parts = len(match.group(1)), [match.group(2)]
+    end = i + 1
+    while end < len(lines) and lines[end][1].strip():
+        following = lines[end][1]
+        if _indent(following) <= indent and _classify(following) != "text":
+            break
+        parts.append(_BULLET.sub(r"\2", following).strip())
+        end += 1
+    return [_Bullet(n, " ".join(parts))], end
+
+
+def _after_text(lines: list[_Line], i: int) -> int:
+    """Index after the paragraph text continuing at lines[i]."""
+    while i < len(lines) and _classify(lines[i][1]) == "text":
+        i += 1
+    return i
+
+
+def _after_fence(lines: list[_Line], i: int) -> int:
+    match = _FENCE.match(lines[i][1])
+    assert match is not None  # _classify saw it
+    fence = match.group(1)
+    closing = re.compile(rf"^\s*{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+    return next((k + 1 for k in range(i + 1, len(lines)) if closing.match(lines[k][1])), len(lines))
+
+
+def _after_comment(lines: list[_Line], i: int) -> int:
+    first = lines[i][1].split("<!--", 1)[1]
+    if "-->" in first:
+        return i + 1
+    return next((k + 1 for k in range(i + 1, len(lines)) if "-->" in lines[k][1]), len(lines))
+
+
+def _quoted(rest: str) -> str:
+    """The title after an admonition's kind: ``"Quoted"``, or unquoted as a fallback."""
+    match = re.search(r'"([^"]*)"', rest)
+    return (match.group(1) if match else rest).strip()
+
+
+def _classes(attributes: str) -> list[str]:
+    match = re.search(r"""class\s*=\s*["']([^"']*)["']""", attributes, re.I)
+    return match.group(1).lower().split() if match else []
+
+
+def _html_body(lines: list[_Line], i: int, tag: str, rest: str) -> tuple[list[_Line], int] | None:
+    """Lines inside the element opened on lines[i] (``rest`` follows its tag) and the index after
+    its closing tag; None when it is never closed."""
+    tags = re.compile(rf"<(/?){tag}\b[^>]*>", re.I)
+    depth, body = 1, []
+    for k in range(i, len(lines)):
+        n, text = (lines[k][0], rest) if k == i else lines[k]
+        for match in tags.finditer(text):
+            depth += -1 if match.group(1) else 1
+            if depth == 0:
+                body.append((n, text[: match.start()]))
+                return body, k + 1
+        body.append((n, text))
+    return None
+
+
+def _html_title(body: list[_Line]) -> tuple[str, list[_Line]]:
+    """A leading ``<summary>`` or ``<p class="admonition-title">`` as the box title."""
+    first = next((k for k, (_, text) in enumerate(body) if text.strip()), None)
+    match = _HTML_TITLE.match(body[first][1]) if first is not None else None
+    if first is None or match is None:
+        return "", body
+    return _clean(match.group(1)), body[:first] + body[first + 1 :]
+
+
+def _without_threat_chips(blocks: list[_Block]) -> list[_Block]:
+    """Drop "Protects against the following threat(s)" lists: page decoration, not content."""
+
+    def is_chip(block: _Block) -> bool:
+        return isinstance(block, _Bullet) and bool(_THREAT_CHIP.match(block.text))
+
+    return [
+        block
+        for k, block in enumerate(blocks)
+        if not is_chip(block)
+        and not (
+            isinstance(block, _Para)
+            and _SMALL.match(" ".join(block.lines))
+            and k + 1 < len(blocks)
+            and is_chip(blocks[k + 1])
+        )
+    ]
+
+
+# --- markdown to plain text -----------------------------------------------------------------
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]*\]")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_ICON = re.compile(r":(?:material|octicons|simple|fontawesome|pg)-[\w-]+:")
+_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_ATTR_LIST = re.compile(r"\{\s*:?\s*(?:[.#][\w-]|[\w-]+\s*=)[^{}]*\}")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_CODE = re.compile(r"`+([^`]*)`+")
+_EMPHASIS = (
+    re.compile(r"(\*\*|__|~~|==)(?=\S)(.+?)(?<=\S)\1"),
+    re.compile(r"(?<![\w*])(\*)(?=\S)(.+?)(?<=\S)\*(?![\w*])"),
+    re.compile(r"(?<![\w_])(_)(?=\S)(.+?)(?<=\S)_(?![\w_])"),
+)
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~=])")
+_LONE_BRACES = re.compile(r"(?<!\S)[{}]+(?!\S)")
+_ANY_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)(?:\s*\{[^}]*\})?")
+
+
+def _clean(markdown: str) -> str:
+    """Plain text: links become their text; images, icons, footnote markers, attribute lists,
+    HTML tags and emphasis marks go; whitespace is collapsed."""
+    text = _HTML_COMMENT.sub("", markdown)
+    text = _FOOTNOTE_REF.sub("", text)
+    text = _IMAGE.sub("", text)
+    text = _ICON.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _ATTR_LIST.sub("", text)
+    text = _TAG.sub(" ", text)
+    text = _CODE.sub(r"\1", text)
+    for emphasis in _EMPHASIS:
+        text = emphasis.sub(r"\2", text)
+    text = html.unescape(_ESCAPE.sub(r"\1", text))
+    text = _LONE_BRACES.sub("", text)
+    return re.sub(r"\s+([.,;:!?)])", r"\1", " ".join(text.split()))
+
+
+def _is_link_only(markdown: str) -> bool:
+    """A line of buttons or icon links (or a logo): no text of its own."""
+    return not re.sub(r"[\s{}]+", "", _ANY_LINK.sub("", markdown))
+
+
+def _prose(blocks: tuple[_Block, ...] | list[_Block]) -> list[str]:
+    """Raw markdown of the paragraphs and bullets among ``blocks``, without link-only lines."""
+    texts: list[str] = []
+    for block in blocks:
+        if isinstance(block, _Para):
+            texts.append(" ".join(line for line in block.lines if not _is_link_only(line)))
+        elif isinstance(block, _Bullet) and not _is_link_only(block.text):
+            texts.append(block.text)
+    return [text for text in texts if text.strip()]
+
+
+def _cleaned(raw: list[str]) -> list[str]:
+    return [text for text in map(_clean, raw) if text]
+
+
+def _box_text(box: _Box) -> str:
+    return "\n\n".join(_cleaned(_prose(box.body)))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[*]?[A-Z0-9À-Þ])")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+class _Ids:
+    """Hands out unique ids: a taken id gets -2, -3, … appended."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def take(self, base: str) -> str:
+        candidate, n = base, 1
+        while candidate in self._taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        self._taken.add(candidate)
+        return candidate
+
+
+# --- step 3: the page walk ------------------------------------------------------------------
+
+_WARNING_KINDS = frozenset({"warning", "danger", "caution"})
+_HEADING_ID = re.compile(r"\{[^{}]*#([A-Za-z0-9_-]+)[^{}]*\}$")
+_CRITERIA_SLUG = re.compile(r"[ck]riter")
+_BEST_SLUG = re.compile(r"best|meilleur|mejor|melhor|miglior")
+
+
+def _anchor(heading: _Heading) -> str:
+    """The heading's id: an explicit ``{ #id }`` or the slug of its text."""
+    match = _HEADING_ID.search(heading.text)
+    return match.group(1).lower() if match else _slug(_clean(heading.text))
+
+
+@dataclass(eq=False)  # compared by identity
+class _Card:
+    id: str
+    box: _Box
+    heading: _Heading | None
+    after: list[_Block] = field(default_factory=list)  # until the next heading or card
+
+
+@dataclass(eq=False)
+class _SectionWarning:
+    """A warning directly under a heading: it covers the cards of that heading's section."""
+
+    id: str
+    level: int
+    box: _Box
+    cards: list[_Card] = field(default_factory=list)
+
+
+class _Walker:
+    """One pass over the top-level blocks, collecting cards, section warnings and criteria."""
+
+    def __init__(self, fallback_id: str):
+        self.cards: list[_Card] = []
+        self.section_warnings: list[_SectionWarning] = []
+        self.criteria: list[tuple[str, _Bullet]] = []  # (level, bullet)
+        self._fallback_id = fallback_id
+        self._entry_ids = _Ids()
+        self._warning_ids = _Ids()
+        self._heading: _Heading | None = None
+        self._card: _Card | None = None
+        self._open: list[_SectionWarning] = []
+        self._criteria_level: int | None = None  # level of the criteria heading while inside it
+        self._best = False
+
+    def walk(self, blocks: list[_Block]) -> None:
+        for block in blocks:
+            if isinstance(block, _Heading):
+                self._on_heading(block)
+            elif isinstance(block, _Box) and block.kind == "recommendation":
+                self._on_card(block)
+            elif isinstance(block, _Bullet) and self._criteria_level is not None:
+                self.criteria.append(("best" if self._best else "minimum", block))
+            elif self._card is not None:
+                self._card.after.append(block)
+            elif isinstance(block, _Box) and block.kind in _WARNING_KINDS and self._heading is not None:
+                self._on_section_warning(block, self._heading)
+
+    def _on_heading(self, heading: _Heading) -> None:
+        self._heading, self._card = heading, None
+        self._open = [w for w in self._open if w.level < heading.level]
+        slug = _slug(_clean(heading.text))
+        if self._criteria_level is not None and heading.level > self._criteria_level:
+            self._best = bool(_BEST_SLUG.search(slug))
+        elif _CRITERIA_SLUG.search(slug):
+            self._criteria_level, self._best = heading.level, False
+        else:
+            self._criteria_level = None
+
+    def _on_card(self, box: _Box) -> None:
+        base = (_anchor(self._heading) if self._heading else "") or self._fallback_id
+        card = _Card(self._entry_ids.take(base), box, self._heading)
+        self.cards.append(card)
+        for warning in self._open:
+            warning.cards.append(card)
+        self._card = card
+
+    def _on_section_warning(self, box: _Box, heading: _Heading) -> None:
+        base = f"warning-{_anchor(heading) or self._fallback_id}"
+        warning = _SectionWarning(self._warning_ids.take(base), heading.level, box)
+        self.section_warnings.append(warning)
+        self._open.append(warning)
+
+
+# --- building the model ---------------------------------------------------------------------
+
+_LINK_ICONS = {
+    "octicons-home-16": "homepage",
+    "octicons-repo-16": "repository",
+    "octicons-eye-16": "privacy_policy",
+    "octicons-info-16": "documentation",
+    "octicons-code-16": "source",
+    "octicons-heart-16": "donate",
+}
+_DOWNLOAD_ICONS = {
+    "simple-googleplay": ("Google Play", "android"),
+    "simple-appstore": ("App Store", "ios"),
+    "simple-android": ("APK", "android"),
+    "simple-windows11": ("Windows", "windows"),
+    "fontawesome-brands-windows": ("Windows", "windows"),
+    "simple-apple": ("macOS", "macos"),
+    "simple-linux": ("Linux", "linux"),
+    "simple-flathub": ("Flathub", "linux"),
+    "simple-fdroid": ("F-Droid", "android"),
+    "simple-github": ("GitHub", ""),
+    "octicons-globe-16": ("Web", "web"),
+    "octicons-browser-16": ("Web", "web"),
+}
+_ICON_LINK = re.compile(r"\[\s*:([\w-]+):\s*([^\]]*)\]\(\s*([^)\s]*)[^)]*\)(\s*\{[^}]*\})?")
+_TITLE_ATTR = re.compile(r"""title\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}]+))""")
+_LEADING_ICON = re.compile(r"^\s*:([\w-]+):\s*(.*)$")
+
+
+def _entry(card: _Card, page: _Page, warnings: list[_SectionWarning]) -> Entry:
+    own, after = _prose(card.box.body), _prose(card.after)
+    described = _cleaned(own + after)
+    downloads = _downloads(card.box)
+    no_forward_secrecy = any(_FORWARD_SECRECY.search(_box_text(w.box)) for w in warnings)
+    caveat_boxes = [b for b in (*card.box.body, *card.after) if isinstance(b, _Box) and b.kind in _WARNING_KINDS]
+    return Entry(
+        id=card.id,
+        name=(_clean(card.heading.text) if card.heading else "") or page.title,
+        tier="additional" if warnings else "recommended",
+        summary=Text.of(page.lang, _sentences((_cleaned(own) or described or [""])[0])[0] if described else ""),
+        description=Text.of(page.lang, "\n\n".join(described)),
+        facts=_facts(own + after, downloads, no_forward_secrecy),
+        links=_links(card.box),
+        downloads=downloads,
+        caveats=tuple(Text.of(page.lang, text) for text in map(_box_text, caveat_boxes) if text),
+        warnings=tuple(w.id for w in warnings),
+        source=page.source(card.box.line),
+    )
+
+
+def _links(card: _Box) -> tuple[Link, ...]:
+    links: list[Link] = []
+    for text in _raw_texts(card.body):
+        for match in _ICON_LINK.finditer(text):
+            kind, url = _LINK_ICONS.get(match.group(1)), match.group(3)
+            if kind and url:
+                link = Link(kind, url, _title_attr(match.group(4) or "") or _clean(match.group(2)))
+                links.append(link) if link not in links else None
+    return tuple(links)
+
+
+def _raw_texts(blocks: tuple[_Block, ...]) -> list[str]:
+    return [" ".join(b.lines) if isinstance(b, _Para) else b.text for b in blocks if isinstance(b, (_Para, _Bullet))]
+
+
+def _title_attr(attributes: str) -> str:
+    match = _TITLE_ATTR.search(attributes)
+    return next((g for g in match.groups() if g), "") if match else ""
+
+
+def _downloads(card: _Box) -> tuple[Download, ...]:
+    boxes = [b for b in card.body if isinstance(b, _Box) and b.kind == "downloads"]
+    return tuple(
+        _download(match.group(1), match.group(2))
+        for box in boxes
+        for text in _raw_texts(box.body)
+        for match in _LINK.finditer(text)
+        if match.group(2)
+    )
+
+
+def _download(label: str, url: str) -> Download:
+    """A download by its icon; an unknown icon keeps the link text as channel, no platform."""
+    match = _LEADING_ICON.match(label)
+    icon, text = (match.group(1), match.group(2)) if match else ("", label)
+    if icon in _DOWNLOAD_ICONS:
+        channel, platform = _DOWNLOAD_ICONS[icon]
+        return Download(channel, platform, url)
+    return Download(_clean(text) or icon or url, "", url)
+
+
+def _page_warning(warning: _SectionWarning, page: _Page) -> PageWarning:
+    return PageWarning(
+        id=warning.id,
+        text=Text.of(page.lang, _box_text(warning.box)),
+        applies_to=tuple(card.id for card in warning.cards),
+        source=page.source(warning.box.line),
+    )
+
+
+def _criteria(items: list[tuple[str, _Bullet]], page: _Page) -> tuple[Criterion, ...]:
+    ids, criteria = _Ids(), []
+    for level, bullet in items:
+        text = _clean(bullet.text)
+        if text:
+            base = _slug(" ".join(text.split()[:6])) or "criterion"
+            criteria.append(Criterion(ids.take(base), level, Text.of(page.lang, text), source=page.source(bullet.line)))
+    return tuple(criteria)
+
+
+# --- facts from the text: only what a sentence states plainly -------------------------------
+
+_NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|niet|geen|nooit|zonder)\b|n't\b", re.I)
+_E2EE = re.compile(r"\be2ee\b|end-to-end", re.I)
+_BY_DEFAULT = re.compile(r"\bstandaard\b|\bby default\b|\balle communicatie\b|\ball communications?\b", re.I)
+_FORWARD_SECRECY = re.compile(r"forward[- ]secrecy|\bpfs\b", re.I)
+_SUPPORTS = re.compile(r"\b(?:supports?|supported|offers?|ha[sv]e?|ondersteunt|ondersteund|biedt|heeft|hebben)\b", re.I)
+_TOR = re.compile(r"\bTor\b")
+_TOR_NETWORK = re.compile(r"netw|rout", re.I)
+_PHONE = re.compile(r"telefoonnummer|phone number", re.I)
+_REQUIRES = re.compile(r"\b(?:vereist|nodig|requires?|required|needs?)\b", re.I)
+_WIFI = re.compile(r"\bwi-?fi\b", re.I)
+_BLUETOOTH = re.compile(r"\bbluetooth\b", re.I)
+_MESH = re.compile(r"\bmesh\b", re.I)
+_AUDITED = re.compile(r"audit|gecontroleerd|security review", re.I)
+_YEAR = re.compile(r"\b(?:19[89]\d|20\d\d)\b")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january januari", "february februari", "march maart", "april", "may mei", "june juni",
+            "july juli", "august augustus", "september", "october oktober", "november", "december",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH_BEFORE = re.compile(r"([A-Za-z]+)\s+(?:of\s+|van\s+)?$")
+
+
+def _facts(raw: list[str], downloads: tuple[Download, ...], no_forward_secrecy: bool) -> Facts:
+    sentences = [s for text in raw for s in _sentences(_clean(text))]
+    have = {d.platform for d in downloads}
+    return Facts(
+        e2ee=Encryption(default=_affirmed(sentences, _E2EE, _BY_DEFAULT)),
+        forward_secrecy="no" if no_forward_secrecy else _forward_secrecy(sentences),
+        anonymous_routing=("tor",) if _affirmed(sentences, _TOR, _TOR_NETWORK) else None,
+        identifiers=Identifiers(signup=("phone",) if _affirmed(sentences, _PHONE, _REQUIRES) else None),
+        offline=Offline(
+            wifi=_affirmed(sentences, _WIFI),
+            bluetooth=_affirmed(sentences, _BLUETOOTH),
+            mesh=_affirmed(sentences, _MESH),
+        ),
+        platforms=tuple(p for p in PLATFORMS if p in have),
+        audits=_audits(raw),
+    )
+
+
+def _affirmed(sentences: list[str], *patterns: re.Pattern[str]) -> bool | None:
+    """True when a sentence without negation matches every pattern; else unknown."""
+    for sentence in sentences:
+        if all(p.search(sentence) for p in patterns) and not _NEGATION.search(sentence):
+            return True
+    return None
+
+
+def _forward_secrecy(sentences: list[str]) -> str | None:
+    said = {
+        "no" if _NEGATION.search(s) else "yes"
+        for s in sentences
+        if _FORWARD_SECRECY.search(s) and _SUPPORTS.search(s)
+    }
+    return said.pop() if len(said) == 1 else None
+
+
+def _audits(raw: list[str]) -> tuple[Audit, ...]:
+    """A year in a sentence about an audit, with the link nearest to it (one is required)."""
+    audits: list[Audit] = []
+    for sentence in (s for text in raw for s in _sentences(_FOOTNOTE_REF.sub("", text))):
+        links = list(_LINK.finditer(sentence))
+        if not links or not _AUDITED.search(_clean(sentence)):
+            continue
+        # blank out the URLs, keeping positions, so years inside them don't count
+        visible = _LINK.sub(lambda m: m.group(0)[: len(m.group(1)) + 2] + " " * (len(m.group(0)) - len(m.group(1)) - 2), sentence)
+        for year in _YEAR.finditer(visible):
+            nearest = min(links, key=lambda m: max(m.start() - year.start(), year.start() - m.end(), 0))
+            month = _MONTH_BEFORE.search(visible[: year.start()])
+            audit = Audit(
+                year=int(year.group(0)),
+                url=nearest.group(2),
+                month=_MONTHS.get(month.group(1).lower()) if month else None,
+            )
+            audits.append(audit) if audit not in audits else None
+    return tuple(audits)

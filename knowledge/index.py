@@ -1,0 +1,126 @@
+"""Find entries mentioned in a question: exact names and aliases, then fuzzy single words.
+
+Built once per knowledge base (a refresh builds a new one). Exact lookups are dictionary hits
+on token n-grams; only words that are not known vocabulary go to rapidfuzz, in one batch, so
+the cost per question stays small even with thousands of entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from .model import Entry
+from .text import normalize, tokens
+
+# Generic words that never identify an entry on their own, even as part of a name.
+GENERIC = {"chat", "messenger", "app", "apps", "im", "the", "private", "secure", "android", "ios", "client"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    entry_id: str
+    start: int  # token index where the mention starts
+    end: int  # token index after it
+    score: float  # 0..100: 100 for an exact name or alias
+    surface: str  # the words as written (normalized)
+
+    @property
+    def exact(self) -> bool:
+        return self.score >= 100
+
+
+def fuzzy_cutoff(length: int) -> float | None:
+    """How close a word of this length must be to a name to count; None: never fuzzy."""
+    if length < 5:
+        return None
+    if length < 7:
+        return 80.0
+    return 78.0
+
+
+class EntityIndex:
+    def __init__(self, entries: tuple[Entry, ...] | list[Entry]):
+        self.phrases: dict[tuple[str, ...], str] = {}
+        self.max_words = 1
+        for entry in entries:
+            for phrase in self._phrases(entry):
+                self.phrases.setdefault(phrase, entry.id)
+                self.max_words = max(self.max_words, len(phrase))
+        single = sorted((p[0], owner) for p, owner in self.phrases.items() if len(p) == 1 and len(p[0]) >= 4)
+        self.fuzzy_terms = [term for term, _ in single]
+        self.fuzzy_owners = [owner for _, owner in single]
+
+    @staticmethod
+    def _phrases(entry: Entry) -> set[tuple[str, ...]]:
+        phrases: set[tuple[str, ...]] = set()
+        for name in (entry.name, *entry.aliases, entry.id.replace("-", " ").replace("_", " ")):
+            words = tuple(tokens(normalize(name)))
+            if not words:
+                continue
+            phrases.add(words)
+            if len(words) > 1:
+                phrases.add(("".join(words),))  # "simplexchat"
+                distinctive = [w for w in words if w not in GENERIC and len(w) >= 4]
+                if len(distinctive) == 1:  # "SimpleX Chat" is also just "simplex"
+                    phrases.add((distinctive[0],))
+            if "." in words[-1]:  # "simplex.chat" also as "simplex chat"
+                phrases.add(tuple(words[-1].split(".")))
+        return phrases
+
+    def find(self, words: list[str], known: frozenset[str] | set[str] = frozenset()) -> list[Mention]:
+        """Mentions in order of appearance; ``known`` words are never fuzzy-matched."""
+        mentions: list[Mention] = []
+        taken = [False] * len(words)
+        i = 0
+        while i < len(words):
+            for size in range(min(self.max_words, len(words) - i), 0, -1):
+                owner = self.phrases.get(tuple(_base(w) for w in words[i : i + size]))
+                if owner is not None:
+                    mentions.append(Mention(owner, i, i + size, 100.0, " ".join(words[i : i + size])))
+                    taken[i : i + size] = [True] * size
+                    i += size
+                    break
+            else:
+                i += 1
+        candidates = sorted(
+            {
+                _base(w)
+                for n, w in enumerate(words)
+                if not taken[n] and _base(w) not in known and w not in known and fuzzy_cutoff(len(_base(w)))
+            }
+        )
+        if candidates and self.fuzzy_terms:
+            best = self._fuzzy(candidates)
+            for n, word in enumerate(words):
+                hit = best.get(_base(word))
+                if not taken[n] and hit is not None:
+                    mentions.append(Mention(hit[0], n, n + 1, hit[1], word))
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    def _fuzzy(self, candidates: list[str]) -> dict[str, tuple[str, float]]:
+        best: dict[str, tuple[str, float]] = {}
+        for word in candidates:
+            cutoff = fuzzy_cutoff(len(word))
+            hit = process.extractOne(word, self.fuzzy_terms, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if hit is not None:
+                best[word] = (self.fuzzy_owners[hit[2]], float(hit[1]))
+        return best
+
+    def suggest(self, word: str, limit: int = 3) -> list[str]:
+        """Entry ids whose names come close to ``word``: for "did you mean"."""
+        word = " ".join(tokens(normalize(word)))
+        if not word or not self.fuzzy_terms:
+            return []
+        found = process.extract(word, self.fuzzy_terms, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70)
+        return list(dict.fromkeys(self.fuzzy_owners[i] for _, _, i in found))[:limit]
+
+
+def _base(word: str) -> str:
+    """A word without a possessive: "signal's" -> "signal"."""
+    for suffix in ("'s", "'"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)]
+    return word

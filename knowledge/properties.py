@@ -1,0 +1,343 @@
+"""Properties people filter on ("which work without a phone number?"), with negation.
+
+Each property has patterns in Dutch and English (on normalized, accent-free text), a family
+(properties of one family combine with OR when joined by "or"/"of", else as the family says),
+a test on an entry (True, False, or None when the facts do not say) and a reason that states
+the deciding fact in the asker's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .model import Entry
+
+Test = Callable[[Entry], "bool | None"]
+
+PLATFORM_NAMES = {
+    "android": "Android",
+    "ios": "iOS",
+    "windows": "Windows",
+    "macos": "macOS",
+    "linux": "Linux",
+    "web": "web",
+}
+
+# Words that turn a property around when they stand just before it ("zonder", "don't need").
+NEGATIONS = {
+    "zonder", "geen", "niet", "nooit", "without", "no", "not", "never", "don't", "dont",
+    "doesn't", "doesnt", "didn't", "didnt", "aren't", "isn't", "lack", "lacks", "lacking",
+    "missing", "ontbreekt", "ontbreken", "none",
+}
+NEGATIONS_AFTER = re.compile(
+    r"^\W*(is |zijn |are |is het |)?(niet nodig|niet vereist|not needed|not required|"
+    r"optional|optioneel|needed\?? no|hoeft niet|isn'?t (needed|required)|vrij)\b"
+)
+_CLAUSE_BREAK = {"maar", "but", "en", "and", "of", "or", "dus", "so", "want", "because", "omdat", "die", "that", "which", "welke"}
+
+
+@dataclass(frozen=True)
+class Property:
+    id: str
+    family: str
+    pattern: re.Pattern[str]
+    test: Test
+    label: dict[str, str]  # {"nl": ..., "en": ...}: what the property is, for replies
+    weak: bool = False  # only counts when no other property is asked for
+    negated_by_words: tuple[str, ...] = ()  # words inside the match that mean "not"
+
+
+@dataclass(frozen=True)
+class PropertyQuery:
+    prop: Property
+    negated: bool
+    start: int  # character offset in the normalized text
+
+    @property
+    def id(self) -> str:
+        return self.prop.id
+
+    def matches(self, entry: Entry) -> bool | None:
+        value = self.prop.test(entry)
+        if value is None:
+            return None
+        return value != self.negated
+
+
+def _p(words: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])")
+
+
+def _signup(entry: Entry) -> tuple[str, ...] | None:
+    return entry.facts.identifiers.signup
+
+
+def _needs(kind: str) -> Test:
+    def test(entry: Entry) -> bool | None:
+        signup = _signup(entry)
+        return None if signup is None else kind in signup
+
+    return test
+
+
+def _shares(kind: str) -> Test:
+    def test(entry: Entry) -> bool | None:
+        shared = entry.facts.identifiers.shared
+        return None if shared is None else kind in shared
+
+    return test
+
+
+def _anonymous(entry: Entry) -> bool | None:
+    signup = _signup(entry)
+    return None if signup is None else not ({"phone", "email"} & set(signup))
+
+
+def _no_identifier(entry: Entry) -> bool | None:
+    signup = _signup(entry)
+    return None if signup is None else len(signup) == 0
+
+
+def _routing(kinds: set[str]) -> Test:
+    def test(entry: Entry) -> bool | None:
+        routing = entry.facts.anonymous_routing
+        return None if routing is None else bool(kinds & set(routing))
+
+    return test
+
+
+def _network(kinds: set[str]) -> Test:
+    def test(entry: Entry) -> bool | None:
+        network = entry.facts.network
+        return None if network is None else network in kinds
+
+    return test
+
+
+def _platform(kinds: set[str]) -> Test:
+    def test(entry: Entry) -> bool | None:
+        platforms = entry.facts.platforms
+        return None if not platforms else bool(kinds & set(platforms))
+
+    return test
+
+
+def _forward_secrecy(entry: Entry) -> bool | None:
+    fs = entry.facts.forward_secrecy
+    return None if fs is None else fs == "yes"
+
+
+def _audited(entry: Entry) -> bool | None:
+    return True if entry.facts.audits else (False if entry.facts.protocol.name or entry.facts.network else None)
+
+
+def _metadata(kind: str | None) -> Test:
+    def test(entry: Entry) -> bool | None:
+        if entry.facts.network is None and not entry.facts.metadata:
+            return None  # an imported page that says nothing about metadata
+        return bool(entry.facts.metadata) if kind is None else kind in entry.facts.metadata
+
+    return test
+
+
+def _group_limit(entry: Entry) -> bool | None:
+    return True if entry.facts.group_limit is not None else None
+
+
+def _attr(*path: str) -> Test:
+    def test(entry: Entry) -> bool | None:
+        value: object = entry.facts
+        for name in path:
+            value = getattr(value, name)
+        return value  # type: ignore[return-value]
+
+    return test
+
+
+def _lbl(nl: str, en: str) -> dict[str, str]:
+    return {"nl": nl, "en": en}
+
+
+_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell)[ -]?(?:nummers?|numbers?)|nummers?|phone|sim[ -]?(?:kaart|card)?"
+
+# Order matters: earlier (more specific) patterns claim their words first.
+PROPERTIES: tuple[Property, ...] = (
+    Property(
+        "phone_shared", "identity",
+        re.compile(
+            rf"(?<![\w-])(?:(?:share|sharing|delen|deel|geven|give|see|sees|zien|ziet|zichtbaar|visible|hide|hides|hidden|"
+            rf"verberg\w*|verborgen|privé|private)\W+(?:\w+\W+){{0,3}}?(?:{_NUMBER})"
+            rf"|(?:{_NUMBER})\W+(?:\w+\W+){{0,3}}?(?:share|sharing|delen|delen\w*|zien|zichtbaar|visible|hide|hidden|verborgen|verbergen|privé|private))(?![\w-])"
+        ),
+        _shares("phone"),
+        _lbl("contacten zien je telefoonnummer", "contacts see your phone number"),
+        negated_by_words=("hide", "hides", "hidden", "verberg", "verbergen", "verbergt", "verborgen", "privé", "private"),
+    ),
+    Property("phone", "identity", _p(_NUMBER), _needs("phone"),
+             _lbl("telefoonnummer nodig om je aan te melden", "phone number needed to sign up")),
+    Property("no_identifier", "identity",
+             _p(r"(?:zonder|geen|no|without)\s+(?:enkele\s+|any\s+|persoonlijke\s+|personal\s+)?(?:identifiers?|id|gegevens|data|info)"
+                r"|identifiers?|identificatie\w*|persoonlijke gegevens|personal (?:data|info|information|identifiers?)"),
+             _no_identifier, _lbl("iets van jezelf nodig om je aan te melden", "an identifier needed to sign up"),
+             negated_by_words=("zonder", "geen", "no", "without")),
+    Property("anonymous", "identity",
+             _p(r"anonie\w*|anonym\w*|anonimiteit|zonder (?:een )?account|without (?:an )?account|no account"),
+             _anonymous, _lbl("aanmelden zonder telefoonnummer of e-mail", "sign-up without phone number or e-mail")),
+    Property("email", "identity", _p(r"e-?mail[ -]?(?:adres|address)(?:sen|es)?"), _needs("email"),
+             _lbl("e-mailadres nodig", "e-mail address needed")),
+    Property("username", "identity", _p(r"gebruikersnaam|gebruikersnamen|usernames?|user ?names?|handles?"),
+             lambda e: None if e.facts.identifiers.signup is None else
+             "username" in ((e.facts.identifiers.signup or ()) + (e.facts.identifiers.shared or ())),
+             _lbl("werkt met een gebruikersnaam", "works with a username")),
+    Property("forward_secrecy", "forward_secrecy",
+             _p(r"(?:perfect\s+)?forward[ -]?secrecy|pfs|voorwaartse geheimhouding"),
+             _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
+    Property("offline", "offline",
+             _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
+                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown)s?|(?:internet|netwerk)\s+(?:is\s+)?(?:down|weg|uit|plat)"
+                r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"),
+             _attr("offline", "mesh"), _lbl("werkt zonder internet", "works without internet")),
+    Property("wifi", "offline", _p(r"wi-?fi|wlan"), _attr("offline", "wifi"),
+             _lbl("rechtstreeks via wifi", "directly over Wi-Fi")),
+    Property("bluetooth", "offline", _p(r"bluetooth|bt"), _attr("offline", "bluetooth"),
+             _lbl("rechtstreeks via bluetooth", "directly over Bluetooth")),
+    Property("tor", "routing", _p(r"tor|tor[ -]?(?:netwerk|network)|\.onion|over tor"), _routing({"tor"}),
+             _lbl("via het Tor-netwerk", "over the Tor network")),
+    Property("onion", "routing", _p(r"onion[ -]?rout\w*|onion|uienrouting|anonie?me? routing|anonymous routing|ip[ -]?(?:adres|address)\w*"),
+             _routing({"tor", "onion"}), _lbl("anonieme (onion) routing", "anonymous (onion) routing")),
+    Property("p2p", "network", _p(r"peer[ -]?(?:to|2)[ -]?peer|p2p"), _network({"p2p"}),
+             _lbl("peer-to-peer", "peer-to-peer")),
+    Property("decentralized", "network",
+             _p(r"gedecentraliseerd\w*|decentra\w*|niet centraal|not centrali[sz]ed|(?:geen|zonder|no|without)\s+(?:een\s+|a\s+)?centrale? servers?"),
+             _network({"federated", "p2p", "decentralized"}), _lbl("decentraal", "decentralised")),
+    Property("federated", "network",
+             _p(r"gefedereerd\w*|federat\w*|federatie|self[ -]?host\w*|zelf hosten|eigen server|own server|host (?:my|your|our) own"),
+             _network({"federated"}), _lbl("gefedereerd", "federated")),
+    Property("centralized", "network",
+             _p(r"gecentraliseerd|centrali[sz]ed|centraal|centrale server|central server"),
+             _network({"centralized"}), _lbl("centraal", "centralised")),
+    Property("desktop", "platform", _p(r"desktop\w*|computers?|laptops?|pc'?s?"),
+             _platform({"windows", "macos", "linux"}), _lbl("desktop-app", "desktop app")),
+    Property("mobile", "platform", _p(r"mobiel|mobile|smartphones?|telefoon|phones?(?= app)"),
+             _platform({"android", "ios"}), _lbl("app voor je telefoon", "phone app")),
+    Property("android", "platform", _p(r"android|grapheneos|lineageos"), _platform({"android"}),
+             _lbl("Android-app", "Android app")),
+    Property("ios", "platform", _p(r"ios|iphones?|ipads?|apple"), _platform({"ios"}), _lbl("iOS-app", "iOS app")),
+    Property("windows", "platform", _p(r"windows"), _platform({"windows"}), _lbl("Windows-app", "Windows app")),
+    Property("macos", "platform", _p(r"mac ?os|macs?|macbooks?|os ?x"), _platform({"macos"}), _lbl("macOS-app", "macOS app")),
+    Property("linux", "platform", _p(r"linux|ubuntu|debian|fedora"), _platform({"linux"}), _lbl("Linux-app", "Linux app")),
+    Property("web", "platform",
+             _p(r"web[ -]?(?:versie|version|app|client|interface)|webversie|webapp|browser[ -]?(?:versie|version|app)|"
+                r"(?:in|via|from|vanuit|through)\s+(?:de\s+|een\s+|a\s+|the\s+|je\s+|your\s+|my\s+|mijn\s+)?(?:web)?browser|web"),
+             _platform({"web"}), _lbl("werkt in de browser", "works in the browser")),
+    Property("group_calls", "calls",
+             _p(r"groeps?(?:gesprek|oproep|bel|call|videogesprek|videobel)\w*|group\s+(?:video\s+|voice\s+)?calls?|conference calls?|vergader\w*|meetings?"),
+             _attr("calls", "group"), _lbl("groepsgesprekken", "group calls")),
+    Property("encrypted_calls", "calls",
+             _p(r"(?:versleutelde|encrypted|e2ee|beveiligde|secure)\s+(?:video\s*|voice\s*)?(?:oproep|calls?|gesprek|bel)\w*"),
+             _attr("calls", "encrypted"), _lbl("versleutelde gesprekken", "encrypted calls")),
+    Property("video", "calls", _p(r"video\w*|beeldbel\w*|facetime"), _attr("calls", "video"),
+             _lbl("videobellen", "video calls")),
+    Property("voice", "calls",
+             _p(r"(?:spraak|audio|voice)[ -]?(?:oproep|calls?|bellen|gesprek|chat)\w*|bell?en|calls?|calling|oproep\w*|telefoneren|spraak|voice"),
+             _attr("calls", "voice"), _lbl("bellen", "voice calls")),
+    Property("audited", "audits",
+             _p(r"audit\w*|ge-?audit\w*|gecontroleerd|gecheckt|security reviews?|reviewed|pentest\w*|beveiligingsonderzoek\w*|onderzocht|doorgelicht"),
+             _audited, _lbl("onafhankelijk gecontroleerd (audit)", "independently audited")),
+    Property("sealed_sender", "metadata", _p(r"sealed[ -]?sender|verzegelde afzender"), _metadata("sealed_sender"),
+             _lbl("sealed sender", "sealed sender")),
+    Property("metadata", "metadata", _p(r"meta-?data|metagegevens|wie met wie|who talks to whom"), _metadata(None),
+             _lbl("beschermt metadata", "protects metadata")),
+    Property("group_limit", "groups",
+             _p(r"groepsgrootte|group ?size|grote groepen|large groups|big groups|hoeveel (?:leden|deelnemers|mensen)|how many (?:members|people|participants|users)|"
+                r"max\w* (?:aantal )?(?:leden|members|deelnemers|participants|people)|ledenlimiet|member limit|group limits?|limiet|limit"),
+             _group_limit, _lbl("grens aan groepsgrootte", "group size limit")),
+    Property("data_transfer", "data",
+             _p(r"overzetten|overzet|verhuizen|migreren|meenemen|exporteren|importeren|exports?|imports?|exporting|importing|"
+                r"transfer\w*|migrat\w*|move|moving|back-?ups?|nieuwe (?:telefoon|toestel|apparaat)|new (?:phone|device)|"
+                r"another (?:phone|device)|ander (?:apparaat|toestel)|andere telefoon"),
+             _attr("data_transfer"), _lbl("gegevens meenemen naar een ander apparaat", "data moves to another device")),
+    Property("open_source_server", "open_source",
+             _p(r"open[ -]?source\s+servers?|servers?\s+(?:\w+\s+){0,2}open[ -]?source|server[ -]?(?:code|software)"),
+             _attr("open_source", "server"), _lbl("open-source server", "open-source server")),
+    Property("open_source", "open_source",
+             _p(r"open[ -]?source|opensource|broncode|source code|foss|libre|vrije software|free software"),
+             _attr("open_source", "client"), _lbl("open source", "open source")),
+    Property("e2ee", "e2ee",
+             _p(r"e2ee|end[ -]to[ -]end\w*|versleutel\w*|encrypt\w*|encryptie|encryption|beveiligd"),
+             _attr("e2ee", "default"), _lbl("standaard end-to-end versleuteld", "end-to-end encrypted by default"),
+             weak=True),
+)
+
+# How properties of one family combine when nobody says "or": phone AND tablet is rare,
+# but "Wi-Fi or Bluetooth" and "android en iOS" are how people talk.
+FAMILY_ANY = {"offline", "routing", "identity", "network", "metadata"}
+
+
+def find_properties(normalized: str) -> list[PropertyQuery]:
+    """Properties asked for in a normalized question, each with its negation, in order."""
+    taken: list[tuple[int, int]] = []
+    found: list[PropertyQuery] = []
+    for prop in PROPERTIES:
+        for match in prop.pattern.finditer(normalized):
+            start, end = match.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            inner = set(re.findall(r"[\w']+", match.group(0)))
+            negated = _negated_before(normalized, start) or bool(NEGATIONS_AFTER.match(normalized[end:]))
+            if prop.negated_by_words and inner & set(prop.negated_by_words):
+                negated = not negated
+            found.append(PropertyQuery(prop, negated, start))
+    found.sort(key=lambda q: q.start)
+    strong = [q for q in found if not q.prop.weak]
+    return strong or found
+
+
+def _negated_before(text: str, start: int) -> bool:
+    words = re.findall(r"[\w']+", text[max(0, start - 60) : start])[-4:]
+    negated = False
+    for word in reversed(words):  # the nearest negation counts, within the same clause
+        if word in _CLAUSE_BREAK:
+            break
+        if word in NEGATIONS or word.endswith("n't"):
+            negated = True
+            break
+    return negated
+
+
+def combine(queries: list[PropertyQuery], normalized: str, entry: Entry) -> tuple[bool | None, list[PropertyQuery]]:
+    """Does the entry match the whole query? Returns the verdict and the deciding properties."""
+    families: dict[str, list[PropertyQuery]] = {}
+    for query in queries:
+        families.setdefault(query.prop.family, []).append(query)
+    verdict: bool | None = True
+    deciding: list[PropertyQuery] = []
+    for family, group in families.items():
+        results = [(q, q.matches(entry)) for q in group]
+        joined_by_or = len(group) > 1 and bool(re.search(r"\b(of|or|en/of|and/or)\b", normalized[group[0].start : group[-1].start]))
+        use_any = joined_by_or or (family in FAMILY_ANY and not re.search(r"\b(en|and|both|beide|zowel)\b", normalized[group[0].start : group[-1].start]))
+        if len(group) > 1 and use_any and not any(q.negated for q in group):
+            hits = [q for q, r in results if r]
+            if hits:
+                deciding.extend(hits)
+                continue
+            value = None if any(r is None for _, r in results) else False
+        else:
+            value = True
+            for query, result in results:
+                if result is None:
+                    value = None if value else value
+                elif not result:
+                    value = False
+                    deciding.append(query)
+                    break
+            if value:
+                deciding.extend(q for q, _ in results)
+        if value is False:
+            return False, deciding
+        if value is None:
+            verdict = None
+    return verdict, deciding

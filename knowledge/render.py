@@ -1,0 +1,712 @@
+"""Replies people want to read, as plain text and HTML that say the same thing.
+
+Every reply is first built as a small document (blocks of inline pieces), then written out
+twice: plain text for ``body`` and HTML for ``formatted_body``. Every piece of text is escaped
+in HTML, our own included, because an imported page is as untrusted as a question; links are
+only ever http(s).
+"""
+
+from __future__ import annotations
+
+import html
+import urllib.parse
+from dataclasses import dataclass
+
+from .model import Entry, KnowledgeBase, Text
+from .properties import PLATFORM_NAMES, PropertyQuery
+
+PLAIN_LIMIT = 1500  # a card must read on a phone
+
+
+# --- the document ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Bold:
+    text: str
+
+
+Inline = str | Link | Bold
+Line = list[Inline]
+
+
+@dataclass
+class Doc:
+    blocks: list[tuple[str, object]]
+
+    def __init__(self) -> None:
+        self.blocks = []
+
+    def title(self, *parts: Inline) -> Doc:
+        self.blocks.append(("title", list(parts)))
+        return self
+
+    def para(self, *parts: Inline) -> Doc:
+        if any(parts):
+            self.blocks.append(("p", list(parts)))
+        return self
+
+    def warn(self, *parts: Inline) -> Doc:
+        self.blocks.append(("warn", list(parts)))
+        return self
+
+    def bullets(self, lines: list[Line], heading: str = "") -> Doc:
+        if lines:
+            self.blocks.append(("ul", (heading, lines)))
+        return self
+
+    def table(self, header: list[str], rows: list[list[str]]) -> Doc:
+        self.blocks.append(("table", (header, rows)))
+        return self
+
+    def plain(self) -> str:
+        out: list[str] = []
+        for kind, value in self.blocks:
+            if kind == "title":
+                out.append(_plain_line(value))  # type: ignore[arg-type]
+            elif kind == "p":
+                out.append(_plain_line(value))  # type: ignore[arg-type]
+            elif kind == "warn":
+                out.append("⚠ " + _plain_line(value))  # type: ignore[arg-type]
+            elif kind == "ul":
+                heading, lines = value  # type: ignore[misc]
+                if heading:
+                    out.append(heading)
+                out.extend("• " + _plain_line(line) for line in lines)
+            elif kind == "table":
+                header, rows = value  # type: ignore[misc]
+                out.append(_plain_table(header, rows))
+        return "\n".join(out).strip()
+
+    def html(self) -> str:
+        out: list[str] = []
+        for kind, value in self.blocks:
+            if kind == "title":
+                out.append(f"<p><b>{_html_line(value)}</b></p>")  # type: ignore[arg-type]
+            elif kind == "p":
+                out.append(f"<p>{_html_line(value)}</p>")  # type: ignore[arg-type]
+            elif kind == "warn":
+                out.append(f"<p>⚠️ <b>{_html_line(value)}</b></p>")  # type: ignore[arg-type]
+            elif kind == "ul":
+                heading, lines = value  # type: ignore[misc]
+                if heading:
+                    out.append(f"<p><b>{_esc(heading)}</b></p>")
+                items = "".join(f"<li>{_html_line(line)}</li>" for line in lines)
+                out.append(f"<ul>{items}</ul>")
+            elif kind == "table":
+                header, rows = value  # type: ignore[misc]
+                head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+                body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+                out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return "".join(out)
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _safe_url(url: str) -> str:
+    return url if urllib.parse.urlsplit(url).scheme.lower() in ("http", "https") else ""
+
+
+def _plain_line(parts: Line) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, Link):
+            url = _safe_url(part.url)
+            out.append(f"{part.text} ({url})" if url and part.text != url else (url or part.text))
+        elif isinstance(part, Bold):
+            out.append(part.text)
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+def _html_line(parts: Line) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, Link):
+            url = _safe_url(part.url)
+            out.append(f'<a href="{_esc(url)}">{_esc(part.text)}</a>' if url else _esc(part.text))
+        elif isinstance(part, Bold):
+            out.append(f"<b>{_esc(part.text)}</b>")
+        else:
+            out.append(_esc(part))
+    return "".join(out)
+
+
+def _plain_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# --- words ---------------------------------------------------------------------------------
+
+WORDS: dict[str, dict[str, str]] = {
+    "recommended": {"nl": "aanbevolen", "en": "recommended"},
+    "additional": {"nl": "aanvullende optie", "en": "additional option"},
+    "removed": {"nl": "niet meer aanbevolen", "en": "no longer recommended"},
+    "moved": {"nl": "verplaatst naar een andere pagina", "en": "moved to another page"},
+    "yes": {"nl": "ja", "en": "yes"},
+    "no": {"nl": "nee", "en": "no"},
+    "partial": {"nl": "gedeeltelijk", "en": "partly"},
+    "unknown": {"nl": "onbekend", "en": "unknown"},
+    "centralized": {"nl": "centraal", "en": "centralised"},
+    "federated": {"nl": "gefedereerd", "en": "federated"},
+    "p2p": {"nl": "peer-to-peer", "en": "peer-to-peer"},
+    "decentralized": {"nl": "decentraal", "en": "decentralised"},
+    "phone": {"nl": "telefoonnummer", "en": "phone number"},
+    "email": {"nl": "e-mailadres", "en": "e-mail address"},
+    "username": {"nl": "gebruikersnaam", "en": "username"},
+    "nothing": {"nl": "niets", "en": "nothing"},
+    "e2ee": {"nl": "End-to-end versleuteld", "en": "End-to-end encrypted"},
+    "by_default": {"nl": "standaard", "en": "by default"},
+    "all_messages": {"nl": "alle berichten", "en": "all messages"},
+    "calls": {"nl": "gesprekken", "en": "calls"},
+    "fs": {"nl": "Forward secrecy", "en": "Forward secrecy"},
+    "network": {"nl": "Netwerk", "en": "Network"},
+    "signup": {"nl": "Aanmelden met", "en": "Sign-up needs"},
+    "shared": {"nl": "contacten zien", "en": "contacts see"},
+    "platforms": {"nl": "Platformen", "en": "Platforms"},
+    "audits": {"nl": "Audits", "en": "Audits"},
+    "offline": {"nl": "Zonder internet", "en": "Without internet"},
+    "routing": {"nl": "Anonieme routing", "en": "Anonymous routing"},
+    "calls_row": {"nl": "Bellen", "en": "Calls"},
+    "status": {"nl": "Status", "en": "Status"},
+    "caveats": {"nl": "Let op", "en": "Caveats"},
+    "updates": {"nl": "Sinds de bronpagina ({date})", "en": "Since the source page ({date})"},
+    "homepage": {"nl": "Website", "en": "Homepage"},
+    "source": {"nl": "Bron", "en": "Source"},
+    "none_listed": {"nl": "geen", "en": "none"},
+    "client_of": {"nl": "Alternatieve app voor {name}", "en": "Alternative app for {name}"},
+    "voice": {"nl": "spraak", "en": "voice"},
+    "video": {"nl": "video", "en": "video"},
+    "group": {"nl": "groep", "en": "group"},
+    "group_encrypted": {"nl": "groepsgesprekken versleuteld", "en": "group calls encrypted"},
+    "mesh": {"nl": "ja (mesh)", "en": "yes (mesh)"},
+    "group_limit": {"nl": "Groepen tot {n} leden", "en": "Groups of up to {n} members"},
+}
+
+
+def w(key: str, lang: str, **kwargs: object) -> str:
+    text = WORDS[key].get(lang) or WORDS[key]["en"]
+    return text.format(**kwargs) if kwargs else text
+
+
+def _status_line(entry: Entry, lang: str) -> str:
+    return w(entry.current_status, lang)
+
+
+def _bool(value: bool | None, lang: str) -> str:
+    return w("unknown", lang) if value is None else w("yes" if value else "no", lang)
+
+
+def fact_e2ee(entry: Entry, lang: str) -> str:
+    e = entry.facts.e2ee
+    if e.default is None and e.all_messages is None and e.calls is None:
+        return w("unknown", lang)
+    if not e.default:
+        return w("no", lang) if e.default is False else w("unknown", lang)
+    parts = [w("by_default", lang)]
+    if e.all_messages:
+        parts.append(w("all_messages", lang))
+    if e.calls:
+        parts.append(w("calls", lang))
+    return ", ".join(parts)
+
+
+def fact_fs(entry: Entry, lang: str) -> str:
+    fs = entry.facts.forward_secrecy
+    return w(fs, lang) if fs else w("unknown", lang)
+
+
+def fact_network(entry: Entry, lang: str) -> str:
+    network = entry.facts.network
+    return w(network, lang) if network else w("unknown", lang)
+
+
+def _idents(items: tuple[str, ...] | None, lang: str) -> str:
+    if items is None:
+        return w("unknown", lang)
+    return ", ".join(w(i, lang) for i in items) if items else w("nothing", lang)
+
+
+def fact_signup(entry: Entry, lang: str) -> str:
+    return _idents(entry.facts.identifiers.signup, lang)
+
+
+def fact_shared(entry: Entry, lang: str) -> str:
+    return _idents(entry.facts.identifiers.shared, lang)
+
+
+def fact_platforms(entry: Entry, lang: str) -> str:
+    return ", ".join(PLATFORM_NAMES.get(p, p) for p in entry.facts.platforms) or w("unknown", lang)
+
+
+def fact_audits(entry: Entry, lang: str) -> str:
+    audits = entry.facts.audits
+    if not audits:
+        return w("none_listed", lang) if entry.facts.network else w("unknown", lang)
+    return "; ".join(f"{a.year}" + (f" ({a.by})" if a.by else "") for a in audits)
+
+
+def fact_offline(entry: Entry, lang: str) -> str:
+    o = entry.facts.offline
+    ways = [name for name, on in (("Wi-Fi", o.wifi), ("Bluetooth", o.bluetooth)) if on]
+    if ways:
+        return ", ".join(ways)
+    return _bool(o.mesh, lang)
+
+
+def fact_routing(entry: Entry, lang: str) -> str:
+    routing = entry.facts.anonymous_routing
+    if routing is None:
+        return w("unknown", lang)
+    return ", ".join("Tor" if r == "tor" else "onion routing" for r in routing) or w("no", lang)
+
+
+def fact_calls(entry: Entry, lang: str) -> str:
+    c = entry.facts.calls
+    kinds = [w(k, lang) for k, on in (("voice", c.voice), ("video", c.video), ("group", c.group)) if on]
+    if not kinds:
+        return w("no", lang) if c.voice is False else w("unknown", lang)
+    text = ", ".join(kinds)
+    if c.group and c.group_encrypted:
+        text += f" ({w('group_encrypted', lang)})"
+    return text
+
+
+def _source_line(entry: Entry, lang: str) -> Line:
+    s = entry.source
+    return [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'})"]
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    html: str
+
+
+def _done(doc: Doc) -> Reply:
+    return Reply(doc.plain(), doc.html())
+
+
+def _entry_caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> tuple[list[str], list[str]]:
+    """Warnings (page-level and status) first, then the entry's own caveats: never omitted."""
+    warnings = [warning.text.get(lang) for warning in kb.warnings_for(entry)]
+    if entry.current_status in ("removed", "moved"):
+        latest = next((u for u in reversed(entry.updates) if u.date), None)
+        note = w(entry.current_status, lang).capitalize()
+        warnings.insert(0, f"{note} ({latest.date})" if latest else note)
+    return warnings, [c.get(lang) for c in entry.caveats]
+
+
+def card(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...] = ()) -> Reply:
+    reply = _done(_card_doc(kb, entry, lang, focus, clip=False))
+    if len(reply.text) > PLAIN_LIMIT:  # long (imported) texts: clip them, keep every caveat
+        reply = _done(_card_doc(kb, entry, lang, focus, clip=True))
+    return reply
+
+
+def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...], clip: bool) -> Doc:
+    def cut(text: str, limit: int) -> str:
+        return _clip(text, limit) if clip else text
+
+    doc = Doc()
+    standing = w(entry.tier, lang)
+    if entry.current_status != entry.tier:
+        standing += f" → {w(entry.current_status, lang)}"
+    doc.title(entry.name, f" ({standing})")
+    for query in focus:
+        label = query.prop.label.get(lang, query.prop.label["en"])
+        doc.para(Bold(f"{label}: {_bool(query.prop.test(entry), lang)}"))
+    warnings, caveats = _entry_caveats(kb, entry, lang)
+    for warning in warnings:
+        doc.warn(cut(warning, 220))
+    doc.para(cut(entry.summary.get(lang), 240))
+    parent = kb.get(entry.client_of) if entry.client_of else None
+    if parent is not None:
+        doc.para(w("client_of", lang, name=parent.name))
+    doc.bullets(_fact_lines(entry, lang))
+    doc.bullets([[cut(c, 160)] for c in caveats], w("caveats", lang) + ":")
+    updates = entry.updates[-3:] if clip else entry.updates
+    doc.bullets(
+        [[f"{u.date}: ", cut(u.text.get(lang), 140)] for u in updates],
+        w("updates", lang, date=entry.source.date or "?") + ":",
+    )
+    homepage = entry.link("homepage") or entry.link("repository")
+    if homepage:
+        doc.para(f"{w('homepage', lang)}: ", Link(homepage, homepage))
+    doc.para(*_source_line(entry, lang))
+    return doc
+
+
+def _fact_lines(entry: Entry, lang: str) -> list[Line]:
+    f = entry.facts
+    lines: list[Line] = [
+        [f"{w('e2ee', lang)}: {fact_e2ee(entry, lang)}"],
+        [f"{w('fs', lang)}: {fact_fs(entry, lang)}"],
+        [f"{w('network', lang)}: {fact_network(entry, lang)}"],
+        [f"{w('signup', lang)}: {fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"],
+        [f"{w('platforms', lang)}: {fact_platforms(entry, lang)}"],
+        [f"{w('audits', lang)}: {fact_audits(entry, lang)}"],
+    ]
+    if f.anonymous_routing:
+        lines.append([f"{w('routing', lang)}: {fact_routing(entry, lang)}"])
+    if f.offline.mesh or f.offline.wifi or f.offline.bluetooth:
+        lines.append([f"{w('offline', lang)}: {fact_offline(entry, lang)}"])
+    if f.group_limit:
+        lines.append([w("group_limit", lang, n=f.group_limit)])
+    return lines
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+COMPARE_ROWS = (
+    ("status", lambda e, lang: _status_line(e, lang)),
+    ("e2ee", fact_e2ee),
+    ("fs", fact_fs),
+    ("network", fact_network),
+    ("signup", fact_signup),
+    ("shared", fact_shared),
+    ("platforms", fact_platforms),
+    ("offline", fact_offline),
+    ("routing", fact_routing),
+    ("calls_row", fact_calls),
+    ("audits", fact_audits),
+)
+
+
+def compare(kb: KnowledgeBase, entries: list[Entry], lang: str) -> Reply:
+    doc = Doc()
+    doc.title(" vs ".join(e.name for e in entries))
+    header = ["", *(e.name for e in entries)]
+    rows = [[w(key, lang).capitalize(), *(fact(e, lang) for e in entries)] for key, fact in COMPARE_ROWS]
+    doc.table(header, rows)
+    for entry in entries:
+        warnings, caveats = _entry_caveats(kb, entry, lang)
+        notes = warnings + caveats
+        if notes:
+            doc.bullets([[n] for n in notes], f"{w('caveats', lang)} — {entry.name}:")
+    doc.para(SAY[lang]["compare_more"].format(prefix="!", names=", ".join(e.id for e in entries)))
+    return _done(doc)
+
+
+def filter_reply(
+    kb: KnowledgeBase,
+    matches: list[tuple[Entry, list[PropertyQuery]]],
+    misses: list[Entry],
+    unknown: list[Entry],
+    queries: list[PropertyQuery],
+    lang: str,
+) -> Reply:
+    doc = Doc()
+    asked = ", ".join(_query_label(q, lang) for q in queries)
+    if matches:
+        doc.title(SAY[lang]["filter_title"].format(asked=asked))
+        lines: list[Line] = []
+        for entry, deciding in matches:
+            reasons = "; ".join(_reason(entry, q, lang) for q in deciding) or asked
+            status = "" if entry.current_status in ("recommended",) else f" [{w(entry.current_status, lang)}]"
+            lines.append([Bold(entry.name), f"{status}: {reasons}"])
+        doc.bullets(lines)
+    else:
+        doc.title(SAY[lang]["filter_none"].format(asked=asked))
+    if misses:
+        doc.para(SAY[lang]["filter_not"], ", ".join(e.name for e in misses))
+    if unknown:
+        doc.para(SAY[lang]["filter_unknown"], ", ".join(e.name for e in unknown))
+    warned = [e for e, _ in matches if kb.warnings_for(e) or e.current_status in ("removed", "moved")]
+    for entry in warned:
+        warnings, _ = _entry_caveats(kb, entry, lang)
+        doc.warn(f"{entry.name}: " + " ".join(_clip(x, 140) for x in warnings))
+    return _done(doc)
+
+
+def _query_label(query: PropertyQuery, lang: str) -> str:
+    label = query.prop.label.get(lang, query.prop.label["en"])
+    return f"{SAY[lang]['not']} {label}" if query.negated else label
+
+
+def _reason(entry: Entry, query: PropertyQuery, lang: str) -> str:
+    """The fact that decided, stated plainly ("sign-up needs: nothing")."""
+    family = query.prop.family
+    if family == "identity":
+        return f"{w('signup', lang).lower()}: {fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"
+    if family == "platform":
+        return f"{w('platforms', lang).lower()}: {fact_platforms(entry, lang)}"
+    if family == "network":
+        return f"{w('network', lang).lower()}: {fact_network(entry, lang)}"
+    if family == "forward_secrecy":
+        return f"{w('fs', lang).lower()}: {fact_fs(entry, lang)}"
+    if family == "offline":
+        return f"{w('offline', lang).lower()}: {fact_offline(entry, lang)}"
+    if family == "routing":
+        return f"{w('routing', lang).lower()}: {fact_routing(entry, lang)}"
+    if family == "calls":
+        return f"{w('calls_row', lang).lower()}: {fact_calls(entry, lang)}"
+    if family == "audits":
+        return f"{w('audits', lang).lower()}: {fact_audits(entry, lang)}"
+    if family == "groups" and entry.facts.group_limit:
+        note = entry.facts.group_limit_note.get(lang)
+        return w("group_limit", lang, n=entry.facts.group_limit) + (f" ({_clip(note, 100)})" if note else "")
+    value = query.prop.test(entry)
+    return f"{query.prop.label.get(lang, query.prop.label['en'])}: {_bool(value, lang)}"
+
+
+def entry_list(kb: KnowledgeBase, lang: str) -> Reply:
+    doc = Doc()
+    doc.title(SAY[lang]["list_title"])
+    current = [e for e in kb.entries if e.current_status == "recommended"]
+    other = [e for e in kb.entries if e.current_status != "recommended"]
+    doc.bullets([[Bold(e.name), f": {_clip(e.summary.get(lang), 150)}"] for e in current])
+    if other:
+        lines: list[Line] = []
+        for entry in other:
+            warnings, _ = _entry_caveats(kb, entry, lang)
+            lines.append([Bold(entry.name), f" ({w(entry.current_status, lang)}): ", _clip(" ".join(warnings), 160)])
+        doc.bullets(lines, SAY[lang]["list_other"])
+    doc.para(SAY[lang]["list_more"])
+    return _done(doc)
+
+
+def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None) -> Reply:
+    doc = Doc()
+    if not kb.criteria:
+        doc.para(SAY[lang]["no_criteria"])
+        return _done(doc)
+
+    def line(c) -> Line:
+        since = f" ({SAY[lang]['since']} {c.since})" if c.since else ""
+        if entry is None:
+            return [c.text.get(lang) + since]
+        mark = "✓" if c.id in entry.meets else ("✗" if c.id in entry.misses else "?")
+        return [f"{mark} {c.text.get(lang)}{since}"]
+
+    if entry is not None:
+        met = sum(1 for c in kb.criteria if c.id in entry.meets and c.level == "minimum")
+        total = sum(1 for c in kb.criteria if c.level == "minimum")
+        doc.title(SAY[lang]["criteria_entry"].format(name=entry.name, met=met, total=total))
+        warnings, _ = _entry_caveats(kb, entry, lang)
+        for warning in warnings:
+            doc.warn(_clip(warning, 220))
+    else:
+        doc.title(SAY[lang]["criteria_title"])
+    doc.bullets([line(c) for c in kb.criteria if c.level == "minimum"], SAY[lang]["minimum"])
+    doc.bullets([line(c) for c in kb.criteria if c.level == "best"], SAY[lang]["best"])
+    return _done(doc)
+
+
+def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
+    doc = Doc()
+    doc.title(SAY[lang]["caveats_title"].format(name=entry.name))
+    warnings, own = _entry_caveats(kb, entry, lang)
+    for warning in warnings:
+        doc.warn(warning)
+    doc.bullets([[c] for c in own])
+    if not warnings and not own:
+        doc.para(SAY[lang]["no_caveats"])
+    doc.bullets([[f"{u.date}: ", u.text.get(lang)] for u in entry.updates], w("updates", lang, date=entry.source.date or "?") + ":")
+    doc.para(*_source_line(entry, lang))
+    return _done(doc)
+
+
+HELP_LINES = (
+    ("info", "kaart", "!info signal"),
+    ("compare", "vergelijk", "!compare signal element"),
+    ("list", "lijst", "!list"),
+    ("which", "welke", "!which no phone number"),
+    ("caveats", "nadelen", "!caveats session"),
+    ("criteria", "eisen", "!criteria briar"),
+    ("sources", "bronnen", "!sources"),
+    ("help", "hulp", "!help"),
+)
+MODERATOR_HELP_LINES = (
+    ("refresh", "vernieuw", "!refresh"),
+    ("status", "toestand", "!status"),
+    ("set", "instel", "!set language en"),
+    ("history", "geschiedenis", "!history"),
+)
+HELP_EXAMPLES = {
+    "nl": {"!which no phone number": "!welke zonder telefoonnummer", "!set language en": "!instel language en"},
+    "en": {},
+}
+
+
+def help_reply(lang: str, prefix: str = "!", moderator: bool = False, notice: str = "") -> Reply:
+    doc = Doc()
+    if notice:
+        doc.para(notice)
+    doc.title(SAY[lang]["help_title"])
+    lines = _help_lines(HELP_LINES, lang, prefix)
+    doc.bullets(lines)
+    if moderator:
+        doc.bullets(_help_lines(MODERATOR_HELP_LINES, lang, prefix), SAY[lang]["help_moderators"])
+    doc.para(SAY[lang]["help_free"])
+    return _done(doc)
+
+
+def _help_lines(table, lang: str, prefix: str) -> list[Line]:
+    lines: list[Line] = []
+    for en, nl, example in table:
+        example = HELP_EXAMPLES[lang].get(example, example).replace("!", prefix, 1)
+        name = f"{prefix}{nl} / {prefix}{en}" if lang == "nl" else f"{prefix}{en} / {prefix}{nl}"
+        lines.append([Bold(name), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
+    return lines
+
+
+def did_you_mean(word: str, suggestion: str | None, lang: str, prefix: str = "!", moderator: bool = False) -> Reply:
+    if suggestion:
+        notice = SAY[lang]["unknown_command_suggest"].format(word=f"{prefix}{word}", suggestion=f"{prefix}{suggestion}")
+    else:
+        notice = SAY[lang]["unknown_command"].format(word=f"{prefix}{word}")
+    return help_reply(lang, prefix, moderator, notice)
+
+
+def unknown_entry(kb: KnowledgeBase, asked: str, lang: str, suggestions: list[Entry]) -> Reply:
+    doc = Doc()
+    doc.para(SAY[lang]["unknown_entry"].format(asked=_clip(asked, 60)))
+    if suggestions:
+        doc.para(SAY[lang]["did_you_mean"], ", ".join(e.name for e in suggestions), "?")
+    doc.para(SAY[lang]["known_entries"], ", ".join(e.name for e in kb.entries[:20]))
+    return _done(doc)
+
+
+def need_entries(kb: KnowledgeBase, lang: str, count: int, prefix: str = "!") -> Reply:
+    doc = Doc()
+    key = "need_two" if count >= 2 else "need_one"
+    doc.para(SAY[lang][key].format(prefix=prefix))
+    doc.para(SAY[lang]["known_entries"], ", ".join(e.name for e in kb.entries[:20]))
+    return _done(doc)
+
+
+def sources(kb: KnowledgeBase, lang: str) -> Reply:
+    doc = Doc()
+    doc.title(SAY[lang]["sources_title"])
+    doc.bullets([[Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'})"] for s in kb.sources])
+    later = sorted({u.date for e in kb.entries for u in e.updates})
+    if later:
+        doc.para(SAY[lang]["sources_updates"].format(first=later[0], last=later[-1]))
+    return _done(doc)
+
+
+def moderator_only(lang: str) -> Reply:
+    doc = Doc()
+    doc.para(SAY[lang]["moderator_only"])
+    return _done(doc)
+
+
+def help_pointer(lang: str, prefix: str = "!") -> tuple[str, str]:
+    """The short reply to a DM the bot did not understand."""
+    doc = Doc()
+    doc.para(SAY.get(lang, SAY["en"])["pointer"].format(prefix=prefix))
+    return doc.plain(), doc.html()
+
+
+SAY: dict[str, dict[str, str]] = {
+    "en": {
+        "not": "no",
+        "since": "since",
+        "example": "e.g.",
+        "compare_more": "All caveats: {prefix}caveats NAME. Details: {prefix}info NAME.",
+        "filter_title": "Matching: {asked}",
+        "filter_none": "None of the entries match: {asked}.",
+        "filter_not": "Not: ",
+        "filter_unknown": "Not stated for: ",
+        "list_title": "Recommended encrypted messengers:",
+        "list_other": "On the page earlier, no longer recommended as such:",
+        "list_more": "Ask about one (\"!info signal\") or compare (\"!compare signal simplex\").",
+        "no_criteria": "This knowledge base has no criteria.",
+        "criteria_title": "How messengers are chosen:",
+        "criteria_entry": "{name} against the criteria ({met} of {total} minimum requirements met):",
+        "minimum": "Minimum requirements:",
+        "best": "Best case:",
+        "caveats_title": "{name}: what to keep in mind",
+        "no_caveats": "No caveats are recorded.",
+        "help_title": "I answer questions about recommended encrypted messengers. Commands:",
+        "help_moderators": "For moderators:",
+        "help_free": "Or just ask, in Dutch or English: \"which work without a phone number?\", \"signal vs session\".",
+        "help_info": "one messenger's facts and caveats",
+        "help_compare": "side by side",
+        "help_list": "what is recommended",
+        "help_which": "which have a property",
+        "help_caveats": "the downsides",
+        "help_criteria": "how they are chosen",
+        "help_sources": "where the knowledge comes from",
+        "help_help": "this list",
+        "help_refresh": "reload the knowledge sources",
+        "help_status": "knowledge version, sources, uptime",
+        "help_set": "room settings: language nl|en, autoanswer on|off",
+        "help_history": "the last refreshes",
+        "unknown_command": "I don't know the command {word}.",
+        "unknown_command_suggest": "I don't know the command {word}. Did you mean {suggestion}?",
+        "unknown_entry": "I don't know \"{asked}\".",
+        "did_you_mean": "Did you mean: ",
+        "known_entries": "I know: ",
+        "need_one": "Which messenger? For example: {prefix}info signal",
+        "need_two": "Name two messengers to compare, for example: {prefix}compare signal simplex",
+        "sources_title": "Knowledge sources:",
+        "sources_updates": "Later changes recorded from {first} to {last}.",
+        "moderator_only": "Only room moderators can use this command.",
+        "pointer": "I answer questions about encrypted messengers. Type {prefix}help to see what you can ask.",
+    },
+    "nl": {
+        "not": "geen",
+        "since": "sinds",
+        "example": "bijv.",
+        "compare_more": "Alle nadelen: {prefix}nadelen NAAM. Details: {prefix}info NAAM.",
+        "filter_title": "Voldoen aan: {asked}",
+        "filter_none": "Geen enkele messenger voldoet aan: {asked}.",
+        "filter_not": "Niet: ",
+        "filter_unknown": "Niet bekend voor: ",
+        "list_title": "Aanbevolen versleutelde messengers:",
+        "list_other": "Eerder op de pagina, nu niet meer als zodanig aanbevolen:",
+        "list_more": "Vraag naar één (\"!info signal\") of vergelijk (\"!vergelijk signal simplex\").",
+        "no_criteria": "Deze kennisbank heeft geen criteria.",
+        "criteria_title": "Hoe messengers gekozen worden:",
+        "criteria_entry": "{name} langs de criteria ({met} van {total} minimumeisen gehaald):",
+        "minimum": "Minimumeisen:",
+        "best": "Beste geval:",
+        "caveats_title": "{name}: waar je op moet letten",
+        "no_caveats": "Er zijn geen nadelen vastgelegd.",
+        "help_title": "Ik beantwoord vragen over aanbevolen versleutelde messengers. Commando's:",
+        "help_moderators": "Voor moderators:",
+        "help_free": "Of stel gewoon je vraag, in het Nederlands of Engels: \"welke werken zonder telefoonnummer?\", \"signal of session?\".",
+        "help_info": "feiten en nadelen van één messenger",
+        "help_compare": "naast elkaar",
+        "help_list": "wat er aanbevolen wordt",
+        "help_which": "welke een eigenschap hebben",
+        "help_caveats": "de nadelen",
+        "help_criteria": "hoe ze gekozen worden",
+        "help_sources": "waar de kennis vandaan komt",
+        "help_help": "dit overzicht",
+        "help_refresh": "kennisbronnen opnieuw inlezen",
+        "help_status": "kennisversie, bronnen, uptime",
+        "help_set": "kamerinstellingen: language nl|en, autoanswer on|off",
+        "help_history": "de laatste verversingen",
+        "unknown_command": "Het commando {word} ken ik niet.",
+        "unknown_command_suggest": "Het commando {word} ken ik niet. Bedoel je {suggestion}?",
+        "unknown_entry": "\"{asked}\" ken ik niet.",
+        "did_you_mean": "Bedoel je: ",
+        "known_entries": "Ik ken: ",
+        "need_one": "Welke messenger? Bijvoorbeeld: {prefix}info signal",
+        "need_two": "Noem twee messengers om te vergelijken, bijvoorbeeld: {prefix}vergelijk signal simplex",
+        "sources_title": "Kennisbronnen:",
+        "sources_updates": "Latere wijzigingen vastgelegd van {first} tot {last}.",
+        "moderator_only": "Alleen moderators van deze kamer kunnen dit commando gebruiken.",
+        "pointer": "Ik beantwoord vragen over versleutelde messengers. Typ {prefix}help om te zien wat je kunt vragen.",
+    },
+}

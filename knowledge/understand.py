@@ -1,0 +1,335 @@
+"""Question understanding: what is asked (intent), about what (entries, properties), in which
+language, and how sure we are. A wrong confident answer is worse than silence, so every
+reading carries a confidence and anything unsure becomes intent ``none``.
+
+Order of reasoning:
+1. Commands (``!info``, ``/help``, Dutch or English, typo tolerant with "did you mean").
+2. Free text: entries (exact, alias, fuzzy; common words like "signal" or "session" only in
+   the sense of the app), properties with negation, and cue phrases per intent.
+3. A decision from those signals, with a confidence; off-topic and small talk are ``none``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from .index import EntityIndex, Mention
+from .model import KnowledgeBase
+from .properties import PROPERTIES, PropertyQuery, find_properties
+from .text import _DUTCH, _ENGLISH, detect_language, normalize, tokens
+
+CONFIDENT = 0.5  # below this the intent is "none"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str  # canonical (English) name
+    intent: str  # intent it maps to; "" for moderator commands handled by the bot
+    words: tuple[str, ...]  # every word that invokes it, English and Dutch
+    moderator: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", "help", ("help", "hulp", "commands", "commandos", "h")),
+    CommandSpec("list", "list", ("list", "lijst", "ls", "recommended", "aanbevolen")),
+    CommandSpec("info", "card", ("info", "card", "kaart", "about", "over")),
+    CommandSpec("compare", "compare", ("compare", "vergelijk", "vs", "diff")),
+    CommandSpec("criteria", "criteria", ("criteria", "eisen", "requirements")),
+    CommandSpec("caveats", "caveats", ("caveats", "nadelen", "downsides", "cons")),
+    CommandSpec("which", "filter", ("which", "welke", "filter")),
+    CommandSpec("sources", "sources", ("sources", "bronnen", "source", "bron")),
+    CommandSpec("refresh", "", ("refresh", "vernieuw", "reload"), moderator=True),
+    CommandSpec("status", "", ("status", "toestand"), moderator=True),
+    CommandSpec("set", "", ("set", "instel"), moderator=True),
+    CommandSpec("history", "", ("history", "geschiedenis"), moderator=True),
+)
+_COMMAND_WORDS = {word: spec for spec in COMMANDS for word in spec.words}
+_COMMAND_CHOICES = sorted(w for w in _COMMAND_WORDS if len(w) >= 3)
+
+
+@dataclass(frozen=True)
+class Command:
+    spec: CommandSpec | None  # None: unknown command
+    word: str  # as typed
+    args: str  # the rest of the message
+    suggestion: CommandSpec | None = None  # for a misspelled command: the likely one
+
+
+def parse_command(message: str, prefix: str = "!") -> Command | None:
+    """A command when the message starts with the prefix or '/', else None."""
+    text = message.lstrip()
+    for lead in dict.fromkeys((prefix, "/")):
+        if lead and text.startswith(lead) and not text.startswith(lead * 2):
+            rest = text[len(lead) :]
+            break
+    else:
+        return None
+    word, _, args = rest.strip().partition(" ")
+    norm = normalize(word).strip(".,:;!?")
+    if not norm or not re.fullmatch(r"[\w'-]+", norm):
+        return None  # "!!!" or "/ " is not a command
+    spec = _COMMAND_WORDS.get(norm)
+    if spec is not None:
+        return Command(spec, word, args.strip())
+    hit = process.extractOne(norm, _COMMAND_CHOICES, scorer=fuzz.ratio, score_cutoff=60)
+    suggestion = _COMMAND_WORDS[hit[0]] if hit else None
+    return Command(None, word, args.strip(), suggestion)
+
+
+# --- cue phrases (on normalized, accent-free text) -------------------------------------------
+
+
+def _cue(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])")
+
+
+HELP_CUES = _cue(
+    r"help|hulp|helpen|commands?|commando'?s?|usage|gebruiksaanwijzing|handleiding|manual|"
+    r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun je|wat doe je|wat doet (?:deze |de )?bot|"
+    r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
+    r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
+    r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use"
+)
+LIST_CUES = _cue(
+    r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
+    r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
+    r"lijst|list|overzicht|overview|"
+    r"welke (?:\w+ ){0,2}(?:moet|kan|zou|zal|gebruik)|which (?:\w+ ){0,2}(?:should|shall|could|can|to use|would)|"
+    r"what (?:\w+ ){0,2}(?:should|shall|could|would) (?:i|we) use|wat (?:\w+ ){0,2}(?:moet|kan|zou) (?:ik|we) gebruiken|"
+    r"beste (?:messenger|app|chat\w*|berichten\w*)s?|best (?:messenger|app|chat\w*|messaging)s?|"
+    r"veilig (?:te )?(?:chatten|appen|berichten)|safe(?:ly)? (?:chat|message|messaging|texting)|"
+    r"secure (?:chat|messag\w*)|veilige (?:messenger|app|chat\w*)s?|good (?:messenger|chat app)s?|goede (?:messenger|app)s?"
+)
+CAVEAT_CUES = _cue(
+    r"nadelen|nadeel|minpunten|kanttekening\w*|waarschuwing\w*|risico'?s?|gevaren|gevaar|"
+    r"zwakke? punten|zwakte\w*|problemen|probleem|kritiek|zorgen|"
+    r"downsides?|drawbacks?|cons|risks?|risky|dangers?|weakness\w*|problems?|issues|caveats?|warnings?|concerns?|criticism|"
+    r"waarom (?:geen|niet)|why (?:not|no|isn'?t|is it not|shouldn'?t|don'?t)|wat is er mis|what'?s wrong|what is wrong|"
+    r"geschikt|suitable|veilig genoeg|safe enough|te vertrouwen|trustworthy|betrouwbaar|"
+    r"moet ik (?:\w+ )?(?:oppassen|opletten)|watch out|be careful|pas op|"
+    r"nog (?:wel )?veilig|still (?:safe|recommended|ok)|not recommended|niet (?:meer )?aanbevolen|no longer|niet meer|verwijderd|removed|dropped"
+)
+CRITERIA_CUES = _cue(
+    r"criteria|criterium|criterion|eisen|eis|requirements?|vereisten|voorwaarden|maatstaven|"
+    r"beste geval|best[- ]case|minimum|minimale|minimal|voldoe[tn]?|meets?|satisf\w*|qualif\w*|"
+    r"how do (?:you|they|jullie) (?:choose|pick|select|decide|evaluate)|"
+    r"hoe (?:kiezen|kies|selecteren|bepalen|beoordelen|beslissen) (?:jullie|je|ze|zij)|"
+    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaard(?:en)?|standards"
+)
+COMPARE_CUES = _cue(
+    r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|"
+    r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|"
+    r"welke (?:is|van) (?:\w+ ){0,2}beter|which (?:is|one is) better|instead of|in plaats van"
+)
+CARD_CUES = _cue(
+    r"wat is|what is|what'?s|wie is|wat weet je|what do you know|vertel|tell me|tell us|info\w*|uitleg|leg uit|explain|"
+    r"about|over|wat vind je|what do you think|hoe zit het met|how about|what about|is \w+ (?:goed|veilig|good|safe|ok)|"
+    r"kaart|card|samenvatting|summary|details?"
+)
+QUESTION_CUES = _cue(
+    r"welke|welk|wat|hoe|waarom|which|what|how|why|does|do|is|are|heeft|hebben|zijn|kan|kunnen|can|any|"
+    r"ondersteun\w*|support\w*|werkt|werken|works?|runs?|draait|draaien"
+)
+# The bot's subject: words that put a question in the messenger domain.
+DOMAIN_WORDS = _cue(
+    r"messengers?|apps?|chat\w*|berichten\w*|messag\w*|im|sms|texting|appen|bellen|calls?|"
+    r"e2ee|encrypt\w*|versleutel\w*|privacy|prive|private|veilig\w*|secure|safe|"
+    r"whatsapp|telegram|threema|wire|viber|wickr|imessage|discord|"
+    r"tor|groepen|groups"
+)
+# Other topics a privacy community talks about, which this bot does not know.
+OFF_TOPIC = _cue(
+    r"browsers?|vpns?|dns|resolvers?|e-?mail\w*|mail|mailbox|password ?managers?|wachtwoord\w*|passwords?|"
+    r"zoekmachine\w*|search ?engines?|besturingssysteem\w*|operating systems?|os|router\w*|firewall\w*|antivirus|"
+    r"cloud\w*|opslag|storage|backup ?dienst|notities|notes|agenda|calendar|foto'?s?|photos?|vps|hosting|domein\w*|"
+    r"crypto\w*|bitcoin|monero|wallet\w*|2fa|authenticator\w*|totp|yubikey|sleutelhanger|"
+    r"diner|dinner|lunch|ontbijt|breakfast|eten|food|weer|weather|pizza|voetbal|football|film|movie|muziek|music|"
+    r"vakantie|holiday|werk|job|school|huiswerk|homework|auto|car|tv|netflix|game\w*|spel\w*|"
+    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy"
+)
+SMALL_TALK = _cue(
+    r"hallo|hoi|hey|hi|hello|yo|goedemorgen|goedemiddag|goedenavond|morning|evening|welkom|welcome|"
+    r"dank\w*|bedankt|thanks|thank you|thx|ty|merci|top|cool|nice|mooi|prima|super|geweldig|great|awesome|"
+    r"ok|oke|okay|oké|k|ja|nee|yes|no|yep|nope|lol|haha\w*|doei|bye|tot ziens|later|sorry|excuses|"
+    r"goed zo|well done|good bot|slechte bot|bad bot|fijne dag|have a nice day"
+)
+# Words that never start a fuzzy entry match: vocabulary and lookalikes of entry names.
+LOOKALIKES = {
+    "signaal", "signalen", "signals", "signale", "single", "sigaar", "sigaren", "simple", "simpel", "simpele",
+    "simply", "sessie", "sessies", "sessions", "elements", "elementen", "elementair", "elementary",
+    "brian", "brain", "brie", "holly", "jolly", "folly", "molen", "briefly", "settings", "service",
+    "version", "versie", "minimal", "missing", "messages", "message", "session's",
+}
+_CUE_PATTERNS = (HELP_CUES, LIST_CUES, CAVEAT_CUES, CRITERIA_CUES, COMPARE_CUES, CARD_CUES, QUESTION_CUES, DOMAIN_WORDS,
+                 OFF_TOPIC, SMALL_TALK, *(p.pattern for p in PROPERTIES))
+# Vocabulary the cue patterns already understand is never mistaken for a misspelled name.
+KNOWN_WORDS = frozenset(
+    _DUTCH | _ENGLISH | LOOKALIKES | {w for p in _CUE_PATTERNS for w in re.findall(r"[a-z]{4,}", p.pattern)}
+)
+# A name that is also an everyday word counts as the app only in the app's sense.
+COMMON_WORD_NAMES = {"signal", "session", "element", "briar", "molly", "matrix"}
+_DETERMINERS = {
+    "a", "an", "the", "my", "your", "this", "that", "our", "their", "one", "every", "each", "good", "bad",
+    "een", "de", "het", "mijn", "je", "jouw", "deze", "die", "dit", "dat", "ons", "onze", "elk", "elke",
+    "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
+    "chemical", "chemisch", "periodic",
+}
+_APP_WORDS = {"app", "apps", "messenger", "client", "account", "chat", "desktop", "android", "ios"}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    intent: str
+    lang: str
+    confidence: float
+    entries: tuple[str, ...] = ()
+    properties: tuple[PropertyQuery, ...] = ()
+    command: Command | None = None
+    normalized: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)  # why: for debugging and eval output
+
+
+def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str = "nl", prefix: str = "!") -> Understanding:
+    """Read one message. Never raises on any text."""
+    message = message if isinstance(message, str) else ""
+    command = parse_command(message, prefix)
+    if command is not None:
+        return _understand_command(command, index, kb, default_lang)
+    return _understand_text(message, index, kb, default_lang)
+
+
+def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
+    args_norm = normalize(command.args)
+    words = tokens(args_norm)
+    lang = detect_language(words, default_lang).lang
+    if command.spec is not None and command.word.lower() in {w for w in command.spec.words if w in _DUTCH_COMMANDS}:
+        lang = "nl"
+    elif command.spec is not None and command.word.lower() in _ENGLISH_COMMANDS and not words:
+        lang = default_lang
+    if command.spec is None:
+        # Unknown or misspelled: show help with a "did you mean", never guess an action.
+        return Understanding("help", lang, 0.9, command=command, normalized=args_norm, notes=("unknown command",))
+    spec = command.spec
+    if spec.moderator:
+        return Understanding("help", lang, 1.0, command=command, normalized=args_norm, notes=("moderator command",))
+    mentions = _entities(words, index, args_norm, strict=False)
+    ids = _unique(m.entry_id for m in mentions)
+    if spec.intent == "filter":
+        props = tuple(find_properties(args_norm))
+        return Understanding("filter", lang, 1.0, properties=props, command=command, normalized=args_norm)
+    if spec.intent == "compare" and len(ids) < 2 and words:
+        ids = _unique([*ids, *_suggested(words, index)])
+    if spec.intent == "card" and not ids and words:
+        ids = _suggested(words, index)[:1]
+        confidence = 0.7 if ids else 1.0
+        return Understanding("card", lang, confidence, tuple(ids), command=command, normalized=args_norm,
+                             notes=("fuzzy suggestion",) if ids else ("no entry",))
+    return Understanding(spec.intent, lang, 1.0, tuple(ids), command=command, normalized=args_norm)
+
+
+_DUTCH_COMMANDS = {"hulp", "lijst", "kaart", "vergelijk", "eisen", "nadelen", "welke", "bronnen", "bron", "over",
+                   "aanbevolen", "vernieuw", "toestand", "instel", "geschiedenis"}
+_ENGLISH_COMMANDS = {w for spec in COMMANDS for w in spec.words} - _DUTCH_COMMANDS
+
+
+def _suggested(words: list[str], index: EntityIndex) -> list[str]:
+    return _unique(entry_id for word in words for entry_id in index.suggest(word, limit=1))
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _entities(words: list[str], index: EntityIndex, normalized: str, strict: bool = True) -> list[Mention]:
+    """Entry mentions, dropping everyday-word senses ("slecht signaal", "a session with")."""
+    mentions = index.find(words, KNOWN_WORDS)
+    if not strict:
+        return mentions
+    kept: list[Mention] = []
+    has_domain = bool(DOMAIN_WORDS.search(normalized)) or len({m.entry_id for m in mentions}) > 1
+    for mention in mentions:
+        if mention.surface.split("'")[0] in COMMON_WORD_NAMES and not _app_sense(mention, words, has_domain):
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _app_sense(mention: Mention, words: list[str], has_domain: bool) -> bool:
+    """Is a name that is also an everyday word ("session", "signal") used as the app's name?"""
+    before = words[mention.start - 1] if mention.start > 0 else ""
+    after = words[mention.end] if mention.end < len(words) else ""
+    if after in _APP_WORDS or before in _APP_WORDS:
+        return True
+    if before in _DETERMINERS:  # "a session with", "het element": the app only among app talk
+        return has_domain and before not in _ADJECTIVES
+    if len(words) <= 4 or has_domain:
+        return True
+    # A longer sentence: the app only when the sentence asks the bot something about it.
+    text = " ".join(words)
+    return any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, COMPARE_CUES))
+
+
+_ADJECTIVES = {"goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel", "good", "bad"}
+
+
+def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
+    normalized = normalize(message)
+    words = tokens(normalized)
+    lang = detect_language(words, default_lang).lang
+    if not words:
+        return Understanding("none", lang, 0.0, normalized=normalized, notes=("empty",))
+
+    mentions = _entities(words, index, normalized)
+    ids = tuple(_unique(m.entry_id for m in mentions))
+    props = tuple(find_properties(normalized))
+    strength = max((m.score for m in mentions), default=0.0) / 100
+    cues = {
+        "help": bool(HELP_CUES.search(normalized)),
+        "list": bool(LIST_CUES.search(normalized)),
+        "caveats": bool(CAVEAT_CUES.search(normalized)),
+        "criteria": bool(CRITERIA_CUES.search(normalized)),
+        "compare": bool(COMPARE_CUES.search(normalized)),
+        "card": bool(CARD_CUES.search(normalized)),
+        "question": bool(QUESTION_CUES.search(normalized)) or "?" in message,
+        "domain": bool(DOMAIN_WORDS.search(normalized)),
+        "off_topic": bool(OFF_TOPIC.search(normalized)),
+    }
+    notes = tuple(k for k, v in cues.items() if v)
+
+    def result(intent: str, confidence: float, entries: tuple[str, ...] = ids) -> Understanding:
+        if confidence < CONFIDENT:
+            return Understanding("none", lang, confidence, entries, props, normalized=normalized, notes=notes)
+        return Understanding(intent, lang, min(confidence, 1.0), entries, props, normalized=normalized, notes=notes)
+
+    if ids:
+        base = 0.55 + 0.4 * strength
+        if cues["criteria"] and not cues["compare"] or (cues["criteria"] and len(ids) == 1):
+            return result("criteria", base + 0.1)
+        if cues["caveats"]:
+            return result("caveats", base + 0.1)
+        if len(ids) >= 2 and not (props and not cues["compare"]):
+            return result("compare", base + 0.05)
+        if props and len(ids) >= 2:
+            return result("filter", base)
+        if cues["list"] and not cues["card"] and len(words) > 3 and re.search(r"\b(welke|which|wat|what)\b", normalized):
+            return result("list", base)
+        return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0))
+
+    # No entry named.
+    if cues["off_topic"] and not (props and cues["domain"]) and not (cues["domain"] and cues["list"]):
+        return result("none", 0.2)
+    if cues["criteria"]:
+        return result("criteria", 0.85)
+    if props and (cues["question"] or cues["domain"] or len(words) <= 4):
+        confidence = 0.8 if not all(p.prop.weak for p in props) else 0.6
+        return result("filter", confidence, ())
+    if cues["help"] and not (cues["list"] and cues["domain"]):
+        return result("help", 0.85)
+    if cues["list"] and (cues["domain"] or cues["question"] or len(words) <= 4):
+        return result("list", 0.8 if cues["domain"] or cues["question"] else 0.6)
+    if cues["domain"] and cues["question"] and not SMALL_TALK.fullmatch(normalized.strip(" ?!.")):
+        return result("list", 0.55)
+    return result("none", 0.1 if SMALL_TALK.search(normalized) else 0.3)

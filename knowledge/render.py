@@ -115,12 +115,17 @@ def _safe_url(url: str) -> str:
     return url if urllib.parse.urlsplit(url).scheme.lower() in ("http", "https") else ""
 
 
+def _unlinked(link: Link) -> str:
+    """A link whose URL is not http(s) shows neither the URL nor a link."""
+    return "" if link.text == link.url else link.text
+
+
 def _plain_line(parts: Line) -> str:
     out = []
     for part in parts:
         if isinstance(part, Link):
             url = _safe_url(part.url)
-            out.append(f"{part.text} ({url})" if url and part.text != url else (url or part.text))
+            out.append(f"{part.text} ({url})" if url and part.text != url else (url or _unlinked(part)))
         elif isinstance(part, Bold):
             out.append(part.text)
         else:
@@ -133,7 +138,7 @@ def _html_line(parts: Line) -> str:
     for part in parts:
         if isinstance(part, Link):
             url = _safe_url(part.url)
-            out.append(f'<a href="{_esc(url)}">{_esc(part.text)}</a>' if url else _esc(part.text))
+            out.append(f'<a href="{_esc(url)}">{_esc(part.text)}</a>' if url else _esc(_unlinked(part)))
         elif isinstance(part, Bold):
             out.append(f"<b>{_esc(part.text)}</b>")
         else:
@@ -190,7 +195,7 @@ WORDS: dict[str, dict[str, str]] = {
     "voice": {"nl": "spraak", "en": "voice"},
     "video": {"nl": "video", "en": "video"},
     "group": {"nl": "groep", "en": "group"},
-    "group_encrypted": {"nl": "groepsgesprekken versleuteld", "en": "group calls encrypted"},
+    "group_encrypted": {"nl": "groep versleuteld", "en": "group encrypted"},
     "mesh": {"nl": "ja (mesh)", "en": "yes (mesh)"},
     "group_limit": {"nl": "Groepen tot {n} leden", "en": "Groups of up to {n} members"},
 }
@@ -308,7 +313,7 @@ def _entry_caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> tuple[list[str
     if entry.current_status in ("removed", "moved"):
         latest = next((u for u in reversed(entry.updates) if u.date), None)
         note = w(entry.current_status, lang).capitalize()
-        warnings.insert(0, f"{note} ({latest.date})" if latest else note)
+        warnings.insert(0, f"{note} {SAY[lang]['since']} {latest.date}" if latest else note)
     return warnings, [c.get(lang) for c in entry.caveats]
 
 
@@ -324,10 +329,7 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
         return _clip(text, limit) if clip else text
 
     doc = Doc()
-    standing = w(entry.tier, lang)
-    if entry.current_status != entry.tier:
-        standing += f" → {w(entry.current_status, lang)}"
-    doc.title(entry.name, f" ({standing})")
+    doc.title(entry.name, f" ({w(entry.current_status, lang)})")
     for query in focus:
         label = query.prop.label.get(lang, query.prop.label["en"])
         doc.para(Bold(f"{label}: {_bool(query.prop.test(entry), lang)}"))
@@ -398,7 +400,7 @@ def compare(kb: KnowledgeBase, entries: list[Entry], lang: str) -> Reply:
     doc.table(header, rows)
     for entry in entries:
         warnings, caveats = _entry_caveats(kb, entry, lang)
-        notes = warnings + caveats
+        notes = [_first_sentence(x) for x in warnings] + [_clip(c, 120) for c in caveats]
         if notes:
             doc.bullets([[n] for n in notes], f"{w('caveats', lang)} — {entry.name}:")
     doc.para(SAY[lang]["compare_more"].format(prefix="!", names=", ".join(e.id for e in entries)))
@@ -432,8 +434,13 @@ def filter_reply(
     warned = [e for e, _ in matches if kb.warnings_for(e) or e.current_status in ("removed", "moved")]
     for entry in warned:
         warnings, _ = _entry_caveats(kb, entry, lang)
-        doc.warn(f"{entry.name}: " + " ".join(_clip(x, 140) for x in warnings))
+        doc.warn(f"{entry.name}: " + "; ".join(_first_sentence(x) for x in warnings))
     return _done(doc)
+
+
+def _first_sentence(text: str) -> str:
+    head = text.split(". ")[0].split(": ")[0]
+    return _clip(head.rstrip("."), 120)
 
 
 def _query_label(query: PropertyQuery, lang: str) -> str:

@@ -398,7 +398,8 @@ def _parse_file(path: Path) -> Any:
     try:
         return yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed bracket or quote is found at the end of the file; its start is the news.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else 0
         raise KnowledgeError([Problem(str(path), line, f"YAML syntax: {exc.problem or exc}")]) from exc
     except yaml.YAMLError as exc:

@@ -1,0 +1,131 @@
+"""The curated YAML format: the bundled pack loads, and every mistake is located."""
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from knowledge.loading import load_sources
+from knowledge.model import KnowledgeError
+from knowledge.yaml_loader import load_yaml
+
+PAGE = """\
+source: {page: Test page, url: "https://example.org/p", lang: en, date: "2024-01"}
+criteria:
+  - {id: audited, level: minimum, text: {en: Audited., nl: Geaudit.}}
+"""
+ENTRY = """\
+id: alpha
+name: Alpha
+tier: recommended
+summary: {en: An app., nl: Een app.}
+facts:
+  forward_secrecy: yes
+  platforms: [android]
+meets: [audited]
+"""
+
+
+def write(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text), encoding="utf-8")
+    return tmp_path
+
+
+def problems(path) -> list[str]:
+    with pytest.raises(KnowledgeError) as info:
+        load_sources([str(path)])
+    return [str(p) for p in info.value.problems]
+
+
+def test_bundled_pack_is_complete(kb):
+    assert [e.id for e in kb.entries] == ["signal", "molly", "simplex", "briar", "element", "session"]
+    assert sum(c.level == "minimum" for c in kb.criteria) == 6  # 4 on the page + 2 added later
+    assert sum(c.level == "best" for c in kb.criteria) == 5
+    for entry in kb.entries:
+        for lang in ("nl", "en"):
+            assert entry.summary.by_lang.get(lang), (entry.id, lang)
+            assert entry.description.by_lang.get(lang), (entry.id, lang)
+            assert all(c.by_lang.get(lang) for c in entry.caveats)
+        assert entry.caveats, entry.id
+        assert set(entry.meets) | set(entry.misses) == {c.id for c in kb.criteria}, entry.id
+    assert {e.id for e in kb.entries if e.tier == "additional"} == {"element", "session"}
+    assert kb.get("session").current_status == "removed"
+    assert kb.get("element").current_status == "moved"
+    assert kb.get("molly").client_of == "signal"
+
+
+def test_later_changes_are_recorded(kb):
+    def dates(entry_id):
+        return [u.date for u in kb.get(entry_id).updates]
+
+    assert "2024-02" in dates("signal")
+    assert {"2023-10", "2024-07"} <= set(dates("simplex"))
+    assert "2024-10" in dates("element")
+    assert "2025-05" in dates("session")
+    assert {"windows", "macos", "linux"} <= set(kb.get("simplex").facts.platforms)
+    assert kb.get("element").facts.calls.group_encrypted is True
+    assert kb.get("signal").facts.identifiers.signup == ("phone",)
+    assert kb.get("signal").facts.identifiers.shared == ()
+
+
+def test_minimal_pack_loads_and_yes_means_yes(tmp_path):
+    kb = load_yaml(write(tmp_path, {"page.yaml": PAGE, "entries/alpha.yaml": ENTRY}))
+    alpha = kb.get("alpha")
+    assert alpha.facts.forward_secrecy == "yes"  # YAML 1.1 reads bare yes as true
+    assert alpha.source.page == "Test page" and alpha.source.file.endswith("alpha.yaml")
+    assert alpha.facts.e2ee.default is None  # not stated: unknown, never "no"
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (("facts:", "colour: blue\nfacts:"), "alpha.yaml:5: colour: unknown field"),
+        (("summary: {en: An app., nl: Een app.}", "summary: {en: An app.}"), "alpha.yaml:4: summary: missing language 'nl'"),
+        (("tier: recommended", "tier: great"), "alpha.yaml:3: tier: 'great' is not one of recommended, additional"),
+        (("platforms: [android]", "platforms: [android, amiga]"), "alpha.yaml:7: facts.platforms: 'amiga' is not one of"),
+        (("meets: [audited]", "meets: [audited, fast]"), "refers to unknown criterion 'fast'"),
+        (("name: Alpha", "name: [Alpha"), "alpha.yaml:2: YAML syntax"),
+        (("forward_secrecy: yes", "forward_secrecy: maybe"), "alpha.yaml:6: facts.forward_secrecy: 'maybe' is not one of"),
+        (("id: alpha", "id: Alpha One"), "alpha.yaml:1: id: 'Alpha One' must be lowercase"),
+        (("name: Alpha\n", ""), "alpha.yaml:1: name: required field is missing"),
+    ],
+)
+def test_errors_name_file_and_line(tmp_path, change, expected):
+    old, new = change
+    write(tmp_path, {"page.yaml": PAGE, "entries/alpha.yaml": ENTRY.replace(old, new)})
+    found = problems(tmp_path)
+    assert any(expected in p for p in found), found
+
+
+def test_duplicate_ids_and_aliases_across_files(tmp_path):
+    beta = ENTRY.replace("id: alpha", "id: beta").replace("name: Alpha", "name: Beta\naliases: [Alpha]")
+    write(tmp_path, {"page.yaml": PAGE, "a/alpha.yaml": ENTRY, "b/alpha.yaml": ENTRY, "c/beta.yaml": beta})
+    found = problems(tmp_path)
+    assert any("duplicate entry id 'alpha'" in p and "b/alpha.yaml:1" in p for p in found), found
+    assert any("'Alpha' of 'beta' is already used by 'alpha'" in p for p in found), found
+
+
+def test_every_problem_is_reported_and_nothing_half_loaded(tmp_path):
+    write(
+        tmp_path,
+        {
+            "page.yaml": PAGE,
+            "entries/alpha.yaml": ENTRY.replace("tier: recommended", "tier: nope"),
+            "entries/beta.yaml": ENTRY.replace("id: alpha", "id: beta").replace("name: Alpha", "name: Beta").replace("nl: Een app.", "de: Eine App."),
+        },
+    )
+    found = problems(tmp_path)
+    assert len(found) == 2, found
+
+
+def test_missing_source_and_empty_inputs(tmp_path):
+    write(tmp_path, {"alpha.yaml": ENTRY})
+    assert any("no source" in p for p in problems(tmp_path / "alpha.yaml"))
+    (tmp_path / "empty").mkdir()
+    assert any("no .yaml files" in p for p in problems(tmp_path / "empty"))
+    write(tmp_path, {"blank/x.yaml": ""})
+    assert any("x.yaml:1: the file is empty" in p for p in problems(tmp_path / "blank"))
+    assert any("no such file" in p for p in problems(tmp_path / "missing.yaml"))

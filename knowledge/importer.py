@@ -78,7 +78,10 @@ def _import(text: str, file: str, url: str, lang: str | None, date: str) -> Know
     if not walker.cards:
         raise KnowledgeError([Problem(file, 0, "no recommendation cards found")])
     warnings = [w for w in walker.section_warnings if w.cards]
-    entries = tuple(_entry(card, page, [w for w in warnings if card in w.cards]) for card in walker.cards)
+    names = _names(walker.cards, page)
+    entries = tuple(
+        _entry(card, name, page, [w for w in warnings if card in w.cards]) for card, name in zip(walker.cards, names)
+    )
     return KnowledgeBase(
         entries=entries,
         criteria=_criteria(walker.criteria, page),
@@ -614,22 +617,42 @@ _TITLE_ATTR = re.compile(r"""title\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}]+))""")
 _LEADING_ICON = re.compile(r"^\s*:([\w-]+):\s*(.*)$")
 
 
-def _entry(card: _Card, page: _Page, warnings: list[_SectionWarning]) -> Entry:
+def _names(cards: list[_Card], page: _Page) -> list[str]:
+    """Entry names, unique as loading.validate requires: when a heading's name is taken, a card
+    uses its own bold lead (``**Name** is …``) or, failing that, a number."""
+    taken: set[str] = set()
+    names: list[str] = []
+    for card in cards:
+        heading = (_clean(card.heading.text) if card.heading else "") or page.title
+        numbered = (f"{heading} ({n})" for n in range(2, len(cards) + 2))
+        name = next(c for c in (heading, _bold_lead(card.box), *numbered) if c and c.casefold() not in taken)
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _bold_lead(card: _Box) -> str:
+    match = re.match(r"\s*\*\*(.+?)\*\*", next(iter(_prose(card.body)), ""))
+    return _clean(match.group(1)) if match else ""
+
+
+def _entry(card: _Card, name: str, page: _Page, warnings: list[_SectionWarning]) -> Entry:
     own, after = _prose(card.box.body), _prose(card.after)
     described = _cleaned(own + after)
+    first = (_cleaned(own) or described or [""])[0]  # the card's own first paragraph, if it has one
     downloads = _downloads(card.box)
     no_forward_secrecy = any(_FORWARD_SECRECY.search(_box_text(w.box)) for w in warnings)
-    caveat_boxes = [b for b in (*card.box.body, *card.after) if isinstance(b, _Box) and b.kind in _WARNING_KINDS]
+    caveats = [_box_text(b) for b in (*card.box.body, *card.after) if isinstance(b, _Box) and b.kind in _WARNING_KINDS]
     return Entry(
         id=card.id,
-        name=(_clean(card.heading.text) if card.heading else "") or page.title,
+        name=name,
         tier="additional" if warnings else "recommended",
-        summary=Text.of(page.lang, _sentences((_cleaned(own) or described or [""])[0])[0] if described else ""),
+        summary=Text.of(page.lang, next(iter(_sentences(first)), "")),
         description=Text.of(page.lang, "\n\n".join(described)),
         facts=_facts(own + after, downloads, no_forward_secrecy),
         links=_links(card.box),
         downloads=downloads,
-        caveats=tuple(Text.of(page.lang, text) for text in map(_box_text, caveat_boxes) if text),
+        caveats=tuple(Text.of(page.lang, text) for text in caveats if text),
         warnings=tuple(w.id for w in warnings),
         source=page.source(card.box.line),
     )
@@ -642,7 +665,8 @@ def _links(card: _Box) -> tuple[Link, ...]:
             kind, url = _LINK_ICONS.get(match.group(1)), match.group(3)
             if kind and url:
                 link = Link(kind, url, _title_attr(match.group(4) or "") or _clean(match.group(2)))
-                links.append(link) if link not in links else None
+                if link not in links:
+                    links.append(link)
     return tuple(links)
 
 
@@ -767,8 +791,7 @@ def _audits(raw: list[str]) -> tuple[Audit, ...]:
         links = list(_LINK.finditer(sentence))
         if not links or not _AUDITED.search(_clean(sentence)):
             continue
-        # blank out the URLs, keeping positions, so years inside them don't count
-        visible = _LINK.sub(lambda m: m.group(0)[: len(m.group(1)) + 2] + " " * (len(m.group(0)) - len(m.group(1)) - 2), sentence)
+        visible = _hide_urls(sentence)
         for year in _YEAR.finditer(visible):
             nearest = min(links, key=lambda m: max(m.start() - year.start(), year.start() - m.end(), 0))
             month = _MONTH_BEFORE.search(visible[: year.start()])
@@ -777,5 +800,11 @@ def _audits(raw: list[str]) -> tuple[Audit, ...]:
                 url=nearest.group(2),
                 month=_MONTHS.get(month.group(1).lower()) if month else None,
             )
-            audits.append(audit) if audit not in audits else None
+            if audit not in audits:
+                audits.append(audit)
     return tuple(audits)
+
+
+def _hide_urls(markdown: str) -> str:
+    """Blank out each link's ``(url)``, keeping all positions, so years in URLs don't count."""
+    return _LINK.sub(lambda m: f"[{m.group(1)}]" + " " * (len(m.group(0)) - len(m.group(1)) - 2), markdown)

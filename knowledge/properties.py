@@ -29,7 +29,7 @@ PLATFORM_NAMES = {
 NEGATIONS = {
     "zonder", "geen", "niet", "nooit", "without", "no", "not", "never", "don't", "dont",
     "doesn't", "doesnt", "didn't", "didnt", "aren't", "isn't", "lack", "lacks", "lacking",
-    "missing", "ontbreekt", "ontbreken", "none",
+    "missing", "ontbreekt", "ontbreken", "none", "missen", "mist", "ontberen", "zonder",
 }
 NEGATIONS_AFTER = re.compile(
     r"^\W*(is |zijn |are |is het |)?(niet nodig|niet vereist|not needed|not required|"
@@ -53,13 +53,17 @@ class Property:
 class PropertyQuery:
     prop: Property
     negated: bool
-    start: int  # character offset in the normalized text
+    start: int  # character offsets of the words that asked for it, in the normalized text
+    end: int
+    only: bool = False  # "android only": nothing else of the family either
 
     @property
     def id(self) -> str:
         return self.prop.id
 
     def matches(self, entry: Entry) -> bool | None:
+        if self.only and self.prop.family == "platform":
+            return _only_platforms(entry, self.prop)
         value = self.prop.test(entry)
         if value is None:
             return None
@@ -95,9 +99,9 @@ def _anonymous(entry: Entry) -> bool | None:
     return None if signup is None else not ({"phone", "email"} & set(signup))
 
 
-def _no_identifier(entry: Entry) -> bool | None:
+def _any_identifier(entry: Entry) -> bool | None:
     signup = _signup(entry)
-    return None if signup is None else len(signup) == 0
+    return None if signup is None else len(signup) > 0
 
 
 def _routing(kinds: set[str]) -> Test:
@@ -121,7 +125,14 @@ def _platform(kinds: set[str]) -> Test:
         platforms = entry.facts.platforms
         return None if not platforms else bool(kinds & set(platforms))
 
+    test.kinds = frozenset(kinds)  # type: ignore[attr-defined]
     return test
+
+
+def _only_platforms(entry: Entry, prop: Property) -> bool | None:
+    platforms = entry.facts.platforms
+    kinds = getattr(prop.test, "kinds", frozenset())
+    return None if not platforms else set(platforms) <= kinds
 
 
 def _forward_secrecy(entry: Entry) -> bool | None:
@@ -160,10 +171,15 @@ def _lbl(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
-_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell)[ -]?(?:nummers?|numbers?)|nummers?|phone|sim[ -]?(?:kaart|card)?"
+_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?"
 
 # Order matters: earlier (more specific) patterns claim their words first.
 PROPERTIES: tuple[Property, ...] = (
+    Property("data_transfer", "data",
+             _p(r"overzetten|overzet|verhuizen|migreren|meenemen|exporteren|importeren|exports?|imports?|exporting|importing|"
+                r"transfer\w*|migrat\w*|move|moving|back-?ups?|nieuwe (?:telefoon|toestel|apparaat)|new (?:phone|device)|"
+                r"another (?:phone|device)|ander (?:apparaat|toestel)|andere telefoon"),
+             _attr("data_transfer"), _lbl("gegevens meenemen naar een ander apparaat", "data moves to another device")),
     Property(
         "phone_shared", "identity",
         re.compile(
@@ -177,10 +193,10 @@ PROPERTIES: tuple[Property, ...] = (
     ),
     Property("phone", "identity", _p(_NUMBER), _needs("phone"),
              _lbl("telefoonnummer nodig om je aan te melden", "phone number needed to sign up")),
-    Property("no_identifier", "identity",
-             _p(r"(?:zonder|geen|no|without)\s+(?:enkele\s+|any\s+|persoonlijke\s+|personal\s+)?(?:identifiers?|id|gegevens|data|info)"
+    Property("identifier", "identity",
+             _p(r"(?:zonder|geen|no|without)\s+(?:(?:enkele|any|persoonlijke|personal|user|gebruikers|account)\s+){0,2}(?:identifiers?|ids?|gegevens|data|info)"
                 r"|identifiers?|identificatie\w*|persoonlijke gegevens|personal (?:data|info|information|identifiers?)"),
-             _no_identifier, _lbl("iets van jezelf nodig om je aan te melden", "an identifier needed to sign up"),
+             _any_identifier, _lbl("gegevens nodig om je aan te melden", "identifier needed to sign up"),
              negated_by_words=("zonder", "geen", "no", "without")),
     Property("anonymous", "identity",
              _p(r"anonie\w*|anonym\w*|anonimiteit|zonder (?:een )?account|without (?:an )?account|no account"),
@@ -196,7 +212,7 @@ PROPERTIES: tuple[Property, ...] = (
              _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
     Property("offline", "offline",
              _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
-                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown)s?|(?:internet|netwerk)\s+(?:is\s+)?(?:down|weg|uit|plat)"
+                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut off|goes down|fails)"
                 r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"),
              _attr("offline", "mesh"), _lbl("werkt zonder internet", "works without internet")),
     Property("wifi", "offline", _p(r"wi-?fi|wlan"), _attr("offline", "wifi"),
@@ -222,7 +238,7 @@ PROPERTIES: tuple[Property, ...] = (
              _platform({"windows", "macos", "linux"}), _lbl("desktop-app", "desktop app")),
     Property("mobile", "platform", _p(r"mobiel|mobile|smartphones?|telefoon|phones?(?= app)"),
              _platform({"android", "ios"}), _lbl("app voor je telefoon", "phone app")),
-    Property("android", "platform", _p(r"android|grapheneos|lineageos"), _platform({"android"}),
+    Property("android", "platform", _p(r"android"), _platform({"android"}),
              _lbl("Android-app", "Android app")),
     Property("ios", "platform", _p(r"ios|iphones?|ipads?|apple"), _platform({"ios"}), _lbl("iOS-app", "iOS app")),
     Property("windows", "platform", _p(r"windows"), _platform({"windows"}), _lbl("Windows-app", "Windows app")),
@@ -251,14 +267,9 @@ PROPERTIES: tuple[Property, ...] = (
     Property("metadata", "metadata", _p(r"meta-?data|metagegevens|wie met wie|who talks to whom"), _metadata(None),
              _lbl("beschermt metadata", "protects metadata")),
     Property("group_limit", "groups",
-             _p(r"groepsgrootte|group ?size|grote groepen|large groups|big groups|hoeveel (?:leden|deelnemers|mensen)|how many (?:members|people|participants|users)|"
+             _p(r"groepsgrootte|groepsleden|leden per groep|members per group|group ?members|group ?size|grote groepen|large groups|big groups|hoeveel (?:leden|deelnemers|mensen)|how many (?:members|people|participants|users)|"
                 r"max\w* (?:aantal )?(?:leden|members|deelnemers|participants|people)|ledenlimiet|member limit|group limits?|limiet|limit"),
              _group_limit, _lbl("grens aan groepsgrootte", "group size limit")),
-    Property("data_transfer", "data",
-             _p(r"overzetten|overzet|verhuizen|migreren|meenemen|exporteren|importeren|exports?|imports?|exporting|importing|"
-                r"transfer\w*|migrat\w*|move|moving|back-?ups?|nieuwe (?:telefoon|toestel|apparaat)|new (?:phone|device)|"
-                r"another (?:phone|device)|ander (?:apparaat|toestel)|andere telefoon"),
-             _attr("data_transfer"), _lbl("gegevens meenemen naar een ander apparaat", "data moves to another device")),
     Property("open_source_server", "open_source",
              _p(r"open[ -]?source\s+servers?|servers?\s+(?:\w+\s+){0,2}open[ -]?source|server[ -]?(?:code|software)"),
              _attr("open_source", "server"), _lbl("open-source server", "open-source server")),
@@ -290,10 +301,17 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
             negated = _negated_before(normalized, start) or bool(NEGATIONS_AFTER.match(normalized[end:]))
             if prop.negated_by_words and inner & set(prop.negated_by_words):
                 negated = not negated
-            found.append(PropertyQuery(prop, negated, start))
+            only = bool(_ONLY_AFTER.match(normalized[end:]) or _ONLY_BEFORE.search(normalized[max(0, start - 25) : start]))
+            found.append(PropertyQuery(prop, negated, start, end, only))
     found.sort(key=lambda q: q.start)
+    unique = {(q.id, q.negated): q for q in reversed(found)}  # "move ... to a new phone": once
+    found = sorted(unique.values(), key=lambda q: q.start)
     strong = [q for q in found if not q.prop.weak]
     return strong or found
+
+
+_ONLY_AFTER = re.compile(r"^\W*(?:only|alleen|exclusively|uitsluitend)\b")
+_ONLY_BEFORE = re.compile(r"\b(?:only|alleen|exclusively|uitsluitend)\s+(?:\w+\s+){0,2}$")
 
 
 def _negated_before(text: str, start: int) -> bool:

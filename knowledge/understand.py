@@ -91,7 +91,10 @@ HELP_CUES = _cue(
     r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun je|wat doe je|wat doet (?:deze |de )?bot|"
     r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
     r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
-    r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use"
+    r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use|"
+    r"what can i (?:ask|say|type)|what (?:should|do) i (?:type|ask|say)|wat kan ik (?:je |jou )?(?:vragen|zeggen|typen)|"
+    r"wat moet ik (?:typen|vragen|zeggen)|hoe (?:\w+ ){0,3}(?:je|jou) (?:\w+ )?gebruiken|how (?:\w+ ){0,3}use you|"
+    r"snap (?:het |er )?niet|(?:don'?t|do not) (?:understand|get) how|hoe werkt dit|how does this work"
 )
 LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
@@ -99,9 +102,10 @@ LIST_CUES = _cue(
     r"lijst|list|overzicht|overview|"
     r"welke (?:\w+ ){0,2}(?:moet|kan|zou|zal|gebruik)|which (?:\w+ ){0,2}(?:should|shall|could|can|to use|would)|"
     r"what (?:\w+ ){0,2}(?:should|shall|could|would) (?:i|we) use|wat (?:\w+ ){0,2}(?:moet|kan|zou) (?:ik|we) gebruiken|"
-    r"beste (?:messenger|app|chat\w*|berichten\w*)s?|best (?:messenger|app|chat\w*|messaging)s?|"
+    r"beste (?:\w+ ){0,2}(?:messenger|app|chat\w*|berichten\w*)s?|best (?:\w+ ){0,2}(?:messenger|app|chat\w*|messaging)s?|"
     r"veilig (?:te )?(?:chatten|appen|berichten)|safe(?:ly)? (?:chat|message|messaging|texting)|"
-    r"secure (?:chat|messag\w*)|veilige (?:messenger|app|chat\w*)s?|good (?:messenger|chat app)s?|goede (?:messenger|app)s?"
+    r"secure (?:chat|messag\w*)|veilige (?:messenger|app|chat\w*)s?|"
+    r"goede? (?:\w+ ){0,2}(?:messenger|app|chat\w*)s?|good (?:\w+ ){0,2}(?:messenger|app|chat\w*)s?"
 )
 CAVEAT_CUES = _cue(
     r"nadelen|nadeel|minpunten|kanttekening\w*|waarschuwing\w*|risico'?s?|gevaren|gevaar|"
@@ -110,14 +114,19 @@ CAVEAT_CUES = _cue(
     r"waarom (?:geen|niet)|why (?:not|no|isn'?t|is it not|shouldn'?t|don'?t)|wat is er mis|what'?s wrong|what is wrong|"
     r"geschikt|suitable|veilig genoeg|safe enough|te vertrouwen|trustworthy|betrouwbaar|"
     r"moet ik (?:\w+ )?(?:oppassen|opletten)|watch out|be careful|pas op|"
-    r"nog (?:wel )?veilig|still (?:safe|recommended|ok)|not recommended|niet (?:meer )?aanbevolen|no longer|niet meer|verwijderd|removed|dropped"
+    r"nog (?:wel )?veilig|still (?:safe|recommended|ok)|not recommended|niet (?:meer )?aanbevolen|no longer|niet meer|verwijderd|removed|dropped|"
+    r"bad|slecht\w*|catch|nadelig\w*|letten|oppassen|opletten|pitfalls?|gotchas?|limitations?|beperking\w*|tekortkoming\w*|"
+    r"slechte kanten|keerzijde|flaws?|kwetsba\w*|vulnerab\w*"
 )
 CRITERIA_CUES = _cue(
     r"criteria|criterium|criterion|eisen|eis|requirements?|vereisten|voorwaarden|maatstaven|"
     r"beste geval|best[- ]case|minimum|minimale|minimal|voldoe[tn]?|meets?|satisf\w*|qualif\w*|"
     r"how do (?:you|they|jullie) (?:choose|pick|select|decide|evaluate)|"
     r"hoe (?:kiezen|kies|selecteren|bepalen|beoordelen|beslissen) (?:jullie|je|ze|zij)|"
-    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaard(?:en)?|standards"
+    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaard(?:en)?|standards|"
+    r"basis|grondslag|ideale?|ideal|perfecte? (?:app|messenger|project)|minimum\w*|vereist\w*|regels|rules|beoordel\w*|"
+    r"evaluat\w*|judg\w*|get on (?:your|the) list|op (?:jullie|de|je) lijst (?:te )?komen|what does (?:a|an) (?:\w+ )?(?:need|have)|"
+    r"waar moet (?:een|de) (?:\w+ )?aan voldoen"
 )
 COMPARE_CUES = _cue(
     r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|"
@@ -127,7 +136,8 @@ COMPARE_CUES = _cue(
 CARD_CUES = _cue(
     r"wat is|what is|what'?s|wie is|wat weet je|what do you know|vertel|tell me|tell us|info\w*|uitleg|leg uit|explain|"
     r"about|over|wat vind je|what do you think|hoe zit het met|how about|what about|is \w+ (?:goed|veilig|good|safe|ok)|"
-    r"kaart|card|samenvatting|summary|details?"
+    r"kaart|card|samenvatting|summary|details?|rundown|overview of|download\w*|install\w*|ken je|do you know|heard of|"
+    r"gehoord van|hoe werkt|how does|waar (?:kan|haal|vind) ik|where (?:do|can) i (?:get|find)"
 )
 QUESTION_CUES = _cue(
     r"welke|welk|wat|hoe|waarom|which|what|how|why|does|do|is|are|heeft|hebben|zijn|kan|kunnen|can|any|"
@@ -140,6 +150,7 @@ DOMAIN_WORDS = _cue(
     r"whatsapp|telegram|threema|wire|viber|wickr|imessage|discord|"
     r"tor|groepen|groups"
 )
+MESSENGER_WORDS = _cue(r"messengers?|chat\w*|berichten\w*|messaging|instant messag\w*|whatsapp|telegram|sms")
 # Other topics a privacy community talks about, which this bot does not know.
 OFF_TOPIC = _cue(
     r"browsers?|vpns?|dns|resolvers?|e-?mail\w*|mail|mailbox|password ?managers?|wachtwoord\w*|passwords?|"
@@ -148,7 +159,13 @@ OFF_TOPIC = _cue(
     r"crypto\w*|bitcoin|monero|wallet\w*|2fa|authenticator\w*|totp|yubikey|sleutelhanger|"
     r"diner|dinner|lunch|ontbijt|breakfast|eten|food|weer|weather|pizza|voetbal|football|film|movie|muziek|music|"
     r"vakantie|holiday|werk|job|school|huiswerk|homework|auto|car|tv|netflix|game\w*|spel\w*|"
-    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy"
+    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|\w*mail\w*"
+)
+# Products of other privacy topics: masked before looking for properties ("tor browser").
+OFF_TOPIC_PRODUCTS = _cue(
+    r"tor ?browser|firefox|brave|chrome|chromium|safari|librewolf|mullvad|ivpn|bitwarden|keepass\w*|"
+    r"1password|lastpass|grapheneos|calyxos|lineageos|duckduckgo|startpage|qwant|nextcloud|cryptpad|joplin|"
+    r"veracrypt|tails|qubes|whonix|ublock\w*|adblock\w*|pi-?hole|nextdns|quad9|tutanota|tuta|proton\w*"
 )
 SMALL_TALK = _cue(
     r"hallo|hoi|hey|hi|hello|yo|goedemorgen|goedemiddag|goedenavond|morning|evening|welkom|welcome|"
@@ -164,7 +181,7 @@ LOOKALIKES = {
     "version", "versie", "minimal", "missing", "messages", "message", "session's",
 }
 _CUE_PATTERNS = (HELP_CUES, LIST_CUES, CAVEAT_CUES, CRITERIA_CUES, COMPARE_CUES, CARD_CUES, QUESTION_CUES, DOMAIN_WORDS,
-                 OFF_TOPIC, SMALL_TALK, *(p.pattern for p in PROPERTIES))
+                 OFF_TOPIC, OFF_TOPIC_PRODUCTS, SMALL_TALK, *(p.pattern for p in PROPERTIES))
 # Vocabulary the cue patterns already understand is never mistaken for a misspelled name.
 KNOWN_WORDS = frozenset(
     _DUTCH | _ENGLISH | LOOKALIKES | {w for p in _CUE_PATTERNS for w in re.findall(r"[a-z]{4,}", p.pattern)}
@@ -172,11 +189,12 @@ KNOWN_WORDS = frozenset(
 # A name that is also an everyday word counts as the app only in the app's sense.
 COMMON_WORD_NAMES = {"signal", "session", "element", "briar", "molly", "matrix"}
 _DETERMINERS = {
-    "a", "an", "the", "my", "your", "this", "that", "our", "their", "one", "every", "each", "good", "bad",
-    "een", "de", "het", "mijn", "je", "jouw", "deze", "die", "dit", "dat", "ons", "onze", "elk", "elke",
-    "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
-    "chemical", "chemisch", "periodic",
+    "a", "an", "the", "this", "that", "one", "every", "each", "good", "bad", "een", "de", "het", "deze", "dit",
+    "elk", "elke", "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
+    "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
 }
+_POSSESSIVES = {"my", "your", "our", "their", "his", "her", "mijn", "jouw", "onze", "ons", "hun", "zijn", "haar"}
+_PREPOSITIONS = {"of", "with", "van", "met", "at", "bij", "in", "tijdens", "during", "patch", "struik"}
 _APP_WORDS = {"app", "apps", "messenger", "client", "account", "chat", "desktop", "android", "ios"}
 
 
@@ -195,6 +213,7 @@ class Understanding:
 def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str = "nl", prefix: str = "!") -> Understanding:
     """Read one message. Never raises on any text."""
     message = message if isinstance(message, str) else ""
+    default_lang = default_lang if default_lang in ("nl", "en") else "nl"
     command = parse_command(message, prefix)
     if command is not None:
         return _understand_command(command, index, kb, default_lang)
@@ -243,7 +262,7 @@ def _unique(items) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _entities(words: list[str], index: EntityIndex, normalized: str, strict: bool = True) -> list[Mention]:
+def _entities(words: list[str], index: EntityIndex, normalized: str, strict: bool = True, has_props: bool = False) -> list[Mention]:
     """Entry mentions, dropping everyday-word senses ("slecht signaal", "a session with")."""
     mentions = index.find(words, KNOWN_WORDS)
     if not strict:
@@ -251,27 +270,33 @@ def _entities(words: list[str], index: EntityIndex, normalized: str, strict: boo
     kept: list[Mention] = []
     has_domain = bool(DOMAIN_WORDS.search(normalized)) or len({m.entry_id for m in mentions}) > 1
     for mention in mentions:
-        if mention.surface.split("'")[0] in COMMON_WORD_NAMES and not _app_sense(mention, words, has_domain):
+        if mention.surface.split("'")[0] in COMMON_WORD_NAMES and not _app_sense(mention, words, has_domain, has_props):
             continue
         kept.append(mention)
     return kept
 
 
-def _app_sense(mention: Mention, words: list[str], has_domain: bool) -> bool:
+def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: bool) -> bool:
     """Is a name that is also an everyday word ("session", "signal") used as the app's name?"""
     before = words[mention.start - 1] if mention.start > 0 else ""
     after = words[mention.end] if mention.end < len(words) else ""
     if after in _APP_WORDS or before in _APP_WORDS:
         return True
-    if before in _DETERMINERS:  # "a session with", "het element": the app only among app talk
+    if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
         return has_domain and before not in _ADJECTIVES
-    if len(words) <= 4 or has_domain:
+    if after in _PREPOSITIONS and (before in _POSSESSIVES or not has_domain):
+        return False  # "my session with", "signal in the tunnel", "briar patch"
+    if len(words) <= 4 or has_domain or has_props or words[0] in _QUESTION_START:
         return True
     # A longer sentence: the app only when the sentence asks the bot something about it.
     text = " ".join(words)
     return any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, COMPARE_CUES))
 
 
+_QUESTION_START = {
+    "wat", "welke", "hoe", "waarom", "waar", "kan", "kun", "is", "heeft", "werkt", "ken", "moet", "zou", "klopt",
+    "what", "which", "how", "why", "where", "can", "could", "is", "does", "do", "has", "should", "would", "tell",
+}
 _ADJECTIVES = {"goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel", "good", "bad"}
 
 
@@ -282,9 +307,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if not words:
         return Understanding("none", lang, 0.0, normalized=normalized, notes=("empty",))
 
-    mentions = _entities(words, index, normalized)
+    masked = OFF_TOPIC_PRODUCTS.sub(lambda m: " " * len(m.group(0)), normalized)
+    props = tuple(find_properties(masked))
+    mentions = _entities(words, index, normalized, has_props=bool(props))
     ids = tuple(_unique(m.entry_id for m in mentions))
-    props = tuple(find_properties(normalized))
     strength = max((m.score for m in mentions), default=0.0) / 100
     cues = {
         "help": bool(HELP_CUES.search(normalized)),
@@ -295,7 +321,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "card": bool(CARD_CUES.search(normalized)),
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
-        "off_topic": bool(OFF_TOPIC.search(normalized)),
+        "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
+        or any(not any(p.start <= m.start() < p.end for p in props) for m in OFF_TOPIC.finditer(normalized)),
     }
     notes = tuple(k for k, v in cues.items() if v)
 
@@ -319,10 +346,12 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0))
 
     # No entry named.
-    if cues["off_topic"] and not (props and cues["domain"]) and not (cues["domain"] and cues["list"]):
+    if cues["off_topic"] and not (props and cues["domain"]) and not (cues["list"] and MESSENGER_WORDS.search(normalized)):
         return result("none", 0.2)
     if cues["criteria"]:
         return result("criteria", 0.85)
+    if cues["list"] and props and all(p.prop.weak for p in props):
+        return result("list", 0.8)  # "the best encrypted chat app": encryption is a given
     if props and (cues["question"] or cues["domain"] or len(words) <= 4):
         confidence = 0.8 if not all(p.prop.weak for p in props) else 0.6
         return result("filter", confidence, ())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
-from .properties import PropertyQuery, combine
+from .properties import FilterPlan, PropertyQuery
 from .understand import Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "none")
@@ -100,8 +100,9 @@ class Engine:
         matches: list[tuple[Entry, list[PropertyQuery]]] = []
         misses: list[Entry] = []
         unknown: list[Entry] = []
+        plan = FilterPlan(queries, u.normalized)
         for entry in kb.entries:
-            verdict, deciding = combine(queries, u.normalized, entry)
+            verdict, deciding = plan.test(entry)
             if verdict:
                 matches.append((entry, deciding))
             elif verdict is None:

@@ -326,36 +326,42 @@ def _negated_before(text: str, start: int) -> bool:
     return negated
 
 
-def combine(queries: list[PropertyQuery], normalized: str, entry: Entry) -> tuple[bool | None, list[PropertyQuery]]:
-    """Does the entry match the whole query? Returns the verdict and the deciding properties."""
-    families: dict[str, list[PropertyQuery]] = {}
-    for query in queries:
-        families.setdefault(query.prop.family, []).append(query)
-    verdict: bool | None = True
-    deciding: list[PropertyQuery] = []
-    for family, group in families.items():
-        results = [(q, q.matches(entry)) for q in group]
-        joined_by_or = len(group) > 1 and bool(re.search(r"\b(of|or|en/of|and/or)\b", normalized[group[0].start : group[-1].start]))
-        use_any = joined_by_or or (family in FAMILY_ANY and not re.search(r"\b(en|and|both|beide|zowel)\b", normalized[group[0].start : group[-1].start]))
-        if len(group) > 1 and use_any and not any(q.negated for q in group):
-            hits = [q for q, r in results if r]
-            if hits:
-                deciding.extend(hits)
-                continue
-            value = None if any(r is None for _, r in results) else False
-        else:
-            value = True
-            for query, result in results:
-                if result is None:
-                    value = None if value else value
-                elif not result:
-                    value = False
-                    deciding.append(query)
-                    break
-            if value:
-                deciding.extend(q for q, _ in results)
-        if value is False:
-            return False, deciding
-        if value is None:
-            verdict = None
-    return verdict, deciding
+class FilterPlan:
+    """How a question's properties combine, decided once per question, then tested per entry."""
+
+    def __init__(self, queries: list[PropertyQuery], normalized: str):
+        families: dict[str, list[PropertyQuery]] = {}
+        for query in queries:
+            families.setdefault(query.prop.family, []).append(query)
+        self.groups: list[tuple[list[PropertyQuery], bool]] = []
+        for family, group in families.items():
+            between = normalized[group[0].start : group[-1].start]
+            joined_by_or = len(group) > 1 and bool(re.search(r"\b(of|or|en/of|and/or)\b", between))
+            joined_by_and = bool(re.search(r"\b(en|and|both|beide|zowel)\b", between))
+            use_any = joined_by_or or (family in FAMILY_ANY and not joined_by_and)
+            self.groups.append((group, len(group) > 1 and use_any and not any(q.negated for q in group)))
+
+    def test(self, entry: Entry) -> tuple[bool | None, list[PropertyQuery]]:
+        """Does the entry match the whole query? The verdict and the deciding properties."""
+        verdict: bool | None = True
+        deciding: list[PropertyQuery] = []
+        for group, use_any in self.groups:
+            results = [(q, q.matches(entry)) for q in group]
+            if use_any:
+                hits = [q for q, r in results if r]
+                if hits:
+                    deciding.extend(hits)
+                    continue
+                value: bool | None = None if any(r is None for _, r in results) else False
+            else:
+                failed = next((q for q, r in results if r is False), None)
+                if failed is not None:
+                    return False, [*deciding, failed]
+                value = None if any(r is None for _, r in results) else True
+                if value:
+                    deciding.extend(group)
+            if value is False:
+                return False, deciding
+            if value is None:
+                verdict = None
+        return verdict, deciding

@@ -16,6 +16,7 @@ from .model import Entry, KnowledgeBase, Text
 from .properties import PLATFORM_NAMES, PropertyQuery
 
 PLAIN_LIMIT = 1500  # a card must read on a phone
+SHOW_AT_MOST = 12  # entries listed in one reply; the rest are counted
 
 
 # --- the document ------------------------------------------------------------------------
@@ -420,22 +421,32 @@ def filter_reply(
     if matches:
         doc.title(SAY[lang]["filter_title"].format(asked=asked))
         lines: list[Line] = []
-        for entry, deciding in matches:
+        for entry, deciding in matches[:SHOW_AT_MOST]:
             reasons = "; ".join(_reason(entry, q, lang) for q in deciding) or asked
             status = "" if entry.current_status in ("recommended",) else f" [{w(entry.current_status, lang)}]"
             lines.append([Bold(entry.name), f"{status}: {reasons}"])
+        if len(matches) > SHOW_AT_MOST:
+            lines.append([SAY[lang]["more"].format(n=len(matches) - SHOW_AT_MOST)])
         doc.bullets(lines)
     else:
         doc.title(SAY[lang]["filter_none"].format(asked=asked))
     if misses:
-        doc.para(SAY[lang]["filter_not"], ", ".join(e.name for e in misses))
+        doc.para(SAY[lang]["filter_not"], _names(misses, lang))
     if unknown:
-        doc.para(SAY[lang]["filter_unknown"], ", ".join(e.name for e in unknown))
-    warned = [e for e, _ in matches if kb.warnings_for(e) or e.current_status in ("removed", "moved")]
+        doc.para(SAY[lang]["filter_unknown"], _names(unknown, lang))
+    shown = [e for e, _ in matches[:SHOW_AT_MOST]]
+    warned = [e for e in shown if kb.warnings_for(e) or e.current_status in ("removed", "moved")]
     for entry in warned:
         warnings, _ = _entry_caveats(kb, entry, lang)
         doc.warn(f"{entry.name}: " + "; ".join(_first_sentence(x) for x in warnings))
     return _done(doc)
+
+
+def _names(entries: list[Entry], lang: str) -> str:
+    names = ", ".join(e.name for e in entries[:SHOW_AT_MOST])
+    if len(entries) > SHOW_AT_MOST:
+        names += " " + SAY[lang]["more"].format(n=len(entries) - SHOW_AT_MOST)
+    return names
 
 
 def _first_sentence(text: str) -> str:
@@ -479,10 +490,13 @@ def entry_list(kb: KnowledgeBase, lang: str) -> Reply:
     doc.title(SAY[lang]["list_title"])
     current = [e for e in kb.entries if e.current_status == "recommended"]
     other = [e for e in kb.entries if e.current_status != "recommended"]
-    doc.bullets([[Bold(e.name), f": {_clip(e.summary.get(lang), 150)}"] for e in current])
+    lines = [[Bold(e.name), f": {_clip(e.summary.get(lang), 150)}"] for e in current[:SHOW_AT_MOST]]
+    if len(current) > SHOW_AT_MOST:
+        lines.append([SAY[lang]["more"].format(n=len(current) - SHOW_AT_MOST)])
+    doc.bullets(lines)
     if other:
-        lines: list[Line] = []
-        for entry in other:
+        lines = []
+        for entry in other[:SHOW_AT_MOST]:
             warnings, _ = _entry_caveats(kb, entry, lang)
             lines.append([Bold(entry.name), f" ({w(entry.current_status, lang)}): ", _clip(" ".join(warnings), 160)])
         doc.bullets(lines, SAY[lang]["list_other"])
@@ -626,6 +640,7 @@ def help_pointer(lang: str, prefix: str = "!") -> tuple[str, str]:
 SAY: dict[str, dict[str, str]] = {
     "en": {
         "not": "no",
+        "more": "… and {n} more",
         "since": "since",
         "example": "e.g.",
         "compare_more": "All caveats: {prefix}caveats NAME. Details: {prefix}info NAME.",
@@ -672,6 +687,7 @@ SAY: dict[str, dict[str, str]] = {
     },
     "nl": {
         "not": "geen",
+        "more": "… en nog {n}",
         "since": "sinds",
         "example": "bijv.",
         "compare_more": "Alle nadelen: {prefix}nadelen NAAM. Details: {prefix}info NAAM.",

@@ -35,7 +35,7 @@ NEGATIONS_AFTER = re.compile(
     r"^\W*(is |zijn |are |is het |)?(niet nodig|niet vereist|not needed|not required|"
     r"optional|optioneel|needed\?? no|hoeft niet|isn'?t (needed|required)|vrij)\b"
 )
-_CLAUSE_BREAK = {"maar", "but", "en", "and", "of", "or", "dus", "so", "want", "because", "omdat", "die", "that", "which", "welke"}
+_CLAUSE_BREAK = {"maar", "but", "en", "and", "of", "or", "dus", "so", "because", "omdat", "die", "that", "which", "welke"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Property:
     test: Test
     label: dict[str, str]  # {"nl": ..., "en": ...}: what the property is, for replies
     weak: bool = False  # only counts when no other property is asked for
+    modifier: bool = False  # only counts together with another property ("recommended ones without ...")
     negated_by_words: tuple[str, ...] = ()  # words inside the match that mean "not"
 
 
@@ -177,8 +178,7 @@ _NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell)[ -]?(?:nummers?|numbers?
 PROPERTIES: tuple[Property, ...] = (
     Property("data_transfer", "data",
              _p(r"overzetten|overzet|verhuizen|migreren|meenemen|exporteren|importeren|exports?|imports?|exporting|importing|"
-                r"transfer\w*|migrat\w*|move|moving|back-?ups?|nieuwe (?:telefoon|toestel|apparaat)|new (?:phone|device)|"
-                r"another (?:phone|device)|ander (?:apparaat|toestel)|andere telefoon"),
+                r"transfer\w*|migrat\w*|move|moving|back-?ups?|(?:naar|to|on|op) (?:een |a |my |mijn )?(?:nieuwe?|new|another|ander|andere) (?:telefoon|toestel|apparaat|phone|device)"),
              _attr("data_transfer"), _lbl("gegevens meenemen naar een ander apparaat", "data moves to another device")),
     Property(
         "phone_shared", "identity",
@@ -195,7 +195,7 @@ PROPERTIES: tuple[Property, ...] = (
              _lbl("telefoonnummer nodig om je aan te melden", "phone number needed to sign up")),
     Property("identifier", "identity",
              _p(r"(?:zonder|geen|no|without)\s+(?:(?:enkele|any|persoonlijke|personal|user|gebruikers|account)\s+){0,2}(?:identifiers?|ids?|gegevens|data|info)"
-                r"|identifiers?|identificatie\w*|persoonlijke gegevens|personal (?:data|info|information|identifiers?)"),
+                r"|identifiers?|identificatie\w*|ids?|persoonlijke (?:gegevens|info)|personal (?:data|info|information|identifiers?|details)"),
              _any_identifier, _lbl("gegevens nodig om je aan te melden", "identifier needed to sign up"),
              negated_by_words=("zonder", "geen", "no", "without")),
     Property("anonymous", "identity",
@@ -212,7 +212,7 @@ PROPERTIES: tuple[Property, ...] = (
              _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
     Property("offline", "offline",
              _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
-                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut off|goes down|fails)"
+                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten)"
                 r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"),
              _attr("offline", "mesh"), _lbl("werkt zonder internet", "works without internet")),
     Property("wifi", "offline", _p(r"wi-?fi|wlan"), _attr("offline", "wifi"),
@@ -223,7 +223,10 @@ PROPERTIES: tuple[Property, ...] = (
              _lbl("via het Tor-netwerk", "over the Tor network")),
     Property("onion", "routing", _p(r"onion[ -]?rout\w*|onion|uienrouting|anonie?me? routing|anonymous routing|ip[ -]?(?:adres|address)\w*"),
              _routing({"tor", "onion"}), _lbl("anonieme (onion) routing", "anonymous (onion) routing")),
-    Property("p2p", "network", _p(r"peer[ -]?(?:to|2)[ -]?peer|p2p"), _network({"p2p"}),
+    Property("p2p", "network",
+             _p(r"peer[ -]?(?:to|2)[ -]?peer|p2p|device[ -]to[ -]device|apparaat (?:naar|tot) apparaat|toestel (?:naar|tot) toestel|"
+                r"(?:without|zonder|no|geen) (?:\w+ )?servers?(?: in between| ertussen)?|rechtstreeks (?:tussen|tussen de)|directly between"),
+             _network({"p2p"}),
              _lbl("peer-to-peer", "peer-to-peer")),
     Property("decentralized", "network",
              _p(r"gedecentraliseerd\w*|decentra\w*|niet centraal|not centrali[sz]ed|(?:geen|zonder|no|without)\s+(?:een\s+|a\s+)?centrale? servers?"),
@@ -234,6 +237,10 @@ PROPERTIES: tuple[Property, ...] = (
     Property("centralized", "network",
              _p(r"gecentraliseerd|centrali[sz]ed|centraal|centrale server|central server"),
              _network({"centralized"}), _lbl("centraal", "centralised")),
+    Property("all_platforms", "platform",
+             _p(r"(?:alle|all|every|elk|elke|ieder) (?:\w+ )?(?:platforms?|platformen|besturingssystemen|operating systems|devices|apparaten)|cross[ -]?platform|overal"),
+             lambda e: None if not e.facts.platforms else {"android", "ios", "windows", "macos", "linux"} <= set(e.facts.platforms),
+             _lbl("alle platformen (Android, iOS, Windows, macOS, Linux)", "every platform (Android, iOS, Windows, macOS, Linux)")),
     Property("desktop", "platform", _p(r"desktop\w*|computers?|laptops?|pc'?s?"),
              _platform({"windows", "macos", "linux"}), _lbl("desktop-app", "desktop app")),
     Property("mobile", "platform", _p(r"mobiel|mobile|smartphones?|telefoon|phones?(?= app)"),
@@ -276,6 +283,9 @@ PROPERTIES: tuple[Property, ...] = (
     Property("open_source", "open_source",
              _p(r"open[ -]?source|opensource|broncode|source code|foss|libre|vrije software|free software"),
              _attr("open_source", "client"), _lbl("open source", "open source")),
+    Property("recommended", "status",
+             _p(r"(?:still|nog|currently|momenteel|nu)\s+(?:\w+\s+)?(?:recommended|aanbevolen)|recommended|aanbevolen"),
+             lambda e: e.current_status == "recommended", _lbl("nog aanbevolen", "still recommended"), modifier=True),
     Property("e2ee", "e2ee",
              _p(r"e2ee|end[ -]to[ -]end\w*|versleutel\w*|encrypt\w*|encryptie|encryption|beveiligd"),
              _attr("e2ee", "default"), _lbl("standaard end-to-end versleuteld", "end-to-end encrypted by default"),
@@ -306,8 +316,10 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
     found.sort(key=lambda q: q.start)
     unique = {(q.id, q.negated): q for q in reversed(found)}  # "move ... to a new phone": once
     found = sorted(unique.values(), key=lambda q: q.start)
-    strong = [q for q in found if not q.prop.weak]
-    return strong or found
+    strong = [q for q in found if not q.prop.weak and not q.prop.modifier]
+    if strong:
+        return sorted(strong + [q for q in found if q.prop.modifier], key=lambda q: q.start)
+    return [q for q in found if q.prop.weak]
 
 
 _ONLY_AFTER = re.compile(r"^\W*(?:only|alleen|exclusively|uitsluitend)\b")
@@ -315,7 +327,7 @@ _ONLY_BEFORE = re.compile(r"\b(?:only|alleen|exclusively|uitsluitend)\s+(?:\w+\s
 
 
 def _negated_before(text: str, start: int) -> bool:
-    words = re.findall(r"[\w']+", text[max(0, start - 60) : start])[-4:]
+    words = re.findall(r"[\w']+", text[max(0, start - 80) : start])[-6:]
     negated = False
     for word in reversed(words):  # the nearest negation counts, within the same clause
         if word in _CLAUSE_BREAK:

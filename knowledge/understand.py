@@ -86,8 +86,13 @@ def _cue(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])")
 
 
+# "help" on its own, or said to the bot; not "kan iemand me helpen met mijn printer".
+HELP_WORDS = _cue(r"help|hulp|helpen|helpt")
+HELP_TO_OTHERS = _cue(r"iemand|someone|anyone|somebody|anybody|iedereen|everyone|jullie allemaal|guys|mensen")
 HELP_CUES = _cue(
-    r"help|hulp|helpen|commands?|commando'?s?|usage|gebruiksaanwijzing|handleiding|manual|"
+    r"commands?|commando'?s?|usage|gebruiksaanwijzing|handleiding|manual|(?:de|the|deze|this|jij|you|je) bot|recbot|"
+    r"how (?:do|can) i (?:\w+ ){0,4}(?:with you|using you)|hoe (?:\w+ ){0,3}(?:gebruik|praat|werk)\w* (?:ik )?met (?:jou|je|de bot)|"
+    r"(?:uitleg|info|explain|explanation|informatie) (?:over |about )?(?:de |the |deze |this )?bot|"
     r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun je|wat doe je|wat doet (?:deze |de )?bot|"
     r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
     r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
@@ -99,7 +104,8 @@ HELP_CUES = _cue(
 LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
     r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
-    r"lijst|list|overzicht|overview|"
+    r"lijst|list|overzicht|overview|show me|laat (?:me )?(?:\w+ )?zien|toon|"
+    r"alle (?:\w+ )?(?:messengers|apps|opties)|all (?:the |of the )?(?:messengers|apps|options|chat apps)|"
     r"welke (?:\w+ ){0,2}(?:moet|kan|zou|zal|gebruik)|which (?:\w+ ){0,2}(?:should|shall|could|can|to use|would)|"
     r"what (?:\w+ ){0,2}(?:should|shall|could|would) (?:i|we) use|wat (?:\w+ ){0,2}(?:moet|kan|zou) (?:ik|we) gebruiken|"
     r"beste (?:\w+ ){0,2}(?:messenger|app|chat\w*|berichten\w*)s?|best (?:\w+ ){0,2}(?:messenger|app|chat\w*|messaging)s?|"
@@ -111,7 +117,7 @@ CAVEAT_CUES = _cue(
     r"nadelen|nadeel|minpunten|kanttekening\w*|waarschuwing\w*|risico'?s?|gevaren|gevaar|"
     r"zwakke? punten|zwakte\w*|problemen|probleem|kritiek|zorgen|"
     r"downsides?|drawbacks?|cons|risks?|risky|dangers?|weakness\w*|problems?|issues|caveats?|warnings?|concerns?|criticism|"
-    r"waarom (?:geen|niet)|why (?:not|no|isn'?t|is it not|shouldn'?t|don'?t)|wat is er mis|what'?s wrong|what is wrong|"
+    r"waarom (?:\w+ ){0,4}(?:geen|niet)|why (?:\w+ ){0,3}(?:not|no|isn'?t|shouldn'?t|don'?t)|haken en ogen|wat is er mis|what'?s wrong|what is wrong|"
     r"geschikt|suitable|veilig genoeg|safe enough|te vertrouwen|trustworthy|betrouwbaar|"
     r"moet ik (?:\w+ )?(?:oppassen|opletten)|watch out|be careful|pas op|"
     r"nog (?:wel )?veilig|still (?:safe|recommended|ok)|not recommended|niet (?:meer )?aanbevolen|no longer|niet meer|verwijderd|removed|dropped|"
@@ -129,7 +135,7 @@ CRITERIA_CUES = _cue(
     r"waar moet (?:een|de) (?:\w+ )?aan voldoen"
 )
 COMPARE_CUES = _cue(
-    r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|"
+    r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|compared to|in vergelijking|relates? to|"
     r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|"
     r"welke (?:is|van) (?:\w+ ){0,2}beter|which (?:is|one is) better|instead of|in plaats van"
 )
@@ -140,8 +146,9 @@ CARD_CUES = _cue(
     r"gehoord van|hoe werkt|how does|waar (?:kan|haal|vind) ik|where (?:do|can) i (?:get|find)"
 )
 QUESTION_CUES = _cue(
-    r"welke|welk|wat|hoe|waarom|which|what|how|why|does|do|is|are|heeft|hebben|zijn|kan|kunnen|can|any|"
-    r"ondersteun\w*|support\w*|werkt|werken|works?|runs?|draait|draaien"
+    r"welke|welk|wat|hoe|waarom|which|what|whats|how|why|"
+    r"need|needs|nodig|want|wil|willen|zoek\w*|looking|search\w*|suggest\w*|graag|any of them|one of them|"
+    r"something|iets|anything|eentje|one that|een app die|an app that"
 )
 # The bot's subject: words that put a question in the messenger domain.
 DOMAIN_WORDS = _cue(
@@ -159,7 +166,10 @@ OFF_TOPIC = _cue(
     r"crypto\w*|bitcoin|monero|wallet\w*|2fa|authenticator\w*|totp|yubikey|sleutelhanger|"
     r"diner|dinner|lunch|ontbijt|breakfast|eten|food|weer|weather|pizza|voetbal|football|film|movie|muziek|music|"
     r"vakantie|holiday|werk|job|school|huiswerk|homework|auto|car|tv|netflix|game\w*|spel\w*|"
-    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|\w*mail\w*"
+    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|\w*mail\w*|printers?|scanners?|"
+    r"linear|programming|programmeren|math\w*|wiskunde|tuin|garden|brambles|doornstruik\w*|fysio\w*|dokter|doctor|bank\w*|"
+    r"therap\w*|website|webshop|"
+    r"(?:switch|switching|overstappen|overstap|moving|move|migrate)\w* (?:\w+ )?(?:to|naar) (?:linux|windows|macos|mac|android|ios|iphone|graphene\w*)"
 )
 # Products of other privacy topics: masked before looking for properties ("tor browser").
 OFF_TOPIC_PRODUCTS = _cue(
@@ -187,12 +197,14 @@ KNOWN_WORDS = frozenset(
     _DUTCH | _ENGLISH | LOOKALIKES | {w for p in _CUE_PATTERNS for w in re.findall(r"[a-z]{4,}", p.pattern)}
 )
 # A name that is also an everyday word counts as the app only in the app's sense.
-COMMON_WORD_NAMES = {"signal", "session", "element", "briar", "molly", "matrix"}
+COMMON_WORD_NAMES = {"signal", "session", "element", "briar", "molly", "matrix", "simplex"}
 _DETERMINERS = {
     "a", "an", "the", "this", "that", "one", "every", "each", "good", "bad", "een", "de", "het", "deze", "dit",
     "elk", "elke", "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
     "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
+    "wifi", "gsm", "cell", "radio", "tv", "mobile", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
 }
+_PREP_BEFORE = {"of", "with", "met", "in", "at", "vol", "full"}
 _POSSESSIVES = {"my", "your", "our", "their", "his", "her", "mijn", "jouw", "onze", "ons", "hun", "zijn", "haar"}
 _PREPOSITIONS = {"of", "with", "van", "met", "at", "bij", "in", "tijdens", "during", "patch", "struik"}
 _APP_WORDS = {"app", "apps", "messenger", "client", "account", "chat", "desktop", "android", "ios"}
@@ -284,13 +296,15 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
         return True
     if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
         return has_domain and before not in _ADJECTIVES
-    if after in _PREPOSITIONS and (before in _POSSESSIVES or not has_domain):
+    text = " ".join(words)
+    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES))
+    if after in _PREPOSITIONS and (before in _POSSESSIVES or not (has_domain or asks)):
         return False  # "my session with", "signal in the tunnel", "briar patch"
+    if before in _PREP_BEFORE and not (has_domain or has_props or asks):
+        return False  # "full of briar"
     if len(words) <= 4 or has_domain or has_props or words[0] in _QUESTION_START:
         return True
-    # A longer sentence: the app only when the sentence asks the bot something about it.
-    text = " ".join(words)
-    return any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, COMPARE_CUES))
+    return asks  # a longer sentence: the app only when it asks the bot something about it
 
 
 _QUESTION_START = {
@@ -313,13 +327,14 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     ids = tuple(_unique(m.entry_id for m in mentions))
     strength = max((m.score for m in mentions), default=0.0) / 100
     cues = {
-        "help": bool(HELP_CUES.search(normalized)),
+        "help": bool(HELP_CUES.search(normalized))
+        or bool(HELP_WORDS.search(normalized) and (len(words) <= 4 or not HELP_TO_OTHERS.search(normalized))),
         "list": bool(LIST_CUES.search(normalized)),
         "caveats": bool(CAVEAT_CUES.search(normalized)),
         "criteria": bool(CRITERIA_CUES.search(normalized)),
         "compare": bool(COMPARE_CUES.search(normalized)),
         "card": bool(CARD_CUES.search(normalized)),
-        "question": bool(QUESTION_CUES.search(normalized)) or "?" in message,
+        "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
         "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
         or any(not any(p.start <= m.start() < p.end for p in props) for m in OFF_TOPIC.finditer(normalized)),
@@ -337,7 +352,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             return result("criteria", base + 0.1)
         if cues["caveats"]:
             return result("caveats", base + 0.1)
-        if len(ids) >= 2 and not (props and not cues["compare"]):
+        names_only = len(words) - sum(m.end - m.start for m in mentions) <= 2
+        if len(ids) >= 2 and (cues["compare"] or names_only) and not (props and not cues["compare"]):
             return result("compare", base + 0.05)
         if props and len(ids) >= 2:
             return result("filter", base)
@@ -346,7 +362,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0))
 
     # No entry named.
-    if cues["off_topic"] and not (props and cues["domain"]) and not (cues["list"] and MESSENGER_WORDS.search(normalized)):
+    if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)
     if cues["criteria"]:
         return result("criteria", 0.85)

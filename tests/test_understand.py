@@ -162,3 +162,15 @@ def test_confidence_is_reported(engine):
     assert engine.answer("!info signal").confidence == 1.0
     assert 0.5 <= engine.answer("sigal").confidence < 1.0
     assert engine.answer("hallo").confidence < 0.5
+
+
+@pytest.mark.parametrize("name", ["heldout_like.yaml", "heldout_like_2.yaml"])
+def test_independently_written_sets(engine, name):
+    """Question sets written by others without reading the implementation (see their headers)."""
+    from pathlib import Path
+
+    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
+    failures = [(q, w) for q, _, w in result["failures"]]
+    assert result["overall"] >= 0.95, failures
+    for intent, accuracy in result["per_intent"].items():
+        assert accuracy >= 0.9, (intent, failures)

@@ -109,6 +109,16 @@ class EntityIndex:
                 best[word] = (self.fuzzy_owners[hit[2]], float(hit[1]))
         return best
 
+    def is_name(self, word: str) -> bool:
+        return (word,) in self.phrases
+
+    def best_score(self, word: str) -> float:
+        """How close a word comes to any name or alias (0..100)."""
+        if not self.fuzzy_terms:
+            return 0.0
+        hit = process.extractOne(word, self.fuzzy_terms, scorer=fuzz.ratio)
+        return float(hit[1]) if hit else 0.0
+
     def suggest(self, word: str, limit: int = 3) -> list[str]:
         """Entry ids whose names come close to ``word``: for "did you mean"."""
         word = " ".join(tokens(normalize(word)))

@@ -177,8 +177,12 @@ _NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell)[ -]?(?:nummers?|numbers?
 # Order matters: earlier (more specific) patterns claim their words first.
 PROPERTIES: tuple[Property, ...] = (
     Property("data_transfer", "data",
-             _p(r"overzetten|overzet|verhuizen|migreren|meenemen|exporteren|importeren|exports?|imports?|exporting|importing|"
-                r"transfer\w*|migrat\w*|move|moving|back-?ups?|(?:naar|to|on|op) (?:een |a |my |mijn )?(?:nieuwe?|new|another|ander|andere) (?:telefoon|toestel|apparaat|phone|device)"),
+             _p(r"(?:overzetten|verhuizen|migreren|meenemen|exporteren|importeren|exports?|imports?|exporting|importing|"
+                r"transfer\w*|migrat\w*|move|moving|take|bring|meenemen)\W+(?:\w+\W+){0,3}?"
+                r"(?:data|gegevens|chats?|berichten|messages|history|geschiedenis|account|contacts|contacten|gesprekken)"
+                r"|(?:data|gegevens|chats?|berichten|messages|history|geschiedenis|account|contacten|gesprekken)\W+(?:\w+\W+){0,3}?"
+                r"(?:overzetten|verhuizen|meenemen|exporteren|exporten|export|transfer\w*|move|moving|migrat\w*|mee)"
+                r"|back-?ups?|(?:naar|to) (?:een |a |my |mijn )?(?:nieuwe?|new|another|ander|andere) (?:telefoon|toestel|apparaat|phone|device)"),
              _attr("data_transfer"), _lbl("gegevens meenemen naar een ander apparaat", "data moves to another device")),
     Property(
         "phone_shared", "identity",
@@ -212,7 +216,7 @@ PROPERTIES: tuple[Property, ...] = (
              _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
     Property("offline", "offline",
              _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
-                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten)"
+                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten)"
                 r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"),
              _attr("offline", "mesh"), _lbl("werkt zonder internet", "works without internet")),
     Property("wifi", "offline", _p(r"wi-?fi|wlan"), _attr("offline", "wifi"),
@@ -225,7 +229,7 @@ PROPERTIES: tuple[Property, ...] = (
              _routing({"tor", "onion"}), _lbl("anonieme (onion) routing", "anonymous (onion) routing")),
     Property("p2p", "network",
              _p(r"peer[ -]?(?:to|2)[ -]?peer|p2p|device[ -]to[ -]device|apparaat (?:naar|tot) apparaat|toestel (?:naar|tot) toestel|"
-                r"(?:without|zonder|no|geen) (?:\w+ )?servers?(?: in between| ertussen)?|rechtstreeks (?:tussen|tussen de)|directly between"),
+                r"(?:without|zonder|no|geen) (?:any |enige )?servers?(?: in between| ertussen)?|rechtstreeks (?:tussen|tussen de)|directly between"),
              _network({"p2p"}),
              _lbl("peer-to-peer", "peer-to-peer")),
     Property("decentralized", "network",
@@ -314,8 +318,6 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
             only = bool(_ONLY_AFTER.match(normalized[end:]) or _ONLY_BEFORE.search(normalized[max(0, start - 25) : start]))
             found.append(PropertyQuery(prop, negated, start, end, only))
     found.sort(key=lambda q: q.start)
-    unique = {(q.id, q.negated): q for q in reversed(found)}  # "move ... to a new phone": once
-    found = sorted(unique.values(), key=lambda q: q.start)
     strong = [q for q in found if not q.prop.weak and not q.prop.modifier]
     if strong:
         return sorted(strong + [q for q in found if q.prop.modifier], key=lambda q: q.start)
@@ -324,6 +326,17 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
 
 _ONLY_AFTER = re.compile(r"^\W*(?:only|alleen|exclusively|uitsluitend)\b")
 _ONLY_BEFORE = re.compile(r"\b(?:only|alleen|exclusively|uitsluitend)\s+(?:\w+\s+){0,2}$")
+
+
+def dedupe(queries: list[PropertyQuery]) -> list[PropertyQuery]:
+    """Each (property, negation) once, at its first mention ("move ... to a new phone")."""
+    seen: set[tuple[str, bool]] = set()
+    out = []
+    for query in queries:
+        if (query.id, query.negated) not in seen:
+            seen.add((query.id, query.negated))
+            out.append(query)
+    return out
 
 
 def _negated_before(text: str, start: int) -> bool:

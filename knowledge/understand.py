@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from .index import EntityIndex, Mention
 from .model import KnowledgeBase
-from .properties import PROPERTIES, PropertyQuery, find_properties
+from .properties import PROPERTIES, PropertyQuery, dedupe, find_properties
 from .text import _DUTCH, _ENGLISH, detect_language, normalize, tokens
 
 CONFIDENT = 0.5  # below this the intent is "none"
@@ -93,7 +93,8 @@ HELP_CUES = _cue(
     r"commands?|commando'?s?|usage|gebruiksaanwijzing|handleiding|manual|(?:de|the|deze|this|jij|you|je) bot|recbot|"
     r"how (?:do|can) i (?:\w+ ){0,4}(?:with you|using you)|hoe (?:\w+ ){0,3}(?:gebruik|praat|werk)\w* (?:ik )?met (?:jou|je|de bot)|"
     r"(?:uitleg|info|explain|explanation|informatie) (?:over |about )?(?:de |the |deze |this )?bot|"
-    r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun je|wat doe je|wat doet (?:deze |de )?bot|"
+    r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe je|wat doet (?:deze |de )?bot|"
+    r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"
     r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
     r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
     r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use|"
@@ -104,7 +105,7 @@ HELP_CUES = _cue(
 LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
     r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
-    r"lijst|list|overzicht|overview|show me|laat (?:me )?(?:\w+ )?zien|toon|"
+    r"lijst\w*|list\w*|overzicht|overview|show me|laat (?:me )?(?:\w+ )?zien|toon|"
     r"alle (?:\w+ )?(?:messengers|apps|opties)|all (?:the |of the )?(?:messengers|apps|options|chat apps)|"
     r"welke (?:\w+ ){0,2}(?:moet|kan|zou|zal|gebruik)|which (?:\w+ ){0,2}(?:should|shall|could|can|to use|would)|"
     r"what (?:\w+ ){0,2}(?:should|shall|could|would) (?:i|we) use|wat (?:\w+ ){0,2}(?:moet|kan|zou) (?:ik|we) gebruiken|"
@@ -114,7 +115,7 @@ LIST_CUES = _cue(
     r"goede? (?:\w+ ){0,2}(?:messenger|app|chat\w*)s?|good (?:\w+ ){0,2}(?:messenger|app|chat\w*)s?"
 )
 CAVEAT_CUES = _cue(
-    r"nadelen|nadeel|minpunten|kanttekening\w*|waarschuwing\w*|risico'?s?|gevaren|gevaar|"
+    r"nade\w*|minpunt\w*|reden om (?:\w+ ){0,3}niet|reasons? (?:\w+ ){0,3}not|reasons? to avoid|kanttekening\w*|waarschuwing\w*|risico'?s?|gevaren|gevaar|"
     r"zwakke? punten|zwakte\w*|problemen|probleem|kritiek|zorgen|"
     r"downsides?|drawbacks?|cons|risks?|risky|dangers?|weakness\w*|problems?|issues|caveats?|warnings?|concerns?|criticism|"
     r"waarom (?:\w+ ){0,4}(?:geen|niet)|why (?:\w+ ){0,3}(?:not|no|isn'?t|shouldn'?t|don'?t)|haken en ogen|wat is er mis|what'?s wrong|what is wrong|"
@@ -130,12 +131,14 @@ CRITERIA_CUES = _cue(
     r"how do (?:you|they|jullie) (?:choose|pick|select|decide|evaluate)|"
     r"hoe (?:kiezen|kies|selecteren|bepalen|beoordelen|beslissen) (?:jullie|je|ze|zij)|"
     r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaard(?:en)?|standards|"
-    r"basis|grondslag|ideale?|ideal|perfecte? (?:app|messenger|project)|minimum\w*|vereist\w*|regels|rules|beoordel\w*|"
+    r"basis|grondslag|ideale?|ideal|perfecte? (?:app|messenger|project)|minimum\w*|vereisten|regels|rules|beoordel\w*|"
+    r"(?:the|de) (?:bar|lat)|why these|waarom deze|verplicht|mandatory|obligatory|"
+
     r"evaluat\w*|judg\w*|get on (?:your|the) list|op (?:jullie|de|je) lijst (?:te )?komen|what does (?:a|an) (?:\w+ )?(?:need|have)|"
     r"waar moet (?:een|de) (?:\w+ )?aan voldoen"
 )
 COMPARE_CUES = _cue(
-    r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|compared to|in vergelijking|relates? to|"
+    r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|naast elkaar|side by side|tegen elkaar|head to head|compared to|in vergelijking|relates? to|"
     r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|"
     r"welke (?:is|van) (?:\w+ ){0,2}beter|which (?:is|one is) better|instead of|in plaats van"
 )
@@ -143,7 +146,8 @@ CARD_CUES = _cue(
     r"wat is|what is|what'?s|wie is|wat weet je|what do you know|vertel|tell me|tell us|info\w*|uitleg|leg uit|explain|"
     r"about|over|wat vind je|what do you think|hoe zit het met|how about|what about|is \w+ (?:goed|veilig|good|safe|ok)|"
     r"kaart|card|samenvatting|summary|details?|rundown|overview of|download\w*|install\w*|ken je|do you know|heard of|"
-    r"gehoord van|hoe werkt|how does|waar (?:kan|haal|vind) ik|where (?:do|can) i (?:get|find)"
+    r"gehoord van|hoe werkt|how does|waar (?:kan|haal|vind) ik|where (?:do|can) i (?:get|find)|"
+    r"in het kort|in short|kort|samengevat|tl;?dr|briefly|in a nutshell"
 )
 QUESTION_CUES = _cue(
     r"welke|welk|wat|hoe|waarom|which|what|whats|how|why|"
@@ -157,6 +161,15 @@ DOMAIN_WORDS = _cue(
     r"whatsapp|telegram|threema|wire|viber|wickr|imessage|discord|"
     r"tor|groepen|groups"
 )
+# "Why is X not (or no longer) on the list?": about X's caveats, or about the criteria.
+WHY_NOT_LISTED = _cue(
+    r"waarom (?:staat|staan|zit|zitten) (?:\w+ ){0,3}(?:niet|er niet)|why (?:isn'?t|is not|aren'?t|isnt) (?:\w+ ){0,2}(?:on|in) (?:the |your )?list|"
+    r"why (?:did|does|do) (?:\w+ ){0,3}(?:drop|remove|exclude)\w*|waarom (?:\w+ ){0,3}(?:verwijderd|geschrapt|weggehaald)"
+)
+ADDRESSED_TO_OTHERS = _cue(
+    r"(?:weet|heeft|kan|wil|gaat|is) (?:er )?iemand|iemand (?:een )?idee|does anyone|anyone (?:know|have|got|else|here)|"
+    r"has anyone|can someone|is anyone|somebody know|jullie allemaal|hey (?:guys|all|allemaal)"
+)
 MESSENGER_WORDS = _cue(r"messengers?|chat\w*|berichten\w*|messaging|instant messag\w*|whatsapp|telegram|sms")
 # Other topics a privacy community talks about, which this bot does not know.
 OFF_TOPIC = _cue(
@@ -168,7 +181,7 @@ OFF_TOPIC = _cue(
     r"vakantie|holiday|werk|job|school|huiswerk|homework|auto|car|tv|netflix|game\w*|spel\w*|"
     r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|\w*mail\w*|printers?|scanners?|"
     r"linear|programming|programmeren|math\w*|wiskunde|tuin|garden|brambles|doornstruik\w*|fysio\w*|dokter|doctor|bank\w*|"
-    r"therap\w*|website|webshop|"
+    r"therap\w*|website|webshop|distro\w*|distributie\w*|distribution\w*|"
     r"(?:switch|switching|overstappen|overstap|moving|move|migrate)\w* (?:\w+ )?(?:to|naar) (?:linux|windows|macos|mac|android|ios|iphone|graphene\w*)"
 )
 # Products of other privacy topics: masked before looking for properties ("tor browser").
@@ -224,12 +237,21 @@ class Understanding:
 
 def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str = "nl", prefix: str = "!") -> Understanding:
     """Read one message. Never raises on any text."""
-    message = message if isinstance(message, str) else ""
+    message = strip_quotes_and_code(message if isinstance(message, str) else "")
     default_lang = default_lang if default_lang in ("nl", "en") else "nl"
     command = parse_command(message, prefix)
     if command is not None:
         return _understand_command(command, index, kb, default_lang)
     return _understand_text(message, index, kb, default_lang)
+
+
+_CODE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+
+
+def strip_quotes_and_code(message: str) -> str:
+    """Drop code blocks and quoted lines (Matrix reply fallbacks start with "> <@user>")."""
+    message = _CODE.sub(" ", message[:20000])
+    return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith(">")).strip()
 
 
 def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
@@ -249,7 +271,7 @@ def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase,
     mentions = _entities(words, index, args_norm, strict=False)
     ids = _unique(m.entry_id for m in mentions)
     if spec.intent == "filter":
-        props = tuple(find_properties(args_norm))
+        props = tuple(dedupe(find_properties(args_norm)))
         return Understanding("filter", lang, 1.0, properties=props, command=command, normalized=args_norm)
     if spec.intent == "compare" and len(ids) < 2 and words:
         ids = _unique([*ids, *_suggested(words, index)])
@@ -308,10 +330,42 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
 
 
 _QUESTION_START = {
+    "show", "give", "geef", "toon", "list", "noem", "name", "zeg", "vertel", "explain", "leg",
     "wat", "welke", "hoe", "waarom", "waar", "kan", "kun", "is", "heeft", "werkt", "ken", "moet", "zou", "klopt",
     "what", "which", "how", "why", "where", "can", "could", "is", "does", "do", "has", "should", "would", "tell",
 }
 _ADJECTIVES = {"goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel", "good", "bad"}
+
+
+_VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
+
+
+def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> tuple[str, list[str]]:
+    """Fix typos in the words the cues know ("telefoonummer", "aanbevoelen"), not in names."""
+    fixes: dict[str, str] = {}
+    for word in set(words):
+        if len(word) < 5 or word in KNOWN_WORDS or not word.isalpha() or index.is_name(word):
+            continue
+        hit = process.extractOne(word, _VOCABULARY, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
+        if hit is None or hit[0].startswith(word) or word.startswith(hit[0]):
+            continue  # "vereist" is not a typo of "vereisten"
+        name_score = index.best_score(word)
+        if hit[1] > name_score:
+            fixes[word] = hit[0]
+    if not fixes:
+        return normalized, words
+    pattern = re.compile(r"(?<![\w'-])(" + "|".join(map(re.escape, fixes)) + r")(?![\w'-])")
+    normalized = pattern.sub(lambda m: fixes[m.group(1)], normalized)
+    return normalized, tokens(normalized)
+
+
+def _in_question_clauses(props: list[PropertyQuery], normalized: str) -> list[PropertyQuery]:
+    """When a message asks in one clause and tells in others, the asking clause decides."""
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^.?!;:]+\?", normalized)]
+    if not clauses or len(clauses) == 1 and clauses[0] == (0, len(normalized)):
+        return props
+    asked = [p for p in props if any(start <= p.start < end for start, end in clauses)]
+    return asked or props
 
 
 def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
@@ -320,9 +374,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     lang = detect_language(words, default_lang).lang
     if not words:
         return Understanding("none", lang, 0.0, normalized=normalized, notes=("empty",))
+    normalized, words = _correct_spelling(normalized, words, index)
 
     masked = OFF_TOPIC_PRODUCTS.sub(lambda m: " " * len(m.group(0)), normalized)
-    props = tuple(find_properties(masked))
+    props = tuple(dedupe(_in_question_clauses(find_properties(masked), normalized)))
     mentions = _entities(words, index, normalized, has_props=bool(props))
     ids = tuple(_unique(m.entry_id for m in mentions))
     strength = max((m.score for m in mentions), default=0.0) / 100
@@ -332,6 +387,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "list": bool(LIST_CUES.search(normalized)),
         "caveats": bool(CAVEAT_CUES.search(normalized)),
         "criteria": bool(CRITERIA_CUES.search(normalized)),
+        "why_not": bool(WHY_NOT_LISTED.search(normalized)),
         "compare": bool(COMPARE_CUES.search(normalized)),
         "card": bool(CARD_CUES.search(normalized)),
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
@@ -348,6 +404,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
 
     if ids:
         base = 0.55 + 0.4 * strength
+        if cues["why_not"]:
+            return result("caveats", base + 0.1)
         if cues["criteria"] and not cues["compare"] or (cues["criteria"] and len(ids) == 1):
             return result("criteria", base + 0.1)
         if cues["caveats"]:
@@ -362,9 +420,11 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0))
 
     # No entry named.
+    if ADDRESSED_TO_OTHERS.search(normalized) and not cues["help"]:
+        return result("none", 0.2)  # "weet iemand hoe laat de vergadering begint?"
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)
-    if cues["criteria"]:
+    if cues["criteria"] or cues["why_not"]:
         return result("criteria", 0.85)
     if cues["list"] and props and all(p.prop.weak for p in props):
         return result("list", 0.8)  # "the best encrypted chat app": encryption is a given

@@ -1,0 +1,84 @@
+"""`recbot run` and `recbot check-config`: load and check everything, then run the bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from knowledge.engine import Engine
+from knowledge.loading import load_sources
+from knowledge.model import KnowledgeBase, KnowledgeError
+
+from .config import Config, ConfigError, load_config
+from .matrix_bot import Bot
+from .session import LoginError
+from .storage import StorageError
+
+log = logging.getLogger("recbot")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def load_checked(path: str) -> tuple[Config, KnowledgeBase]:
+    """The validated configuration and its knowledge base; ConfigError lists every
+    problem (knowledge problems under ``knowledge.sources``, with file:line)."""
+    config = load_config(path)
+    try:
+        kb = load_sources(list(config.knowledge.sources))
+    except KnowledgeError as exc:
+        raise ConfigError([("knowledge.sources", str(problem)) for problem in exc.problems]) from None
+    return config, kb
+
+
+def _report(path: str, exc: ConfigError) -> int:
+    for line in str(exc).splitlines():
+        print(f"error: {path}: {line}", file=sys.stderr)
+    return 1
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate the configuration and knowledge sources; print a summary without secrets."""
+    try:
+        config, kb = load_checked(args.config)
+    except ConfigError as exc:
+        return _report(args.config, exc)
+    print("config OK")
+    for line in config.summary():
+        print(f"  {line}")
+    print(f"  knowledge: {len(kb.entries)} entries")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot until SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("nio").setLevel(logging.WARNING)
+    logging.getLogger("peewee").setLevel(logging.WARNING)
+    try:
+        config, kb = load_checked(args.config)
+    except ConfigError as exc:
+        return _report(args.config, exc)
+    log.info("knowledge: %d entries", len(kb.entries))
+    os.umask(0o077)  # everything the bot writes (session, keys) is for its own user only
+    return asyncio.run(run_bot(Bot(config, Engine(kb))))
+
+
+async def run_bot(bot: Bot) -> int:
+    """Run ``bot`` with SIGTERM/SIGINT wired to a clean shutdown; the exit code."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, bot.shutdown)
+    try:
+        await bot.run()
+    except (LoginError, StorageError) as exc:
+        log.error("%s", exc)
+        return 1
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+    return 0

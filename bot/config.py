@@ -1,0 +1,339 @@
+"""The bot's configuration: a YAML file, validated in full at start.
+
+Every problem is reported with its dotted key ("matrix.homeserver: must be an http(s)
+URL"), unknown keys included, and all problems are collected before raising
+:class:`ConfigError`. Secrets (password, access token) never appear in reprs or errors;
+the environment variables ``RECBOT_PASSWORD`` and ``RECBOT_ACCESS_TOKEN`` override them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+LANGUAGES = ("nl", "en")
+PASSWORD_ENV = "RECBOT_PASSWORD"
+ACCESS_TOKEN_ENV = "RECBOT_ACCESS_TOKEN"
+
+# A user id: "@localpart:server", server a hostname, IPv4 or [IPv6] with an optional port.
+_SERVER = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?"
+_USER_ID_RE = re.compile(r"@[^\s:]+:" + _SERVER)
+_SERVER_SUFFIX_RE = re.compile(":" + _SERVER)
+_MAX_RATE = 10_000
+_MAX_POWER_LEVEL = 100
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; ``problems`` lists ``(dotted key, message)`` pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{key}: {message}" if key else message for key, message in self.problems))
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver: str
+    user_id: str
+    device_id: str
+    password: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    data_dir: Path
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    command_prefix: str = "!"
+    default_language: str = "nl"
+    autojoin: bool = True
+    allowed_inviters: tuple[str, ...] = ()
+    max_event_age: int = 600
+
+
+@dataclass(frozen=True)
+class ModerationConfig:
+    power_level: int = 50
+    users: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeConfig:
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    user_per_minute: int = 10
+    room_per_minute: int = 30
+
+
+@dataclass(frozen=True)
+class Config:
+    matrix: MatrixConfig
+    storage: StorageConfig
+    bot: BotConfig
+    moderation: ModerationConfig
+    knowledge: KnowledgeConfig
+    limits: LimitsConfig
+
+    def summary(self) -> list[str]:
+        """Human-readable lines describing the settings, without secrets."""
+        m, b = self.matrix, self.bot
+        login = "access token" if m.access_token else "password"
+        inviters = ", ".join(b.allowed_inviters) or "anyone"
+        return [
+            f"homeserver: {m.homeserver}",
+            f"user: {m.user_id} (device {m.device_id}, first login with {login})",
+            f"data directory: {self.storage.data_dir}",
+            f"command prefix: {b.command_prefix}   language: {b.default_language}   max event age: {b.max_event_age}s",
+            f"autojoin: {'yes' if b.autojoin else 'no'}   allowed inviters: {inviters}",
+            f"moderators: {len(self.moderation.users)} user(s) + power level >= {self.moderation.power_level}",
+            f"knowledge sources: {', '.join(self.knowledge.sources) or 'bundled'}",
+            f"limits: {_rate(self.limits.user_per_minute)} per user, {_rate(self.limits.room_per_minute)} per room",
+        ]
+
+
+def _rate(per_minute: int) -> str:
+    return f"{per_minute}/min" if per_minute else "unlimited"
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the YAML file at ``path``; raise ConfigError listing every problem."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([("", f"cannot read the file: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([("", "the file is not UTF-8 text")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise ConfigError([("", f"{where}invalid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    return parse_config({} if data is None else data, env)
+
+
+def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
+    """Validate already-parsed YAML data (a mapping of sections); see :func:`load_config`."""
+    reader = _Reader(os.environ if env is None else env)
+    if not isinstance(data, dict):
+        raise ConfigError([("", "the configuration must be a mapping of sections")])
+    sections = reader.sections(data)
+    config = Config(
+        matrix=reader.matrix(sections["matrix"]),
+        storage=StorageConfig(Path(reader.get(sections["storage"], "storage.data_dir", "./data", reader.nonblank))),
+        bot=reader.bot(sections["bot"]),
+        moderation=ModerationConfig(
+            power_level=reader.get(sections["moderation"], "moderation.power_level", 50, reader.power_level),
+            users=reader.get(sections["moderation"], "moderation.users", (), reader.user_ids),
+        ),
+        knowledge=KnowledgeConfig(reader.get(sections["knowledge"], "knowledge.sources", (), reader.sources)),
+        limits=LimitsConfig(
+            user_per_minute=reader.get(sections["limits"], "limits.user_per_minute", 10, reader.rate),
+            room_per_minute=reader.get(sections["limits"], "limits.room_per_minute", 30, reader.rate),
+        ),
+    )
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return config
+
+
+_KEYS: dict[str, tuple[str, ...]] = {
+    "matrix": ("homeserver", "user_id", "password", "access_token", "device_id"),
+    "storage": ("data_dir",),
+    "bot": ("command_prefix", "default_language", "autojoin", "allowed_inviters", "max_event_age"),
+    "moderation": ("power_level", "users"),
+    "knowledge": ("sources",),
+    "limits": ("user_per_minute", "room_per_minute"),
+}
+
+
+class _Invalid(ValueError):
+    """A value check failed; the message says what is wrong (never quoting secrets)."""
+
+
+class _Reader:
+    """Collects problems while converting the raw YAML into typed values."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+        self.problems: list[tuple[str, str]] = []
+
+    def sections(self, data: dict[Any, Any]) -> dict[str, dict[Any, Any]]:
+        """Each known section as a dict (missing: empty); report unknown keys everywhere."""
+        result: dict[str, dict[Any, Any]] = {}
+        for key in data:
+            if key not in _KEYS:
+                self.problems.append((str(key), "unknown section"))
+        for name, keys in _KEYS.items():
+            section = data.get(name)
+            if section is None:
+                section = {}
+            elif not isinstance(section, dict):
+                self.problems.append((name, "must be a mapping"))
+                section = {}
+            for key in section:
+                if key not in keys:
+                    self.problems.append((f"{name}.{key}", "unknown key"))
+            result[name] = section
+        return result
+
+    def get(self, section: dict[Any, Any], dotted: str, default: T, check: Callable[[Any], T]) -> T:
+        """The checked value at ``dotted`` (``default`` if absent); problems are recorded."""
+        key = dotted.rsplit(".", 1)[1]
+        if section.get(key) is None:
+            return default
+        try:
+            return check(section[key])
+        except _Invalid as exc:
+            self.problems.append((dotted, str(exc)))
+            return default
+
+    def matrix(self, section: dict[Any, Any]) -> MatrixConfig:
+        homeserver = self.get(section, "matrix.homeserver", "", self.url)
+        user_id = self.get(section, "matrix.user_id", "", self.user_id)
+        for key in ("homeserver", "user_id"):
+            if section.get(key) is None:
+                self.problems.append((f"matrix.{key}", "is required"))
+        password = self.env.get(PASSWORD_ENV) or self.get(section, "matrix.password", "", self.secret)
+        token = self.env.get(ACCESS_TOKEN_ENV) or self.get(section, "matrix.access_token", "", self.secret)
+        if not password and not token:
+            self.problems.append(
+                ("matrix.password", f"set a password or an access_token (or {PASSWORD_ENV} / {ACCESS_TOKEN_ENV})")
+            )
+        device_id = self.get(section, "matrix.device_id", "RECBOT", self.device_id)
+        return MatrixConfig(homeserver.rstrip("/"), user_id, device_id, password, token)
+
+    def bot(self, section: dict[Any, Any]) -> BotConfig:
+        return BotConfig(
+            command_prefix=self.get(section, "bot.command_prefix", "!", self.prefix),
+            default_language=self.get(section, "bot.default_language", "nl", self.language),
+            autojoin=self.get(section, "bot.autojoin", True, self.boolean),
+            allowed_inviters=self.get(section, "bot.allowed_inviters", (), self.inviters),
+            max_event_age=self.get(section, "bot.max_event_age", 600, self.max_age),
+        )
+
+    # -- value checks: return the typed value or raise _Invalid -------------------------
+
+    @staticmethod
+    def string(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _Invalid(f"must be a string, not {_type_name(value)}")
+        return value
+
+    def nonblank(self, value: Any) -> str:
+        text = self.string(value).strip()
+        if not text:
+            raise _Invalid("must not be empty")
+        return text
+
+    def secret(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise _Invalid(f"must be a string, not {_type_name(value)}")  # the value is never quoted
+        return value.strip()
+
+    def url(self, value: Any) -> str:
+        text = self.nonblank(value)
+        parts = urllib.parse.urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _Invalid(f"must be an http(s) URL, not {text!r}")
+        return text
+
+    def user_id(self, value: Any) -> str:
+        text = self.nonblank(value)
+        if not _USER_ID_RE.fullmatch(text):
+            raise _Invalid(f"must be a Matrix user id like @name:example.org, not {text!r}")
+        return text
+
+    def user_ids(self, value: Any) -> tuple[str, ...]:
+        return tuple(self._each(value, self.user_id))
+
+    def device_id(self, value: Any) -> str:
+        text = self.nonblank(value)
+        if any(ch.isspace() for ch in text):
+            raise _Invalid("must not contain whitespace")
+        return text
+
+    def prefix(self, value: Any) -> str:
+        text = self.string(value)
+        if not text or any(ch.isspace() for ch in text):
+            raise _Invalid("must be a non-empty string without whitespace")
+        return text
+
+    def language(self, value: Any) -> str:
+        text = self.string(value)
+        if text not in LANGUAGES:
+            raise _Invalid(f"must be one of {', '.join(LANGUAGES)}, not {text!r}")
+        return text
+
+    @staticmethod
+    def boolean(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise _Invalid(f"must be true or false, not {_type_name(value)}")
+        return value
+
+    def inviter(self, value: Any) -> str:
+        text = self.nonblank(value)
+        if not (_USER_ID_RE.fullmatch(text) or _SERVER_SUFFIX_RE.fullmatch(text)):
+            raise _Invalid(f"must be a user id (@name:server) or a server suffix (:server), not {text!r}")
+        return text
+
+    def inviters(self, value: Any) -> tuple[str, ...]:
+        return tuple(self._each(value, self.inviter))
+
+    def sources(self, value: Any) -> tuple[str, ...]:
+        return tuple(self._each(value, self.nonblank))
+
+    @staticmethod
+    def integer(value: Any, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(f"must be an integer, not {_type_name(value)}")
+        if not low <= value <= high:
+            raise _Invalid(f"must be between {low} and {high}, not {value}")
+        return value
+
+    def max_age(self, value: Any) -> int:
+        return self.integer(value, 1, 7 * 24 * 3600)
+
+    def power_level(self, value: Any) -> int:
+        return self.integer(value, 0, _MAX_POWER_LEVEL)
+
+    def rate(self, value: Any) -> int:
+        return self.integer(value, 0, _MAX_RATE)
+
+    @staticmethod
+    def _each(value: Any, check: Callable[[Any], str]) -> list[str]:
+        if not isinstance(value, list):
+            raise _Invalid(f"must be a list, not {_type_name(value)}")
+        result = []
+        for index, item in enumerate(value):
+            try:
+                result.append(check(item))
+            except _Invalid as exc:
+                raise _Invalid(f"item {index + 1}: {exc}") from None
+        return result
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)

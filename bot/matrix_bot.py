@@ -1,0 +1,516 @@
+"""The Matrix bot: sync, decide what is addressed to it, answer, accept invites.
+
+``Bot.run()`` logs in, then syncs until ``Bot.shutdown()``. Each sync's events are
+handled in tasks (bounded by a semaphore) so answering never stalls syncing; the
+sync token of a sync is saved once every task it started has finished, so a crash
+re-reads rather than loses questions, and claims in the database keep a re-read
+question from being answered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Coroutine, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from nio import (
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinResponse,
+    LocalProtocolError,
+    MegolmEvent,
+    MessageDirection,
+    RoomMemberEvent,
+    RoomMessagesResponse,
+    RoomMessageText,
+    RoomSendResponse,
+    SendRetryError,
+    SyncError,
+    SyncResponse,
+)
+from nio.exceptions import EncryptionError
+from nio.responses import Timeline
+
+from knowledge.engine import Engine
+from knowledge.render import help_pointer
+
+from .addressing import (
+    Addressed,
+    address,
+    inviter_allowed,
+    is_dm,
+    is_fresh,
+    thread_root,
+)
+from .config import Config
+from .limits import RateLimiter
+from .respond import build_reply
+from .retry import (
+    TRANSIENT_EXCEPTIONS,
+    Stopped,
+    backoff_delay,
+    describe,
+    retrying,
+    wait_or_stop,
+)
+from .session import LoginError, crypto_housekeeping, log_in, make_client
+from .storage import Storage, make_private
+
+log = logging.getLogger(__name__)
+
+#: Claims are kept at least this long (older events are never answered anyway).
+_MIN_CLAIM_RETENTION_MS = 24 * 3600 * 1000
+
+
+class _SyncFailed(Exception):
+    """A sync returned an error response (retried with backoff)."""
+
+    def __init__(self, response: SyncError):
+        super().__init__(describe(response))
+        self.response = response
+
+
+#: Sync failures that are retried with backoff.
+_SYNC_RETRY: tuple[type[BaseException], ...] = (*TRANSIENT_EXCEPTIONS, _SyncFailed)
+#: Send failures after which the reply is given up.
+_SEND_FAILURES: tuple[type[BaseException], ...] = (*TRANSIENT_EXCEPTIONS, LocalProtocolError, SendRetryError)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Internal knobs (not in the config file); the tests make some of them smaller."""
+
+    sync_timeout_ms: int = 30_000
+    timeline_limit: int = 50
+    gap_page_size: int = 50
+    gap_max_pages: int = 5
+    decrypt_grace_s: float = 10.0
+    max_concurrent_answers: int = 8
+    shutdown_grace_s: float = 10.0
+    request_attempts: int = 4
+    join_attempts: int = 6
+    backoff_cap_s: float = 60.0
+
+
+@dataclass
+class _Batch:
+    """The tasks started for one sync; its token may be saved when they are all done."""
+
+    token: str
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def finished(self) -> bool:
+        return all(task.done() and not task.cancelled() for task in self.tasks)
+
+
+@dataclass(frozen=True)
+class _Question:
+    room_id: str
+    event_id: str
+    sender: str
+    addressed: Addressed
+    thread_root: str | None
+    dm: bool
+
+
+class Bot:
+    """One bot account on one homeserver, answering with ``engine``."""
+
+    def __init__(self, config: Config, engine: Engine, tuning: Tuning | None = None):
+        self.config = config
+        self.engine = engine
+        self.tuning = tuning or Tuning()
+        self.client = make_client(config)
+        #: Set once the first sync has been handled (the bot is listening).
+        self.ready = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._synced = asyncio.Event()
+        self._storage: Storage | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._batches: deque[_Batch] = deque()
+        self._joining: set[str] = set()
+        self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
+        self._user_limits = RateLimiter(config.limits.user_per_minute)
+        self._room_limits = RateLimiter(config.limits.room_per_minute)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Log in and sync until :meth:`shutdown`; raise LoginError or StorageError if
+        the bot cannot start."""
+        self._storage = await Storage.open(self.config.storage.data_dir)
+        try:
+            await log_in(self.client, self.config, self._storage, self._stopping)
+            make_private(self.config.storage.data_dir)
+            await self._storage.prune(_now_ms() - max(2000 * self.config.bot.max_event_age, _MIN_CLAIM_RETENTION_MS))
+            await self._upload_keys()
+            await self._sync_loop()
+        except Stopped:
+            pass
+        finally:
+            await self._drain()
+            await self.client.close()
+            await self._storage.close()
+            log.info("stopped")
+
+    def shutdown(self) -> None:
+        """Ask :meth:`run` to stop: no new syncs, in-flight replies get a bounded wait."""
+        self._stopping.set()
+
+    @property
+    def storage(self) -> Storage:
+        assert self._storage is not None, "the bot is not running"
+        return self._storage
+
+    async def _drain(self) -> None:
+        """Let running tasks finish (bounded), cancel the rest, save what is complete."""
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=self.tuning.shutdown_grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("cancelled %d unfinished task(s) at shutdown", len(late))
+                await asyncio.gather(*late, return_exceptions=True)
+        await self._commit_tokens()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], batch: _Batch | None) -> None:
+        """Run ``coro`` as a tracked task (part of ``batch`` if given)."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        if batch is not None:
+            batch.tasks.add(task)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("event handling failed", exc_info=task.exception())
+
+    # -- syncing ---------------------------------------------------------------------
+
+    async def _sync_loop(self) -> None:
+        """Sync until stopped; the first sync of a fresh bot is never answered."""
+        since = await self.storage.sync_token()
+        answering = since is not None
+        if not answering:
+            log.info("first start: reading the current state without answering old messages")
+        first, failures = True, 0
+        while not self._stopping.is_set():
+            try:
+                response = await self._sync_once(since if first else None, resume=first and answering, first=first)
+                if response is None:
+                    return
+                if isinstance(response, SyncError):
+                    if response.status_code == "M_UNKNOWN_TOKEN":
+                        raise LoginError("the homeserver no longer accepts the bot's access token")
+                    raise _SyncFailed(response)
+                await self._handle_sync(response, answering)
+            except _SYNC_RETRY as exc:
+                failures += 1
+                problem = exc.response if isinstance(exc, _SyncFailed) else exc
+                retry_after = getattr(problem, "retry_after_ms", None)
+                delay = backoff_delay(failures, self.tuning.backoff_cap_s, retry_after)
+                log.warning("sync failed (%s); retrying in %.1fs", describe(problem), delay)
+                if await wait_or_stop(self._stopping, delay):
+                    return
+                continue
+            if first:
+                log.info("ready: listening as %s", self.client.user_id)
+            first, answering, failures = False, True, 0
+            self.ready.set()
+
+    async def _sync_once(self, since: str | None, *, resume: bool, first: bool) -> SyncResponse | SyncError | None:
+        """One sync request, abandoned (None) if shutdown is requested meanwhile."""
+        sync = asyncio.create_task(
+            self.client.sync(
+                timeout=0 if first else self.tuning.sync_timeout_ms,
+                sync_filter={"room": {"timeline": {"limit": self.tuning.timeline_limit}}},
+                since=since,
+                full_state=True if resume else None,
+            )
+        )
+        stop = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait({sync, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not sync.done():
+                sync.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sync
+        return None if sync.cancelled() else sync.result()
+
+    async def _handle_sync(self, response: SyncResponse, answering: bool) -> None:
+        """Start the tasks for one sync's invites and messages, then do the e2e chores."""
+        batch = _Batch(response.next_batch)
+        self._accept_invites(response)
+        for room_id, info in response.rooms.join.items():
+            if info.timeline.events:
+                self._spawn(self._handle_room(room_id, info.timeline, answering, batch), batch)
+        self._batches.append(batch)
+        await self._crypto_housekeeping()
+        self._synced.set()
+        self._synced = asyncio.Event()
+        await self._commit_tokens()
+
+    async def _commit_tokens(self) -> None:
+        """Save the token of the newest sync whose tasks (and all earlier ones) are done."""
+        token = None
+        while self._batches and self._batches[0].finished():
+            token = self._batches.popleft().token
+        if token is not None:
+            await self.storage.save_sync_token(token)
+
+    async def _upload_keys(self) -> None:
+        """Publish the device's encryption keys before the first sync; a refusal is fatal
+        (typically: the data directory was reset but the device still exists)."""
+        if not self.client.should_upload_keys:
+            return
+        response = await retrying(self.client.keys_upload, "uploading encryption keys", stopping=self._stopping)
+        if isinstance(response, ErrorResponse):
+            raise LoginError(
+                f"the homeserver refused the encryption keys of device {self.client.device_id} "
+                f"({describe(response)}). If storage.data_dir was reset, delete that device of "
+                f"{self.client.user_id} (e.g. in Element's session list) or set a new matrix.device_id"
+            )
+
+    async def _crypto_housekeeping(self) -> None:
+        for response in await crypto_housekeeping(self.client):
+            if isinstance(response, ErrorResponse):
+                log.warning("encryption upkeep: %s", describe(response))
+
+    async def _wait_for_sync(self, timeout: float) -> bool:
+        """Wait until the next sync has been handled; False on timeout."""
+        try:
+            await asyncio.wait_for(self._synced.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    # -- rooms and events -------------------------------------------------------------
+
+    async def _handle_room(self, room_id: str, timeline: Timeline, answering: bool, batch: _Batch) -> None:
+        """Note the bot's joins; when answering, fill a gap and consider every message."""
+        events = list(timeline.events)
+        for event in events:
+            if self._is_own_join(event):
+                await self.storage.set_joined_at(room_id, event.server_timestamp)
+        if not answering:
+            return
+        joined_ms = await self.storage.joined_at(room_id)
+        if timeline.limited and timeline.prev_batch:
+            gap = await self._fetch_gap(room_id, timeline.prev_batch, joined_ms)
+            log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
+            events = gap + events
+        for event in events:
+            await self._consider(room_id, event, joined_ms, batch)
+
+    def _is_own_join(self, event: Any) -> bool:
+        return (
+            isinstance(event, RoomMemberEvent)
+            and event.state_key == self.client.user_id
+            and event.membership == "join"
+            and event.prev_membership != "join"
+        )
+
+    async def _fetch_gap(self, room_id: str, start: str, joined_ms: int | None) -> list[Any]:
+        """Events a limited timeline skipped, oldest first: paginate back from ``start``
+        until an event is too old, from before the bot joined, already answered, or
+        the page limit is reached."""
+        cutoff = max(_now_ms() - 1000 * self.config.bot.max_event_age, joined_ms or 0)
+        gap: list[Any] = []
+        token = start
+
+        async def page() -> Any:
+            return await self.client.room_messages(
+                room_id, start=token, direction=MessageDirection.back, limit=self.tuning.gap_page_size
+            )
+
+        for _ in range(self.tuning.gap_max_pages):
+            try:
+                response = await retrying(
+                    page, f"fetching missed messages in {room_id}", attempts=self.tuning.request_attempts
+                )
+            except TRANSIENT_EXCEPTIONS as exc:
+                response = exc
+            if not isinstance(response, RoomMessagesResponse):
+                log.warning("could not fetch missed messages in %s: %s", room_id, describe(response))
+                break
+            for event in response.chunk:  # newest first
+                ts = getattr(event, "server_timestamp", None)
+                if ts is None:
+                    continue  # an event nio could not parse
+                if ts < cutoff or await self.storage.is_claimed(event.event_id):
+                    return gap[::-1]
+                gap.append(event)
+            if not response.chunk or not response.end:
+                break
+            token = response.end
+        return gap[::-1]
+
+    async def _consider(self, room_id: str, event: Any, joined_ms: int | None, batch: _Batch) -> None:
+        """Start answering ``event`` if it is a fresh message addressed to the bot."""
+        room = self.client.rooms.get(room_id)
+        if room is None or not isinstance(event, (RoomMessageText, MegolmEvent)):
+            return
+        if event.sender == self.client.user_id:
+            return
+        if not is_fresh(event.server_timestamp, _now_ms(), self.config.bot.max_event_age, joined_ms):
+            return
+        if isinstance(event, MegolmEvent):
+            self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch)
+            return
+        content = event.source.get("content") or {}
+        addressed = address(
+            content,
+            event.sender,
+            bot_user_id=self.client.user_id,
+            bot_names=self._names(room.users.get(self.client.user_id)),
+            member_count=room.member_count,
+            prefix=self.config.bot.command_prefix,
+        )
+        if addressed is not None:
+            question = _Question(
+                room_id, event.event_id, event.sender, addressed, thread_root(content), is_dm(room.member_count)
+            )
+            self._spawn(self._answer(question), batch)
+
+    def _names(self, member: Any) -> Sequence[str]:
+        """What people may call the bot: its display name in the room and its localpart."""
+        localpart = self.client.user_id[1:].split(":", 1)[0]
+        display_name = getattr(member, "display_name", None)
+        return (localpart, display_name) if display_name else (localpart,)
+
+    async def _decrypt_later(self, room_id: str, event: MegolmEvent, joined_ms: int | None, batch: _Batch) -> None:
+        """Request the missing room key and retry decrypting after each sync for a
+        grace period; give up silently (the bot never says it cannot decrypt)."""
+        event.room_id = room_id
+        try:
+            await self.client.request_room_key(event)
+        except LocalProtocolError:
+            pass  # already requested for this session
+        except TRANSIENT_EXCEPTIONS as exc:
+            log.info("could not request a room key in %s: %s", room_id, describe(exc))
+        deadline = time.monotonic() + self.tuning.decrypt_grace_s
+        while (remaining := deadline - time.monotonic()) > 0:
+            if not await self._wait_for_sync(remaining):
+                break
+            try:
+                decrypted = self.client.decrypt_event(event)
+            except EncryptionError:
+                continue
+            await self._consider(room_id, decrypted, joined_ms, batch)
+            return
+        log.info("no key arrived for event %s in %s; not answering it", event.event_id, room_id)
+
+    # -- answering -------------------------------------------------------------------
+
+    async def _answer(self, question: _Question) -> None:
+        """Ask the engine and send the reply, at most once per event."""
+        async with self._answering:
+            started = time.monotonic()
+            bot = self.config.bot
+            answer = await asyncio.to_thread(
+                self.engine.answer,
+                question.addressed.text,
+                default_lang=bot.default_language,
+                prefix=bot.command_prefix,
+            )
+            if answer.intent != "none":
+                plain, html = answer.text, answer.html
+            elif question.dm:
+                plain, html = help_pointer(answer.lang, bot.command_prefix)
+            else:
+                return
+            if not await self.storage.claim(question.event_id, question.room_id):
+                return
+            if not (self._user_limits.allow(question.sender) and self._room_limits.allow(question.room_id)):
+                log.info("rate limit reached in %s; not answering", question.room_id)
+                await self.storage.release(question.event_id)
+                return
+            content = build_reply(plain, html, in_reply_to=question.event_id, thread_root=question.thread_root)
+            if not await self._send(question.room_id, content):
+                await self.storage.release(question.event_id)
+                return
+            await self.storage.mark_answered(question.event_id)
+            log.info(
+                "answered room=%s reason=%s intent=%s entries=%s confidence=%.2f latency_ms=%d",
+                question.room_id,
+                question.addressed.reason,
+                answer.intent,
+                ",".join(answer.entries) or "-",
+                answer.confidence,
+                (time.monotonic() - started) * 1000,
+            )
+
+    async def _send(self, room_id: str, content: dict[str, Any]) -> bool:
+        """Send a message (encrypted if the room is), retrying transient failures with
+        one transaction id so a retry never duplicates it."""
+        tx_id = str(uuid.uuid4())
+        try:
+            response = await retrying(
+                lambda: self.client.room_send(
+                    room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
+                ),
+                f"sending to {room_id}",
+                attempts=self.tuning.request_attempts,
+            )
+        except _SEND_FAILURES as exc:
+            log.warning("could not send to %s: %s", room_id, describe(exc))
+            return False
+        if isinstance(response, RoomSendResponse):
+            return True
+        log.warning("could not send to %s: %s", room_id, describe(response))
+        return False
+
+    # -- invites ---------------------------------------------------------------------
+
+    def _accept_invites(self, response: SyncResponse) -> None:
+        """Start joining (or declining) each new invite."""
+        for room_id, info in response.rooms.invite.items():
+            if room_id in self._joining:
+                continue
+            inviter = next(
+                (
+                    event.sender
+                    for event in info.invite_state
+                    if isinstance(event, InviteMemberEvent)
+                    and event.state_key == self.client.user_id
+                    and event.membership == "invite"
+                ),
+                None,
+            )
+            self._joining.add(room_id)
+            self._spawn(self._handle_invite(room_id, inviter), None)
+
+    async def _handle_invite(self, room_id: str, inviter: str | None) -> None:
+        """Join if autojoin is on and the inviter is allowed, else decline."""
+        bot = self.config.bot
+        try:
+            if bot.autojoin and inviter_allowed(inviter, bot.allowed_inviters):
+                response = await retrying(
+                    lambda: self.client.join(room_id), f"joining {room_id}", attempts=self.tuning.join_attempts
+                )
+                if isinstance(response, JoinResponse):
+                    log.info("joined %s (invited by %s)", room_id, inviter)
+                else:
+                    log.warning("could not join %s: %s", room_id, describe(response))
+            else:
+                log.info("declining the invite to %s from %s", room_id, inviter)
+                await retrying(
+                    lambda: self.client.room_leave(room_id), f"declining {room_id}", attempts=self.tuning.join_attempts
+                )
+        except TRANSIENT_EXCEPTIONS as exc:
+            log.warning("could not answer the invite to %s: %s", room_id, describe(exc))
+        finally:
+            self._joining.discard(room_id)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

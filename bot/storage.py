@@ -1,0 +1,204 @@
+"""The bot's own SQLite database in ``data_dir``: login, sync token, answered events.
+
+One aiosqlite connection in WAL mode. The schema is versioned (table
+``schema_version``) and migrated forward at open; a database written by a newer
+recbot, or a file that is not a database, raises :class:`StorageError` with a
+message fit for the operator instead of a traceback.
+
+Answering is idempotent through *claims*: an event id is claimed before the reply is
+sent (status ``pending``), marked ``answered`` after the send succeeded and released
+if the send failed, so a restart from an older sync token never answers twice.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiosqlite
+
+DB_NAME = "recbot.db"
+
+#: MIGRATIONS[n] upgrades a database at version n to version n + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE login (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        user_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        access_token TEXT NOT NULL
+    );
+    CREATE TABLE answered (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'answered')),
+        ts INTEGER NOT NULL
+    );
+    CREATE INDEX answered_ts ON answered (ts);
+    CREATE TABLE rooms (room_id TEXT PRIMARY KEY, joined_ts INTEGER NOT NULL);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StorageError(Exception):
+    """The database cannot be used (newer schema, corrupt file, unwritable directory)."""
+
+
+@dataclass(frozen=True)
+class StoredLogin:
+    """The session kept across restarts so the bot keeps one device and its keys."""
+
+    user_id: str
+    device_id: str
+    access_token: str = field(repr=False)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create ``data_dir`` owner-only if missing; raise StorageError if unusable."""
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the data directory {data_dir}: {exc.strerror}") from None
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise StorageError(f"the data directory {data_dir} is not writable")
+
+
+def make_private(data_dir: Path) -> None:
+    """Make every file in ``data_dir`` owner-only (the encryption store holds keys)."""
+    for path in data_dir.iterdir():
+        if path.is_file() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
+class Storage:
+    """Async access to the bot's database; create with :meth:`open`."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path):
+        self._db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, data_dir: Path) -> Storage:
+        """Open (creating and migrating as needed) ``data_dir/recbot.db``."""
+        prepare_data_dir(data_dir)
+        path = data_dir / DB_NAME
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        db = await aiosqlite.connect(path)
+        try:
+            await _migrate(db, path)
+        except BaseException:
+            await db.close()
+            raise
+        _restrict(path)
+        return cls(db, path)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # -- login -------------------------------------------------------------------------
+
+    async def load_login(self) -> StoredLogin | None:
+        async with self._db.execute("SELECT user_id, device_id, access_token FROM login") as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else StoredLogin(*row)
+
+    async def save_login(self, login: StoredLogin) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO login (id, user_id, device_id, access_token) VALUES (1, ?, ?, ?)",
+            (login.user_id, login.device_id, login.access_token),
+        )
+        await self._db.commit()
+
+    # -- sync token --------------------------------------------------------------------
+
+    async def sync_token(self) -> str | None:
+        async with self._db.execute("SELECT value FROM state WHERE key = 'sync_token'") as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def save_sync_token(self, token: str) -> None:
+        await self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES ('sync_token', ?)", (token,))
+        await self._db.commit()
+
+    # -- answered events ---------------------------------------------------------------
+
+    async def claim(self, event_id: str, room_id: str) -> bool:
+        """Claim ``event_id`` for answering; False if it was claimed or answered before."""
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO answered (event_id, room_id, status, ts) VALUES (?, ?, 'pending', ?)",
+            (event_id, room_id, _now_ms()),
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def mark_answered(self, event_id: str) -> None:
+        await self._db.execute("UPDATE answered SET status = 'answered' WHERE event_id = ?", (event_id,))
+        await self._db.commit()
+
+    async def release(self, event_id: str) -> None:
+        """Forget a claim whose reply could not be sent, so a later pass may retry it."""
+        await self._db.execute("DELETE FROM answered WHERE event_id = ? AND status = 'pending'", (event_id,))
+        await self._db.commit()
+
+    async def is_claimed(self, event_id: str) -> bool:
+        async with self._db.execute("SELECT 1 FROM answered WHERE event_id = ?", (event_id,)) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def prune(self, older_than_ms: int) -> int:
+        """Drop claims made before ``older_than_ms`` (such events are too old to answer)."""
+        cursor = await self._db.execute("DELETE FROM answered WHERE ts < ?", (older_than_ms,))
+        await self._db.commit()
+        return cursor.rowcount
+
+    # -- rooms -------------------------------------------------------------------------
+
+    async def joined_at(self, room_id: str) -> int | None:
+        """Server timestamp (ms) of the bot's join event in ``room_id``, if seen."""
+        async with self._db.execute("SELECT joined_ts FROM rooms WHERE room_id = ?", (room_id,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else int(row[0])
+
+    async def set_joined_at(self, room_id: str, ts: int) -> None:
+        await self._db.execute("INSERT OR REPLACE INTO rooms (room_id, joined_ts) VALUES (?, ?)", (room_id, ts))
+        await self._db.commit()
+
+
+async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
+    """Bring the schema to SCHEMA_VERSION; StorageError for corrupt or newer files."""
+    try:
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        async with db.execute("SELECT version FROM schema_version") as cursor:
+            row = await cursor.fetchone()
+        version = 0 if row is None else int(row[0])
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"{path} was written by a newer recbot (schema version {version}, this one knows up to "
+                f"{SCHEMA_VERSION}); upgrade recbot or use another data directory"
+            )
+        if row is None:
+            await db.execute("INSERT INTO schema_version (version) VALUES (0)")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            await db.executescript(
+                "BEGIN;\n" + MIGRATIONS[target - 1] + f"\nUPDATE schema_version SET version = {target};\nCOMMIT;"
+            )
+        await db.commit()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"{path} is not a usable SQLite database ({exc}); move it away to start afresh") from None
+
+
+def _restrict(path: Path) -> None:
+    """Make the database and its WAL side files owner-only (they hold the access token)."""
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            candidate.chmod(0o600)

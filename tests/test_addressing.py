@@ -1,0 +1,146 @@
+"""When the bot answers: addressing rules, freshness, threads and invites (pure functions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.addressing import (
+    Addressed,
+    address,
+    inviter_allowed,
+    is_edit,
+    is_fresh,
+    thread_root,
+)
+
+BOT = "@recbot:example.org"
+ALICE = "@alice:example.org"
+GROUP = 5
+DM = 2
+
+
+def text(body: str, **extra: Any) -> dict[str, Any]:
+    return {"msgtype": "m.text", "body": body, **extra}
+
+
+def ask(content: dict[str, Any], *, members: int = GROUP, sender: str = ALICE, prefix: str = "!") -> Addressed | None:
+    return address(
+        content, sender, bot_user_id=BOT, bot_names=["recbot", "Rec Bot"], member_count=members, prefix=prefix
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected", "reason"),
+    [
+        ("!info signal", "!info signal", "prefix"),
+        ("/help", "!help", "slash"),
+        ("/info signal", "!info signal", "slash"),
+        ("recbot: what is briar?", "what is briar?", "mention"),
+        ("recbot, what is briar?", "what is briar?", "mention"),
+        ("@recbot what is briar?", "what is briar?", "mention"),
+        ("RECBOT: what is briar?", "what is briar?", "mention"),
+        ("Rec Bot: what is briar?", "what is briar?", "mention"),
+        ("@recbot:example.org: what is briar?", "what is briar?", "mention"),
+        ("recbot: /help", "!help", "mention"),
+    ],
+)
+def test_addressed_in_a_group(body: str, expected: str, reason: str) -> None:
+    assert ask(text(body)) == Addressed(expected, reason)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["hallo allemaal", "what about signal?", "recbotfan: hi", "! info", "!", "/ help", "/2 is half", "see recbot"],
+)
+def test_chatter_in_a_group_is_ignored(body: str) -> None:
+    assert ask(text(body)) is None
+
+
+def test_every_message_counts_in_a_dm() -> None:
+    assert ask(text("what is briar?"), members=DM) == Addressed("what is briar?", "dm")
+    assert ask(text("!help"), members=DM) == Addressed("!help", "prefix")
+    assert ask(text("   "), members=DM) is None
+
+
+def test_intentional_mention_counts_and_names_are_removed() -> None:
+    content = text("what does Rec Bot think of signal?", **{"m.mentions": {"user_ids": [BOT]}})
+    assert ask(content) == Addressed("what does think of signal?", "mention")
+
+
+def test_pill_in_html_counts_as_a_mention() -> None:
+    content = text(
+        "hey recbot what is briar",
+        format="org.matrix.custom.html",
+        formatted_body='hey <a href="https://matrix.to/#/@recbot:example.org">recbot</a> what is briar',
+    )
+    assert ask(content) == Addressed("hey what is briar", "mention")
+
+
+def test_mention_of_someone_else_is_ignored() -> None:
+    assert ask(text("what is briar", **{"m.mentions": {"user_ids": [ALICE]}})) is None
+
+
+def test_other_prefix() -> None:
+    assert ask(text("?info signal"), prefix="?") == Addressed("?info signal", "prefix")
+    assert ask(text("!info signal"), prefix="?") is None
+    assert ask(text("/help"), prefix="?") == Addressed("?help", "slash")
+
+
+def test_reply_fallback_is_stripped() -> None:
+    body = "> <@bob:example.org> earlier text\n> more\n\n!info briar"
+    assert ask(text(body)) == Addressed("!info briar", "prefix")
+
+
+@pytest.mark.parametrize(
+    ("content", "sender"),
+    [
+        (text("!help"), BOT),  # its own message
+        ({"msgtype": "m.notice", "body": "!help"}, ALICE),  # another bot
+        ({"msgtype": "m.emote", "body": "!help"}, ALICE),
+        (text("!help", **{"m.new_content": text("!help")}), ALICE),  # an edit
+        (text("!help", **{"m.relates_to": {"rel_type": "m.replace", "event_id": "$x"}}), ALICE),
+        ({"msgtype": "m.text", "body": 5}, ALICE),
+        ({"msgtype": "m.text"}, ALICE),
+    ],
+)
+def test_never_answered(content: dict[str, Any], sender: str) -> None:
+    assert ask(content, sender=sender, members=DM) is None
+
+
+def test_edit_detection() -> None:
+    assert is_edit({"m.new_content": {}})
+    assert is_edit({"m.relates_to": {"rel_type": "m.replace"}})
+    assert not is_edit({"m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}})
+
+
+def test_thread_root() -> None:
+    assert thread_root(text("x", **{"m.relates_to": {"rel_type": "m.thread", "event_id": "$root"}})) == "$root"
+    assert thread_root(text("x", **{"m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}})) is None
+    assert thread_root(text("x")) is None
+
+
+def test_freshness() -> None:
+    now = 1_000_000_000
+    assert is_fresh(now - 600_000, now, 600, None)
+    assert not is_fresh(now - 600_001, now, 600, None)
+    assert not is_fresh(now - 1000, now, 600, joined_ms=now - 500)
+    assert is_fresh(now - 1000, now, 600, joined_ms=now - 2000)
+
+
+@pytest.mark.parametrize(
+    ("inviter", "allowed", "ok"),
+    [
+        (ALICE, (), True),
+        (None, (), True),
+        (ALICE, (ALICE,), True),
+        ("@mallory:evil.org", (ALICE,), False),
+        ("@bob:example.org", (":example.org",), True),
+        ("@bob:notexample.org", (":example.org",), False),
+        ("@bob:sub.example.org", (":example.org",), False),
+        (None, (":example.org",), False),
+    ],
+)
+def test_inviter_allowed(inviter: str | None, allowed: tuple[str, ...], ok: bool) -> None:
+    assert inviter_allowed(inviter, allowed) is ok

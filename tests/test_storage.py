@@ -1,0 +1,148 @@
+"""The bot's SQLite storage: migrations, sync token, login, idempotent answering."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.storage import DB_NAME, SCHEMA_VERSION, Storage, StorageError, StoredLogin
+
+TOKEN = "syt_secret_token"
+
+
+@pytest_asyncio.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = await Storage.open(tmp_path / "data")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+def schema_version(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return int(db.execute("SELECT version FROM schema_version").fetchone()[0])
+
+
+@pytest.mark.asyncio
+async def test_new_database_is_migrated_private_and_in_wal_mode(storage: Storage) -> None:
+    assert schema_version(storage.path) == SCHEMA_VERSION
+    assert stat.S_IMODE(storage.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(storage.path.parent.stat().st_mode) == 0o700
+    with sqlite3.connect(storage.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.asyncio
+async def test_sync_token_round_trip_and_survives_reopen(tmp_path: Path) -> None:
+    store = await Storage.open(tmp_path)
+    assert await store.sync_token() is None
+    await store.save_sync_token("s1")
+    await store.save_sync_token("s2")
+    await store.close()
+    store = await Storage.open(tmp_path)
+    try:
+        assert await store.sync_token() == "s2"
+    finally:
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_login_round_trip_hides_the_token(storage: Storage) -> None:
+    assert await storage.load_login() is None
+    await storage.save_login(StoredLogin("@bot:example.org", "RECBOT", TOKEN))
+    login = await storage.load_login()
+    assert login == StoredLogin("@bot:example.org", "RECBOT", TOKEN)
+    assert TOKEN not in repr(login)
+
+
+@pytest.mark.asyncio
+async def test_an_event_is_claimed_once(storage: Storage) -> None:
+    assert await storage.claim("$q1", "!room")
+    assert not await storage.claim("$q1", "!room")
+    await storage.mark_answered("$q1")
+    assert not await storage.claim("$q1", "!room")
+    assert await storage.is_claimed("$q1")
+    assert not await storage.is_claimed("$q2")
+
+
+@pytest.mark.asyncio
+async def test_released_claim_can_be_claimed_again_but_answered_cannot(storage: Storage) -> None:
+    assert await storage.claim("$q1", "!room")
+    await storage.release("$q1")
+    assert await storage.claim("$q1", "!room")
+    await storage.mark_answered("$q1")
+    await storage.release("$q1")  # only pending claims are released
+    assert not await storage.claim("$q1", "!room")
+
+
+@pytest.mark.asyncio
+async def test_answered_events_survive_reopen(tmp_path: Path) -> None:
+    store = await Storage.open(tmp_path)
+    await store.claim("$q1", "!room")
+    await store.mark_answered("$q1")
+    await store.close()
+    store = await Storage.open(tmp_path)
+    try:
+        assert not await store.claim("$q1", "!room")
+    finally:
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_prune_drops_old_claims_only(storage: Storage) -> None:
+    await storage.claim("$old", "!room")
+    assert await storage.prune(0) == 0
+    assert await storage.prune(2**62) == 1
+    assert not await storage.is_claimed("$old")
+
+
+@pytest.mark.asyncio
+async def test_join_timestamps(storage: Storage) -> None:
+    assert await storage.joined_at("!room") is None
+    await storage.set_joined_at("!room", 1000)
+    await storage.set_joined_at("!room", 2000)
+    assert await storage.joined_at("!room") == 2000
+
+
+@pytest.mark.asyncio
+async def test_old_schema_is_migrated(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO schema_version VALUES (0)")
+    store = await Storage.open(tmp_path)
+    try:
+        assert await store.claim("$q", "!r")
+    finally:
+        await store.close()
+    assert schema_version(tmp_path / DB_NAME) == SCHEMA_VERSION
+
+
+@pytest.mark.asyncio
+async def test_newer_schema_is_a_clear_error(tmp_path: Path) -> None:
+    store = await Storage.open(tmp_path)
+    await store.close()
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    with pytest.raises(StorageError, match="newer recbot"):
+        await Storage.open(tmp_path)
+
+
+@pytest.mark.asyncio
+async def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / DB_NAME).write_bytes(b"this is not a database, just garbage " * 200)
+    with pytest.raises(StorageError, match="not a usable SQLite database"):
+        await Storage.open(tmp_path)
+
+
+@pytest.mark.asyncio
+async def test_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="data directory"):
+        await Storage.open(blocker / "data")

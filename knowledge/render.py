@@ -459,25 +459,26 @@ def _query_label(query: PropertyQuery, lang: str) -> str:
     return f"{SAY[lang]['not']} {label}" if query.negated else label
 
 
+# The fact that decides each property family, as (label key, fact function).
+FAMILY_FACTS = {
+    "platform": ("platforms", fact_platforms),
+    "network": ("network", fact_network),
+    "forward_secrecy": ("fs", fact_fs),
+    "offline": ("offline", fact_offline),
+    "routing": ("routing", fact_routing),
+    "calls": ("calls_row", fact_calls),
+    "audits": ("audits", fact_audits),
+}
+
+
 def _reason(entry: Entry, query: PropertyQuery, lang: str) -> str:
     """The fact that decided, stated plainly ("sign-up needs: nothing")."""
     family = query.prop.family
     if family == "identity":
         return f"{w('signup', lang).lower()}: {fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"
-    if family == "platform":
-        return f"{w('platforms', lang).lower()}: {fact_platforms(entry, lang)}"
-    if family == "network":
-        return f"{w('network', lang).lower()}: {fact_network(entry, lang)}"
-    if family == "forward_secrecy":
-        return f"{w('fs', lang).lower()}: {fact_fs(entry, lang)}"
-    if family == "offline":
-        return f"{w('offline', lang).lower()}: {fact_offline(entry, lang)}"
-    if family == "routing":
-        return f"{w('routing', lang).lower()}: {fact_routing(entry, lang)}"
-    if family == "calls":
-        return f"{w('calls_row', lang).lower()}: {fact_calls(entry, lang)}"
-    if family == "audits":
-        return f"{w('audits', lang).lower()}: {fact_audits(entry, lang)}"
+    if family in FAMILY_FACTS:
+        key, fact = FAMILY_FACTS[family]
+        return f"{w(key, lang).lower()}: {fact(entry, lang)}"
     if family == "groups" and entry.facts.group_limit:
         note = entry.facts.group_limit_note.get(lang)
         return w("group_limit", lang, n=entry.facts.group_limit) + (f" ({_clip(note, 100)})" if note else "")

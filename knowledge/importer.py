@@ -19,6 +19,7 @@ A page that cannot be read raises KnowledgeError with file and line, and nothing
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
@@ -77,15 +78,15 @@ def _import(text: str, file: str, url: str, lang: str | None, date: str) -> Know
     walker.walk(blocks)
     if not walker.cards:
         raise KnowledgeError([Problem(file, 0, "no recommendation cards found")])
-    warnings = [w for w in walker.section_warnings if w.cards]
+    warnings = {w.id: _page_warning(w, page) for w in walker.section_warnings if w.cards}
     names = _names(walker.cards, page)
     entries = tuple(
-        _entry(card, name, page, [w for w in warnings if card in w.cards]) for card, name in zip(walker.cards, names)
+        _entry(card, name, page, [warnings[w.id] for w in card.warnings]) for card, name in zip(walker.cards, names)
     )
     return KnowledgeBase(
         entries=entries,
         criteria=_criteria(walker.criteria, page),
-        warnings=tuple(_page_warning(w, page) for w in warnings),
+        warnings=tuple(warnings.values()),
         sources=(page.source(),),
     )
 
@@ -148,7 +149,8 @@ def _meta_date(meta: dict[object, object]) -> str:
     return ""
 
 
-_DUTCH_WORDS = frozenset("de het een en van niet zijn voor met dat je jouw wordt ook die naar bij maar kan wij onze".split())
+# Common words that are frequent in one language and rare in the other.
+_DUTCH_WORDS = frozenset("de het een en van niet zijn voor met dat je jouw wordt ook die naar bij maar kan wij".split())
 _ENGLISH_WORDS = frozenset("the and of not are for with that you your is be also which to by can we our".split())
 
 
@@ -193,18 +195,28 @@ class _Box:
 
 _Block = _Heading | _Para | _Bullet | _Box
 
+# Patterns that may start at many places in a text have bounded repeats whose characters stop at
+# the next possible start: that keeps them linear on hostile input (pages can come from any URL).
+_LINK_TEXT = r"[^\[\]]{0,300}"
+_LINK_TARGET = r"\(\s{0,20}([^()\[\]\s]{0,2000})(?:\s[^()]{0,300})?\)"  # (url "title"), url in a group
+
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _COMMENT_START = re.compile(r"^\s*<!--")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?$")
 _ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s*([A-Za-z][\w-]*)(.*)$")
 _TAB = re.compile(r"^(\s*)===\+?\s+\S")
 _HTML_OPEN = re.compile(r"^\s*<(div|details)\b([^>]*)>(.*)$", re.IGNORECASE)
-_HTML_TITLE = re.compile(r"^\s*<(?:summary|p\b[^>]*admonition-title[^>]*)>(.*?)</(?:summary|p)>\s*$", re.I)
+_HTML_TITLE = re.compile(
+    r"^\s*<(?:summary|p\b[^>]{0,200}admonition-title[^>]{0,200})>(.*?)</(?:summary|p)>\s*$", re.I
+)
 _RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}$")
-_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]]*\]:")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]{1,50}\]:")
 _IGNORED_LINE = re.compile(r"^\s*(?:--8<--|\*\[[^\]]*\]:)")  # snippet includes, abbreviations
 _BULLET = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
-_THREAT_CHIP = re.compile(r"^\[:material-[\w-]+:[^\]]*\]\([^)]*\)\s*\{[^}]*\.pg-[\w-]+[^}]*\}$")
+_THREAT_CHIP = re.compile(
+    r"^\[:material-[\w-]{1,60}:" + _LINK_TEXT + r"\]" + _LINK_TARGET
+    + r"\s*\{[^{}]{0,300}\.pg-[\w-]{1,40}[^{}]{0,300}\}$"
+)
 _SMALL = re.compile(r"^\s*<small>.*</small>\s*$", re.I)
 
 _BLOCK_STARTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -369,7 +381,7 @@ def _classes(attributes: str) -> list[str]:
 def _html_body(lines: list[_Line], i: int, tag: str, rest: str) -> tuple[list[_Line], int] | None:
     """Lines inside the element opened on lines[i] (``rest`` follows its tag) and the index after
     its closing tag; None when it is never closed."""
-    tags = re.compile(rf"<(/?){tag}\b[^>]*>", re.I)
+    tags = re.compile(rf"<(/?){tag}\b[^<>]{{0,500}}>", re.I)
     depth, body = 1, []
     for k in range(i, len(lines)):
         n, text = (lines[k][0], rest) if k == i else lines[k]
@@ -413,22 +425,25 @@ def _without_threat_chips(blocks: list[_Block]) -> list[_Block]:
 # --- markdown to plain text -----------------------------------------------------------------
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-_FOOTNOTE_REF = re.compile(r"\[\^[^\]]*\]")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_ICON = re.compile(r":(?:material|octicons|simple|fontawesome|pg)-[\w-]+:")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*([^)\s]*)[^)]*\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_ATTR_LIST = re.compile(r"\{\s*:?\s*(?:[.#][\w-]|[\w-]+\s*=)[^{}]*\}")
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_CODE = re.compile(r"`+([^`]*)`+")
-_EMPHASIS = (
-    re.compile(r"(\*\*|__|~~|==)(?=\S)(.+?)(?<=\S)\1"),
-    re.compile(r"(?<![\w*])(\*)(?=\S)(.+?)(?<=\S)\*(?![\w*])"),
-    re.compile(r"(?<![\w_])(_)(?=\S)(.+?)(?<=\S)_(?![\w_])"),
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,50}\]")
+_IMAGE = re.compile(r"!\[" + _LINK_TEXT + r"\]" + _LINK_TARGET)
+_ICON = re.compile(r":(?:material|octicons|simple|fontawesome|pg)-[\w-]{1,60}:")
+_LINK = re.compile(r"\[(" + _LINK_TEXT + r")\]" + _LINK_TARGET)  # text, url
+_REF_LINK = re.compile(r"\[([^\[\]]{1,300})\]\[[^\[\]]{0,100}\]")
+_ATTR_LIST = re.compile(r"\{\s{0,20}:?\s{0,20}(?:[.#][\w-]|[\w-]{1,40}\s{0,20}=)[^{}]{0,300}\}")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
+_CODE = re.compile(r"`{1,10}([^`]{0,1000})`{1,10}")
+_EMPHASIS = (  # single markers first: then **a *b* c** loses both
+    re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]{1,300})(?<=\S)\*(?![\w*])"),
+    re.compile(r"(?<![\w_])_(?=[^\s_])([^_]{1,300})(?<=\S)_(?![\w_])"),
+    re.compile(r"\*\*(?=\S)([^*]{1,300})(?<=\S)\*\*"),
+    re.compile(r"__(?=\S)([^_]{1,300})(?<=\S)__"),
+    re.compile(r"~~(?=\S)([^~]{1,300})(?<=\S)~~"),
+    re.compile(r"==(?=\S)([^=]{1,300})(?<=\S)=="),
 )
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~=])")
-_LONE_BRACES = re.compile(r"(?<!\S)[{}]+(?!\S)")
-_ANY_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)(?:\s*\{[^}]*\})?")
+_LONE_BRACES = re.compile(r"(?<!\S)[{}]{1,10}(?!\S)")
+_ANY_LINK = re.compile(r"!?\[" + _LINK_TEXT + r"\]" + _LINK_TARGET + r"(?:\s{0,20}\{[^{}]{0,300}\})?")
 
 
 def _clean(markdown: str) -> str:
@@ -444,7 +459,7 @@ def _clean(markdown: str) -> str:
     text = _TAG.sub(" ", text)
     text = _CODE.sub(r"\1", text)
     for emphasis in _EMPHASIS:
-        text = emphasis.sub(r"\2", text)
+        text = emphasis.sub(r"\1", text)
     text = html.unescape(_ESCAPE.sub(r"\1", text))
     text = _LONE_BRACES.sub("", text)
     return re.sub(r"\s+([.,;:!?)])", r"\1", " ".join(text.split()))
@@ -486,25 +501,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
-class _Ids:
-    """Hands out unique ids: a taken id gets -2, -3, … appended."""
+class _Unique:
+    """Hands out values unique regardless of case: a taken one is numbered, from 2 on
+    (``{base}-{n}`` gives ids like ``tern-2``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, numbered: str = "{base}-{n}"):
+        self._numbered = numbered
         self._taken: set[str] = set()
+        self._next: dict[str, int] = {}  # next number to try per base
+
+    def free(self, value: str) -> bool:
+        return value.casefold() not in self._taken
 
     def take(self, base: str) -> str:
-        candidate, n = base, 1
-        while candidate in self._taken:
-            n += 1
-            candidate = f"{base}-{n}"
-        self._taken.add(candidate)
+        candidate = base
+        while not self.free(candidate):
+            n = self._next.get(base, 2)
+            self._next[base] = n + 1
+            candidate = self._numbered.format(base=base, n=n)
+        self._taken.add(candidate.casefold())
         return candidate
 
 
 # --- step 3: the page walk ------------------------------------------------------------------
 
 _WARNING_KINDS = frozenset({"warning", "danger", "caution"})
-_HEADING_ID = re.compile(r"\{[^{}]*#([A-Za-z0-9_-]+)[^{}]*\}$")
+_HEADING_ID = re.compile(r"\{\s{0,20}#([A-Za-z0-9_-]{1,100})[^{}]{0,300}\}$")
 _CRITERIA_SLUG = re.compile(r"[ck]riter")
 _BEST_SLUG = re.compile(r"best|meilleur|mejor|melhor|miglior")
 
@@ -515,11 +537,12 @@ def _anchor(heading: _Heading) -> str:
     return match.group(1).lower() if match else _slug(_clean(heading.text))
 
 
-@dataclass(eq=False)  # compared by identity
+@dataclass(eq=False)
 class _Card:
     id: str
     box: _Box
     heading: _Heading | None
+    warnings: tuple[_SectionWarning, ...]  # the section warnings covering it
     after: list[_Block] = field(default_factory=list)  # until the next heading or card
 
 
@@ -541,8 +564,8 @@ class _Walker:
         self.section_warnings: list[_SectionWarning] = []
         self.criteria: list[tuple[str, _Bullet]] = []  # (level, bullet)
         self._fallback_id = fallback_id
-        self._entry_ids = _Ids()
-        self._warning_ids = _Ids()
+        self._entry_ids = _Unique()
+        self._warning_ids = _Unique()
         self._heading: _Heading | None = None
         self._card: _Card | None = None
         self._open: list[_SectionWarning] = []
@@ -575,7 +598,7 @@ class _Walker:
 
     def _on_card(self, box: _Box) -> None:
         base = (_anchor(self._heading) if self._heading else "") or self._fallback_id
-        card = _Card(self._entry_ids.take(base), box, self._heading)
+        card = _Card(self._entry_ids.take(base), box, self._heading, tuple(self._open))
         self.cards.append(card)
         for warning in self._open:
             warning.cards.append(card)
@@ -612,7 +635,9 @@ _DOWNLOAD_ICONS = {
     "octicons-globe-16": ("Web", "web"),
     "octicons-browser-16": ("Web", "web"),
 }
-_ICON_LINK = re.compile(r"\[\s*:([\w-]+):\s*([^\]]*)\]\(\s*([^)\s]*)[^)]*\)(\s*\{[^}]*\})?")
+_ICON_LINK = re.compile(  # icon, text, url, attribute list
+    r"\[\s{0,20}:([\w-]{1,60}):\s{0,20}(" + _LINK_TEXT + r")\]" + _LINK_TARGET + r"(\s{0,20}\{[^{}]{0,300}\})?"
+)
 _TITLE_ATTR = re.compile(r"""title\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}]+))""")
 _LEADING_ICON = re.compile(r"^\s*:([\w-]+):\s*(.*)$")
 
@@ -620,15 +645,14 @@ _LEADING_ICON = re.compile(r"^\s*:([\w-]+):\s*(.*)$")
 def _names(cards: list[_Card], page: _Page) -> list[str]:
     """Entry names, unique as loading.validate requires: when a heading's name is taken, a card
     uses its own bold lead (``**Name** is …``) or, failing that, a number."""
-    taken: set[str] = set()
-    names: list[str] = []
+    names = _Unique("{base} ({n})")
+    result: list[str] = []
     for card in cards:
         heading = (_clean(card.heading.text) if card.heading else "") or page.title
-        numbered = (f"{heading} ({n})" for n in range(2, len(cards) + 2))
-        name = next(c for c in (heading, _bold_lead(card.box), *numbered) if c and c.casefold() not in taken)
-        taken.add(name.casefold())
-        names.append(name)
-    return names
+        lead = _bold_lead(card.box)
+        use_lead = not names.free(heading) and lead and names.free(lead)
+        result.append(names.take(lead if use_lead else heading))
+    return result
 
 
 def _bold_lead(card: _Box) -> str:
@@ -636,13 +660,14 @@ def _bold_lead(card: _Box) -> str:
     return _clean(match.group(1)) if match else ""
 
 
-def _entry(card: _Card, name: str, page: _Page, warnings: list[_SectionWarning]) -> Entry:
+def _entry(card: _Card, name: str, page: _Page, warnings: list[PageWarning]) -> Entry:
     own, after = _prose(card.box.body), _prose(card.after)
     described = _cleaned(own + after)
     first = (_cleaned(own) or described or [""])[0]  # the card's own first paragraph, if it has one
     downloads = _downloads(card.box)
-    no_forward_secrecy = any(_FORWARD_SECRECY.search(_box_text(w.box)) for w in warnings)
-    caveats = [_box_text(b) for b in (*card.box.body, *card.after) if isinstance(b, _Box) and b.kind in _WARNING_KINDS]
+    no_forward_secrecy = any(_FORWARD_SECRECY.search(w.text.get(page.lang)) for w in warnings)
+    boxes = [b for b in (*card.box.body, *card.after) if isinstance(b, _Box)]
+    caveats = [_box_text(b) for b in boxes if b.kind in _WARNING_KINDS]
     return Entry(
         id=card.id,
         name=name,
@@ -659,14 +684,12 @@ def _entry(card: _Card, name: str, page: _Page, warnings: list[_SectionWarning])
 
 
 def _links(card: _Box) -> tuple[Link, ...]:
-    links: list[Link] = []
+    links: dict[Link, None] = {}  # ordered and without repeats
     for text in _raw_texts(card.body):
         for match in _ICON_LINK.finditer(text):
             kind, url = _LINK_ICONS.get(match.group(1)), match.group(3)
             if kind and url:
-                link = Link(kind, url, _title_attr(match.group(4) or "") or _clean(match.group(2)))
-                if link not in links:
-                    links.append(link)
+                links[Link(kind, url, _title_attr(match.group(4) or "") or _clean(match.group(2)))] = None
     return tuple(links)
 
 
@@ -710,7 +733,7 @@ def _page_warning(warning: _SectionWarning, page: _Page) -> PageWarning:
 
 
 def _criteria(items: list[tuple[str, _Bullet]], page: _Page) -> tuple[Criterion, ...]:
-    ids, criteria = _Ids(), []
+    ids, criteria = _Unique(), []
     for level, bullet in items:
         text = _clean(bullet.text)
         if text:
@@ -786,23 +809,29 @@ def _forward_secrecy(sentences: list[str]) -> str | None:
 
 def _audits(raw: list[str]) -> tuple[Audit, ...]:
     """A year in a sentence about an audit, with the link nearest to it (one is required)."""
-    audits: list[Audit] = []
+    audits: dict[tuple[int, int | None, str], Audit] = {}  # ordered and without repeats
     for sentence in (s for text in raw for s in _sentences(_FOOTNOTE_REF.sub("", text))):
         links = list(_LINK.finditer(sentence))
         if not links or not _AUDITED.search(_clean(sentence)):
             continue
+        starts = [link.start() for link in links]
         visible = _hide_urls(sentence)
         for year in _YEAR.finditer(visible):
-            nearest = min(links, key=lambda m: max(m.start() - year.start(), year.start() - m.end(), 0))
-            month = _MONTH_BEFORE.search(visible[: year.start()])
+            month = _MONTH_BEFORE.search(visible[max(0, year.start() - 30) : year.start()])
             audit = Audit(
                 year=int(year.group(0)),
-                url=nearest.group(2),
+                url=_nearest(links, starts, year.start()).group(2),
                 month=_MONTHS.get(month.group(1).lower()) if month else None,
             )
-            if audit not in audits:
-                audits.append(audit)
-    return tuple(audits)
+            audits.setdefault((audit.year, audit.month, audit.url), audit)
+    return tuple(audits.values())
+
+
+def _nearest(links: list[re.Match[str]], starts: list[int], position: int) -> re.Match[str]:
+    """The link containing ``position`` or closest to it (``starts`` are the links' starts)."""
+    k = bisect.bisect_right(starts, position)
+    candidates = links[max(0, k - 1) : k + 1]
+    return min(candidates, key=lambda m: max(m.start() - position, position - m.end(), 0))
 
 
 def _hide_urls(markdown: str) -> str:

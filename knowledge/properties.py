@@ -216,7 +216,7 @@ PROPERTIES: tuple[Property, ...] = (
              _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
     Property("offline", "offline",
              _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
-                r"|offline|mesh\w*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten)"
+                r"|offline|mesh[\w-]*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten)"
                 r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"),
              _attr("offline", "mesh"), _lbl("werkt zonder internet", "works without internet")),
     Property("wifi", "offline", _p(r"wi-?fi|wlan"), _attr("offline", "wifi"),
@@ -257,7 +257,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property("linux", "platform", _p(r"linux|ubuntu|debian|fedora"), _platform({"linux"}), _lbl("Linux-app", "Linux app")),
     Property("web", "platform",
              _p(r"web[ -]?(?:versie|version|app|client|interface)|webversie|webapp|browser[ -]?(?:versie|version|app)|"
-                r"(?:in|via|from|vanuit|through)\s+(?:de\s+|een\s+|a\s+|the\s+|je\s+|your\s+|my\s+|mijn\s+)?(?:web)?browser|web"),
+                r"(?:in|via|from|vanuit|through)\s+(?:de\s+|een\s+|a\s+|the\s+|je\s+|your\s+|my\s+|mijn\s+)?(?:web ?)?browser|web"),
              _platform({"web"}), _lbl("werkt in de browser", "works in the browser")),
     Property("group_calls", "calls",
              _p(r"groeps?(?:gesprek|oproep|bel|call|videogesprek|videobel)\w*|group\s+(?:video\s+|voice\s+)?calls?|conference calls?|vergader\w*|meetings?"),
@@ -273,7 +273,10 @@ PROPERTIES: tuple[Property, ...] = (
     Property("audited", "audits",
              _p(r"audit\w*|ge-?audit\w*|gecontroleerd|gecheckt|security reviews?|reviewed|pentest\w*|beveiligingsonderzoek\w*|onderzocht|doorgelicht"),
              _audited, _lbl("onafhankelijk gecontroleerd (audit)", "independently audited")),
-    Property("sealed_sender", "metadata", _p(r"sealed[ -]?sender|verzegelde afzender"), _metadata("sealed_sender"),
+    Property("sealed_sender", "metadata",
+             _p(r"sealed[ -]?sender|verzegelde afzender|(?:verberg\w*|verstop\w*|hide|hides|hiding|conceal\w*) (?:\w+ ){0,2}(?:afzender|sender)"
+                r"|(?:afzender|sender) (?:\w+ ){0,3}(?:verborgen|versleuteld|hidden|encrypted|onzichtbaar)"),
+             _metadata("sealed_sender"),
              _lbl("sealed sender", "sealed sender")),
     Property("metadata", "metadata", _p(r"meta-?data|metagegevens|wie met wie|who talks to whom"), _metadata(None),
              _lbl("beschermt metadata", "protects metadata")),

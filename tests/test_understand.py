@@ -164,7 +164,7 @@ def test_confidence_is_reported(engine):
     assert engine.answer("hallo").confidence < 0.5
 
 
-@pytest.mark.parametrize("name", ["heldout_like.yaml", "heldout_like_2.yaml", "heldout_like_3.yaml"])
+@pytest.mark.parametrize("name", ["heldout_like.yaml", "heldout_like_2.yaml", "heldout_like_3.yaml", "heldout_like_4.yaml"])
 def test_independently_written_sets(engine, name):
     """Question sets written by others without reading the implementation (see their headers)."""
     from pathlib import Path

@@ -42,5 +42,11 @@ USER recbot
 WORKDIR /data
 VOLUME ["/data"]
 
+# Healthy while the bot syncs (its /health endpoint answers 200). Needs metrics.enabled
+# in the config; with metrics off, `recbot health` reports healthy without checking.
+# A config mounted elsewhere: override with `docker run --health-cmd`.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["recbot", "health", "--config", "/config/config.yaml"]
+
 ENTRYPOINT ["recbot"]
 CMD ["run", "--config", "/config/config.yaml"]

@@ -14,6 +14,7 @@ from knowledge.loading import load_sources
 from knowledge.model import KnowledgeBase, KnowledgeError
 
 from .config import Config, ConfigError, load_config
+from .health import HealthServerError
 from .matrix_bot import Bot
 from .session import LoginError
 from .storage import StorageError
@@ -68,17 +69,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def run_bot(bot: Bot) -> int:
-    """Run ``bot`` with SIGTERM/SIGINT wired to a clean shutdown; the exit code."""
+    """Run ``bot`` with SIGTERM/SIGINT wired to a clean shutdown and SIGHUP to a knowledge
+    refresh; the exit code."""
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, bot.shutdown)
+    loop.add_signal_handler(signal.SIGHUP, bot.reload_knowledge)
     try:
         await bot.run()
-    except (LoginError, StorageError) as exc:
+    except (LoginError, StorageError, HealthServerError) as exc:
         log.error("%s", exc)
         return 1
     finally:
-        for sig in signals:
+        for sig in (*signals, signal.SIGHUP):
             loop.remove_signal_handler(sig)
     return 0

@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     cc = sub.add_parser("check-config", help="validate a configuration file and exit")
     cc.add_argument("--config", "-c", default="config.yaml")
 
+    health = sub.add_parser("health", help="ask the running bot's /health endpoint (exit 0 if healthy)")
+    health.add_argument("--config", "-c", default="config.yaml")
+
     demo = sub.add_parser("demo", help="try recbot on a throwaway local Synapse")
     demo.add_argument("--keep", action="store_true", help="leave the homeserver and bot running afterwards")
     demo.add_argument("--dir", default=None, help="where to keep the demo's data (default: a temporary directory)")
@@ -54,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import app
 
         handler = app.cmd_run if args.command == "run" else app.cmd_check_config
+    elif args.command == "health":
+        from .health import cmd_health as handler
     else:
         from . import demo as demo_module
 

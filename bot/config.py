@@ -81,6 +81,13 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 9464
+
+
+@dataclass(frozen=True)
 class Config:
     matrix: MatrixConfig
     storage: StorageConfig
@@ -88,6 +95,7 @@ class Config:
     moderation: ModerationConfig
     knowledge: KnowledgeConfig
     limits: LimitsConfig
+    metrics: MetricsConfig = MetricsConfig()
 
     def summary(self) -> list[str]:
         """Human-readable lines describing the settings, without secrets."""
@@ -103,6 +111,7 @@ class Config:
             f"moderators: {len(self.moderation.users)} user(s) + power level >= {self.moderation.power_level}",
             f"knowledge sources: {', '.join(self.knowledge.sources) or 'bundled'}",
             f"limits: {_rate(self.limits.user_per_minute)} per user, {_rate(self.limits.room_per_minute)} per room",
+            f"metrics: {f'http://{self.metrics.host}:{self.metrics.port}' if self.metrics.enabled else 'off'}",
         ]
 
 
@@ -146,6 +155,7 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
             user_per_minute=reader.get(sections["limits"], "limits.user_per_minute", 10, reader.rate),
             room_per_minute=reader.get(sections["limits"], "limits.room_per_minute", 30, reader.rate),
         ),
+        metrics=reader.metrics(sections["metrics"]),
     )
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -159,6 +169,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "moderation": ("power_level", "users"),
     "knowledge": ("sources",),
     "limits": ("user_per_minute", "room_per_minute"),
+    "metrics": ("enabled", "host", "port"),
 }
 
 
@@ -225,6 +236,13 @@ class _Reader:
             autojoin=self.get(section, "bot.autojoin", True, self.boolean),
             allowed_inviters=self.get(section, "bot.allowed_inviters", (), self.inviters),
             max_event_age=self.get(section, "bot.max_event_age", 600, self.max_age),
+        )
+
+    def metrics(self, section: dict[Any, Any]) -> MetricsConfig:
+        return MetricsConfig(
+            enabled=self.get(section, "metrics.enabled", False, self.boolean),
+            host=self.get(section, "metrics.host", "127.0.0.1", self.nonblank),
+            port=self.get(section, "metrics.port", 9464, self.port),
         )
 
     # -- value checks: return the typed value or raise _Invalid -------------------------
@@ -314,6 +332,9 @@ class _Reader:
 
     def rate(self, value: Any) -> int:
         return self.integer(value, 0, _MAX_RATE)
+
+    def port(self, value: Any) -> int:
+        return self.integer(value, 1, 65535)
 
     @staticmethod
     def _each(value: Any, check: Callable[[Any], str]) -> list[str]:

@@ -36,6 +36,15 @@ class RateLimiter:
         hits.append(now)
         return True
 
+    def full(self, key: str) -> bool:
+        """Whether ``key`` has used up its minute (records nothing), so several limits can
+        be checked before any of them is charged."""
+        if not self.per_minute:
+            return False
+        now = self._clock()
+        recent = sum(1 for hit in self._hits.get(key, ()) if now - hit < WINDOW_S)
+        return recent >= self.per_minute
+
     def _sweep(self, now: float) -> None:
         idle = [key for key, hits in self._hits.items() if not hits or now - hits[-1] >= WINDOW_S]
         for key in idle:

@@ -37,8 +37,7 @@ from nio import (
 from nio.exceptions import EncryptionError
 from nio.responses import Timeline
 
-from knowledge.engine import Engine
-from knowledge.render import help_pointer
+from knowledge.engine import Answer, Engine
 
 from .addressing import (
     Addressed,
@@ -49,8 +48,11 @@ from .addressing import (
     thread_root,
 )
 from .config import Config
-from .limits import RateLimiter
-from .respond import build_reply
+from .conversation import Conversation
+from .health import MetricsServer
+from .metrics import Metrics
+from .ordering import KeyedLocks, RecentIds
+from .respond import build_reply, reply_txn_id
 from .retry import (
     TRANSIENT_EXCEPTIONS,
     Stopped,
@@ -66,6 +68,8 @@ log = logging.getLogger(__name__)
 
 #: Claims are kept at least this long (older events are never answered anyway).
 _MIN_CLAIM_RETENTION_MS = 24 * 3600 * 1000
+#: /health stays good this long beyond two sync timeouts without a successful sync.
+_HEALTH_MARGIN_S = 15.0
 
 
 class _SyncFailed(Exception):
@@ -117,6 +121,8 @@ class _Question:
     addressed: Addressed
     thread_root: str | None
     dm: bool
+    server_ts: int
+    received: float = field(default_factory=time.monotonic)
 
 
 class Bot:
@@ -136,8 +142,14 @@ class Bot:
         self._batches: deque[_Batch] = deque()
         self._joining: set[str] = set()
         self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
-        self._user_limits = RateLimiter(config.limits.user_per_minute)
-        self._room_limits = RateLimiter(config.limits.room_per_minute)
+        #: Room settings, moderators, flood control and moderator commands.
+        self.conversation = Conversation(config, self, lambda: len(self.client.rooms))
+        self.metrics = Metrics(lambda: self.engine.kb)
+        #: Per room: syncs are taken in, and replies sent, in the order of the questions.
+        self._intake = KeyedLocks()
+        self._replying = KeyedLocks()
+        #: Timeline events already taken in (a gap is fetched back to the first of these).
+        self._taken = RecentIds()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -145,16 +157,24 @@ class Bot:
         """Log in and sync until :meth:`shutdown`; raise LoginError or StorageError if
         the bot cannot start."""
         self._storage = await Storage.open(self.config.storage.data_dir)
+        server = MetricsServer(
+            self.metrics, self.config.metrics, 2 * self.tuning.sync_timeout_ms / 1000 + _HEALTH_MARGIN_S
+        )
         try:
+            await self.conversation.start(self._storage)
+            await server.start()
             await log_in(self.client, self.config, self._storage, self._stopping)
             make_private(self.config.storage.data_dir)
             await self._storage.prune(_now_ms() - max(2000 * self.config.bot.max_event_age, _MIN_CLAIM_RETENTION_MS))
+            if interrupted := await self._storage.release_pending():
+                log.info("answering again %d question(s) whose reply was interrupted by the last stop", interrupted)
             await self._upload_keys()
             await self._sync_loop()
         except Stopped:
             pass
         finally:
             await self._drain()
+            await server.stop()
             await self.client.close()
             await self._storage.close()
             log.info("stopped")
@@ -162,6 +182,14 @@ class Bot:
     def shutdown(self) -> None:
         """Ask :meth:`run` to stop: no new syncs, in-flight replies get a bounded wait."""
         self._stopping.set()
+
+    def reload_knowledge(self) -> None:
+        """Refresh the knowledge sources in the background (SIGHUP); the outcome is logged
+        and recorded. Ignored while the bot starts or stops."""
+        if not self.ready.is_set() or self._stopping.is_set():
+            log.warning("not refreshing the knowledge: the bot is not running")
+            return
+        self._spawn(self.conversation.refresh_on_signal(), None)
 
     @property
     def storage(self) -> Storage:
@@ -190,6 +218,7 @@ class Bot:
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
+            self.metrics.error("handler")
             log.error("event handling failed", exc_info=task.exception())
 
     # -- syncing ---------------------------------------------------------------------
@@ -213,6 +242,7 @@ class Bot:
                 await self._handle_sync(response, answering)
             except _SYNC_RETRY as exc:
                 failures += 1
+                self.metrics.error("sync")
                 problem = exc.response if isinstance(exc, _SyncFailed) else exc
                 retry_after = getattr(problem, "retry_after_ms", None)
                 delay = backoff_delay(failures, self.tuning.backoff_cap_s, retry_after)
@@ -223,6 +253,7 @@ class Bot:
             if first:
                 log.info("ready: listening as %s", self.client.user_id)
             first, answering, failures = False, True, 0
+            self.metrics.synced()
             self.ready.set()
 
     async def _sync_once(self, since: str | None, *, resume: bool, first: bool) -> SyncResponse | SyncError | None:
@@ -249,10 +280,12 @@ class Bot:
     async def _handle_sync(self, response: SyncResponse, answering: bool) -> None:
         """Start the tasks for one sync's invites and messages, then do the e2e chores."""
         batch = _Batch(response.next_batch)
+        self.conversation.observe(response)
         self._accept_invites(response)
         for room_id, info in response.rooms.join.items():
             if info.timeline.events:
-                self._spawn(self._handle_room(room_id, info.timeline, answering, batch), batch)
+                handling = self._handle_room(room_id, info.timeline, answering, batch)
+                self._spawn(self._intake.run(room_id, handling), batch)
         self._batches.append(batch)
         await self._crypto_housekeeping()
         self._synced.set()
@@ -309,7 +342,8 @@ class Bot:
             log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
             events = gap + events
         for event in events:
-            await self._consider(room_id, event, joined_ms, batch)
+            if self._taken.first_time(getattr(event, "event_id", None)):
+                await self._consider(room_id, event, joined_ms, batch)
 
     def _is_own_join(self, event: Any) -> bool:
         return (
@@ -346,7 +380,7 @@ class Bot:
                 ts = getattr(event, "server_timestamp", None)
                 if ts is None:
                     continue  # an event nio could not parse
-                if ts < cutoff or await self.storage.is_claimed(event.event_id):
+                if ts < cutoff or event.event_id in self._taken or await self.storage.is_claimed(event.event_id):
                     return gap[::-1]
                 gap.append(event)
             if not response.chunk or not response.end:
@@ -375,9 +409,17 @@ class Bot:
             member_count=room.member_count,
             prefix=self.config.bot.command_prefix,
         )
+        if addressed is None:
+            addressed = self.conversation.unaddressed(room_id, content, event.sender, self.client.user_id)
         if addressed is not None:
             question = _Question(
-                room_id, event.event_id, event.sender, addressed, thread_root(content), is_dm(room.member_count)
+                room_id,
+                event.event_id,
+                event.sender,
+                addressed,
+                thread_root(content),
+                is_dm(room.member_count),
+                event.server_timestamp,
             )
             self._spawn(self._answer(question), batch)
 
@@ -407,67 +449,98 @@ class Bot:
                 continue
             await self._consider(room_id, decrypted, joined_ms, batch)
             return
+        self.metrics.error("undecryptable")
         log.info("no key arrived for event %s in %s; not answering it", event.event_id, room_id)
 
     # -- answering -------------------------------------------------------------------
 
     async def _answer(self, question: _Question) -> None:
-        """Ask the engine and send the reply, at most once per event."""
-        async with self._answering:
-            started = time.monotonic()
-            bot = self.config.bot
-            answer = await asyncio.to_thread(
-                self.engine.answer,
-                question.addressed.text,
-                default_lang=bot.default_language,
-                prefix=bot.command_prefix,
-            )
-            if answer.intent != "none":
-                plain, html = answer.text, answer.html
-            elif question.dm:
-                plain, html = help_pointer(answer.lang, bot.command_prefix)
-            else:
+        """Reply at most once per event, in the room's order: the engine's answer, a moderator
+        command's result, a pointer to an identical earlier answer or a flood notice."""
+        async with self._replying.hold(question.room_id), self._answering:
+            turn = await self.conversation.understand(question)
+            if turn is None:
+                return  # auto-answer, and the engine is not sure this is a question for the bot
+            self.metrics.question()
+            answer = turn.answer
+            if turn.quiet:
+                self._unanswered(question, answer, "not_understood")
                 return
             if not await self.storage.claim(question.event_id, question.room_id):
+                self._unanswered(question, answer, "already_answered")
                 return
-            if not (self._user_limits.allow(question.sender) and self._room_limits.allow(question.room_id)):
-                log.info("rate limit reached in %s; not answering", question.room_id)
+            reply = await self.conversation.reply(turn)
+            if reply is None:
+                self._unanswered(question, answer, "rate_limited")
                 await self.storage.release(question.event_id)
                 return
-            content = build_reply(plain, html, in_reply_to=question.event_id, thread_root=question.thread_root)
-            if not await self._send(question.room_id, content):
+            content = build_reply(
+                reply.text, reply.html, in_reply_to=question.event_id, thread_root=question.thread_root
+            )
+            too_old_s = self.config.bot.max_event_age - (_now_ms() - question.server_ts) / 1000
+            sent = await self._send(
+                question.room_id,
+                content,
+                tx_id=reply_txn_id(question.event_id),
+                deadline=time.monotonic() + too_old_s,
+            )
+            self.conversation.sent(turn, reply, sent)
+            if not sent:
+                self._unanswered(question, answer, "send_failed")
                 await self.storage.release(question.event_id)
                 return
             await self.storage.mark_answered(question.event_id)
+            latency_s = time.monotonic() - question.received
+            self.metrics.answered(answer.intent, latency_s)
             log.info(
-                "answered room=%s reason=%s intent=%s entries=%s confidence=%.2f latency_ms=%d",
+                "answered room=%s reason=%s reply=%s intent=%s entries=%s confidence=%.2f latency_ms=%d",
                 question.room_id,
                 question.addressed.reason,
+                reply.kind,
                 answer.intent,
                 ",".join(answer.entries) or "-",
                 answer.confidence,
-                (time.monotonic() - started) * 1000,
+                latency_s * 1000,
             )
 
-    async def _send(self, room_id: str, content: dict[str, Any]) -> bool:
-        """Send a message (encrypted if the room is), retrying transient failures with
-        one transaction id so a retry never duplicates it."""
-        tx_id = str(uuid.uuid4())
+    def _unanswered(self, question: _Question, answer: Answer, cause: str) -> None:
+        """Count and log (without the message text) a question left without a reply."""
+        self.metrics.unanswered(cause)
+        log.info(
+            "unanswered room=%s reason=%s cause=%s intent=%s entries=%s confidence=%.2f",
+            question.room_id,
+            question.addressed.reason,
+            cause,
+            answer.intent,
+            ",".join(answer.entries) or "-",
+            answer.confidence,
+        )
+
+    async def _send(
+        self, room_id: str, content: dict[str, Any], *, tx_id: str | None = None, deadline: float | None = None
+    ) -> str | None:
+        """Send a message (encrypted if the room is) and return its event id (None if it
+        could not be sent), retrying transient failures with
+        one transaction id so a retry never duplicates it: a few times, or until the
+        ``deadline`` (``time.monotonic()``) if given."""
+        tx_id = tx_id or str(uuid.uuid4())
         try:
             response = await retrying(
                 lambda: self.client.room_send(
                     room_id, "m.room.message", content, tx_id=tx_id, ignore_unverified_devices=True
                 ),
                 f"sending to {room_id}",
-                attempts=self.tuning.request_attempts,
+                attempts=self.tuning.request_attempts if deadline is None else None,
+                cap_s=self.tuning.backoff_cap_s,
+                deadline=deadline,
             )
         except _SEND_FAILURES as exc:
             log.warning("could not send to %s: %s", room_id, describe(exc))
-            return False
+            return None
         if isinstance(response, RoomSendResponse):
-            return True
+            return str(response.event_id)
         log.warning("could not send to %s: %s", room_id, describe(response))
-        return False
+        return None
 
     # -- invites ---------------------------------------------------------------------
 

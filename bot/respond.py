@@ -7,6 +7,7 @@ reply relation to the question (inside the question's thread, if any) and empty
 
 from __future__ import annotations
 
+import hashlib
 import html
 from typing import Any
 
@@ -77,3 +78,9 @@ def escape_within(text: str, max_bytes: int) -> str:
         pieces.append(piece)
         used += size
     return "".join(pieces)
+
+
+def reply_txn_id(event_id: str) -> str:
+    """The transaction id of the reply to ``event_id``: the same in every run, so the
+    homeserver keeps one copy when a reply is sent again after a crash."""
+    return "recbot-reply-" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()[:32]

@@ -1,4 +1,5 @@
-"""The bot's own SQLite database in ``data_dir``: login, sync token, answered events.
+"""The bot's own SQLite database in ``data_dir``: login, sync token, answered events,
+room settings and the audit trail of knowledge refreshes.
 
 One aiosqlite connection in WAL mode. The schema is versioned (table
 ``schema_version``) and migrated forward at open; a database written by a newer
@@ -41,6 +42,26 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX answered_ts ON answered (ts);
     CREATE TABLE rooms (room_id TEXT PRIMARY KEY, joined_ts INTEGER NOT NULL);
     """,
+    # 2: moderators' room settings and the audit trail of knowledge refreshes.
+    """
+    CREATE TABLE room_settings (
+        room_id TEXT PRIMARY KEY,
+        language TEXT CHECK (language IN ('nl', 'en')),
+        autoanswer INTEGER NOT NULL CHECK (autoanswer IN (0, 1)),
+        changed_by TEXT NOT NULL,
+        ts INTEGER NOT NULL
+    );
+    CREATE TABLE refreshes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL,
+        requested_by TEXT NOT NULL,
+        room_id TEXT,
+        result TEXT NOT NULL CHECK (result IN ('ok', 'failed')),
+        old_version TEXT NOT NULL,
+        new_version TEXT NOT NULL,
+        details TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -56,6 +77,19 @@ class StoredLogin:
     user_id: str
     device_id: str
     access_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    """One knowledge refresh in the audit trail."""
+
+    ts: int  # ms since the epoch
+    requested_by: str  # a user id, or "SIGHUP"
+    room_id: str | None  # where it was asked for (None: a signal)
+    ok: bool
+    old_version: str
+    new_version: str
+    details: str  # JSON: what changed, or the problems found
 
 
 def _now_ms() -> int:
@@ -150,6 +184,14 @@ class Storage:
         await self._db.execute("DELETE FROM answered WHERE event_id = ? AND status = 'pending'", (event_id,))
         await self._db.commit()
 
+    async def release_pending(self) -> int:
+        """Forget claims left pending by an earlier run that stopped mid-reply, so those
+        questions are answered again (the reply's transaction id makes the homeserver
+        drop a second copy if the first one did arrive); how many there were."""
+        cursor = await self._db.execute("DELETE FROM answered WHERE status = 'pending'")
+        await self._db.commit()
+        return cursor.rowcount
+
     async def is_claimed(self, event_id: str) -> bool:
         async with self._db.execute("SELECT 1 FROM answered WHERE event_id = ?", (event_id,)) as cursor:
             return await cursor.fetchone() is not None
@@ -172,11 +214,64 @@ class Storage:
         await self._db.execute("INSERT OR REPLACE INTO rooms (room_id, joined_ts) VALUES (?, ?)", (room_id, ts))
         await self._db.commit()
 
+    # -- room settings -----------------------------------------------------------------
+
+    async def room_settings(self) -> dict[str, tuple[str | None, bool]]:
+        """Every room's settings: room id -> (language or None, autoanswer)."""
+        async with self._db.execute("SELECT room_id, language, autoanswer FROM room_settings") as cursor:
+            rows = await cursor.fetchall()
+        return {str(room_id): (language, bool(autoanswer)) for room_id, language, autoanswer in rows}
+
+    async def save_room_settings(
+        self, room_id: str, language: str | None, autoanswer: bool, changed_by: str
+    ) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO room_settings (room_id, language, autoanswer, changed_by, ts)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (room_id, language, int(autoanswer), changed_by, _now_ms()),
+        )
+        await self._db.commit()
+
+    # -- refresh audit trail -----------------------------------------------------------
+
+    async def record_refresh(self, record: RefreshRecord) -> None:
+        await self._db.execute(
+            "INSERT INTO refreshes (ts, requested_by, room_id, result, old_version, new_version, details)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.ts,
+                record.requested_by,
+                record.room_id,
+                "ok" if record.ok else "failed",
+                record.old_version,
+                record.new_version,
+                record.details,
+            ),
+        )
+        await self._db.commit()
+
+    async def refreshes(self, limit: int) -> list[RefreshRecord]:
+        """The last ``limit`` refreshes, newest first."""
+        async with self._db.execute(
+            "SELECT ts, requested_by, room_id, result, old_version, new_version, details FROM refreshes"
+            " ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            RefreshRecord(ts, by, room, result == "ok", old, new, details)
+            for ts, by, room, result, old, new, details in rows
+        ]
+
 
 async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
     """Bring the schema to SCHEMA_VERSION; StorageError for corrupt or newer files."""
     try:
         await db.execute("PRAGMA journal_mode=WAL")
+        async with db.execute("PRAGMA quick_check") as cursor:
+            check = await cursor.fetchone()
+        if check is None or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no result'}")
         await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         async with db.execute("SELECT version FROM schema_version") as cursor:
             row = await cursor.fetchone()

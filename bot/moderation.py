@@ -1,0 +1,173 @@
+"""Moderators: who they are, and the commands only they may use (``!refresh``,
+``!status``, ``!set``, ``!history`` and their Dutch names).
+
+A moderator is a user listed in ``moderation.users``, or, outside DMs, a member whose
+power level in the room is at least ``moderation.power_level``. Power levels come from
+each room's latest ``m.room.power_levels`` event seen in sync, taken whole (nio's
+``MatrixRoom.power_levels`` merges user levels across events, so a user removed from the
+list would keep the old level there), and from ``m.room.create``: in room version 12 the
+creators outrank every level without being listed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from nio import PowerLevels, PowerLevelsEvent, RoomCreateEvent, SyncResponse
+
+from knowledge.render import Reply
+from knowledge.understand import COMMANDS
+
+from . import replies
+from .config import Config, ModerationConfig
+from .refresh import EngineHolder, RefreshOutcome, Refresher
+from .settings import RoomSettingsBook, parse_setting
+from .storage import RefreshRecord, Storage
+
+#: Canonical names of the moderator commands.
+MODERATOR_COMMANDS = frozenset(spec.name for spec in COMMANDS if spec.moderator)
+#: Refreshes shown by ``!history``.
+HISTORY_SIZE = 5
+#: Room versions whose creators are privileged (MSC4289); later numbered versions too.
+_PRIVILEGED_CREATOR_VERSIONS = frozenset({"org.matrix.hydra.11"})
+_FIRST_PRIVILEGED_VERSION = 12
+#: A creator's level in a room without a power-levels event (room versions 1 to 11).
+_CREATOR_DEFAULT_LEVEL = 100
+
+
+@dataclass(frozen=True)
+class RoomPower:
+    """What decides a member's power level in one room."""
+
+    levels: PowerLevels | None = None  # the latest m.room.power_levels (None: none seen)
+    creators: frozenset[str] = frozenset()
+    privileged_creators: bool = False  # creators outrank every level (room version 12+)
+
+    def level(self, user_id: str) -> float:
+        if user_id in self.creators and self.privileged_creators:
+            return math.inf
+        if self.levels is None:
+            return _CREATOR_DEFAULT_LEVEL if user_id in self.creators else 0
+        return self.levels.get_user_level(user_id)
+
+
+def is_moderator(user_id: str, power: RoomPower | None, *, dm: bool, config: ModerationConfig) -> bool:
+    """Whether ``user_id`` may use moderator commands in a room with ``power`` (None:
+    unknown); in a DM only the configured users count."""
+    if user_id in config.users:
+        return True
+    if dm or power is None:
+        return False
+    return power.level(user_id) >= config.power_level
+
+
+def privileged_creators(room_version: str) -> bool:
+    """Whether a room version privileges its creators above every power level."""
+    if room_version.isdigit():
+        return int(room_version) >= _FIRST_PRIVILEGED_VERSION
+    return room_version in _PRIVILEGED_CREATOR_VERSIONS
+
+
+def observe_power(power: RoomPower, events: Iterable[Any]) -> RoomPower:
+    """``power`` after ``events`` (state, then timeline, in order)."""
+    for event in events:
+        if isinstance(event, PowerLevelsEvent):
+            power = replace(power, levels=event.power_levels)
+        elif isinstance(event, RoomCreateEvent):
+            privileged = privileged_creators(event.room_version)
+            power = replace(power, creators=_creators(event), privileged_creators=privileged)
+    return power
+
+
+def _creators(event: RoomCreateEvent) -> frozenset[str]:
+    """The room's creator and any ``additional_creators`` (room version 12)."""
+    extra = (event.source.get("content") or {}).get("additional_creators")
+    others = [user for user in extra if isinstance(user, str)] if isinstance(extra, list) else []
+    return frozenset({event.sender, *others})
+
+
+class RoomPowerBook:
+    """Each joined room's power, kept from sync."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, RoomPower] = {}
+
+    def observe(self, response: SyncResponse) -> None:
+        for room_id, info in response.rooms.join.items():
+            events = [*info.state, *info.timeline.events]
+            self._rooms[room_id] = observe_power(self._rooms.get(room_id, RoomPower()), events)
+        for room_id in response.rooms.leave:
+            self._rooms.pop(room_id, None)
+
+    def get(self, room_id: str) -> RoomPower | None:
+        return self._rooms.get(room_id)
+
+
+@dataclass
+class Stats:
+    """Figures for ``!status``."""
+
+    joined_rooms: Callable[[], int]
+    started: float = field(default_factory=time.monotonic)
+    answered: int = 0
+
+
+class ModeratorCommands:
+    """Runs the moderator commands; the caller has checked that the sender is a moderator."""
+
+    def __init__(self, config: Config, holder: EngineHolder, settings: RoomSettingsBook, stats: Stats):
+        self._config = config
+        self._holder = holder
+        self._settings = settings
+        self._stats = stats
+        self._storage: Storage | None = None
+        self._refresher: Refresher | None = None
+
+    def start(self, storage: Storage) -> None:
+        """Use ``storage`` for the audit trail (the bot's database is open)."""
+        self._storage = storage
+        self._refresher = Refresher(self._config.knowledge.sources, self._holder, storage)
+
+    async def refresh(self, requested_by: str, room_id: str | None) -> RefreshOutcome:
+        """Reload the knowledge sources (see :class:`Refresher`)."""
+        assert self._refresher is not None, "moderation is not started"
+        return await self._refresher.refresh(requested_by, room_id)
+
+    async def run(self, name: str, args: str, sender: str, room_id: str, lang: str) -> Reply:
+        """The reply to moderator command ``name`` (canonical) with ``args``."""
+        if name == "refresh":
+            return replies.refresh_result(await self.refresh(sender, room_id), lang)
+        if name == "set":
+            return await self._set(args, sender, room_id, lang)
+        if name == "history":
+            return replies.history(await self._history(HISTORY_SIZE), lang)
+        last = await self._history(1)
+        return replies.status(self._status_info(room_id, last[0] if last else None), lang)
+
+    async def _set(self, args: str, sender: str, room_id: str, lang: str) -> Reply:
+        setting = parse_setting(args)
+        if setting is None:
+            return replies.set_usage(self._config.bot.command_prefix, lang)
+        await self._settings.change(room_id, setting, sender)
+        return replies.setting_changed(setting, lang)
+
+    async def _history(self, limit: int) -> list[RefreshRecord]:
+        assert self._storage is not None, "moderation is not started"
+        return await self._storage.refreshes(limit)
+
+    def _status_info(self, room_id: str, last: RefreshRecord | None) -> replies.StatusInfo:
+        room = self._settings.get(room_id)
+        return replies.StatusInfo(
+            kb=self._holder.engine.kb,
+            locations=self._config.knowledge.sources,
+            last_refresh=last,
+            uptime_s=time.monotonic() - self._stats.started,
+            rooms=self._stats.joined_rooms(),
+            answered=self._stats.answered,
+            room=room,
+            language=room.language or self._config.bot.default_language,
+        )

@@ -1,0 +1,259 @@
+"""The bot's own replies (moderator commands, flood control), in Dutch and English.
+
+Built with the knowledge renderer's document model, so plain text and HTML say the same
+thing and every piece of text is escaped.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.model import KnowledgeBase
+from knowledge.render import Doc, Line, Link, Reply
+
+from .refresh import RefreshOutcome, redact_urls
+from .settings import RoomSettings, Setting
+from .storage import RefreshRecord
+
+#: Problems listed in a failed refresh's reply; the rest are counted.
+SHOW_PROBLEMS = 10
+
+SAY: dict[str, dict[str, str]] = {
+    "en": {
+        "slow_down": "Slow down, please: that is more questions than I answer in a minute. Try again shortly.",
+        "pointer": "Answered just above: ",
+        "earlier_answer": "the earlier answer",
+        "refresh_ok": "Knowledge refreshed: version {old} → {new} ({entries} entries, {criteria} criteria).",
+        "refresh_same": "Knowledge reloaded, nothing changed (version {new}, {entries} entries, {criteria} criteria).",
+        "refresh_failed": "Refresh failed; the knowledge stays at version {old}. Problems:",
+        "more": "… and {n} more",
+        "added": "Added: ",
+        "removed": "Removed: ",
+        "changed": "Changed: ",
+        "criteria_added": "Criteria added: ",
+        "criteria_removed": "Criteria removed: ",
+        "criteria_changed": "Criteria changed: ",
+        "warnings_changed": "Page warnings changed: ",
+        "status_title": "Status",
+        "status_knowledge": "Knowledge: version {version}, {entries} entries, {criteria} criteria.",
+        "status_sources": "Sources:",
+        "status_from": "Loaded from: {locations}.",
+        "status_last": "Last refresh: {when} by {who}: {result}.",
+        "status_never": "Last refresh: none yet.",
+        "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
+        "status_room": "This room: language {language}, auto-answer {autoanswer}.",
+        "ok": "ok",
+        "failed": "failed",
+        "on": "on",
+        "off": "off",
+        "no_changes": "no changes",
+        "problems": "{n} problem(s)",
+        "history_title": "Last refreshes:",
+        "history_none": "No refreshes recorded yet.",
+        "set_usage": "Usage: {prefix}set language nl|en, or {prefix}set autoanswer on|off.",
+        "set_language": "This room's language is now {language}.",
+        "set_autoanswer_on": "Auto-answer is on: I also answer questions here that are not addressed to me, "
+        "when I am sure what is asked.",
+        "set_autoanswer_off": "Auto-answer is off: I only answer commands and messages addressed to me.",
+        "lang_nl": "Dutch",
+        "lang_en": "English",
+        "units": "d h m s",
+    },
+    "nl": {
+        "slow_down": "Rustig aan graag: dat zijn meer vragen dan ik per minuut beantwoord. Probeer het zo nog eens.",
+        "pointer": "Hierboven al beantwoord: ",
+        "earlier_answer": "het eerdere antwoord",
+        "refresh_ok": "Kennis vernieuwd: versie {old} → {new} ({entries} items, {criteria} criteria).",
+        "refresh_same": "Kennis opnieuw ingelezen, niets veranderd (versie {new}, {entries} items, {criteria} criteria).",
+        "refresh_failed": "Vernieuwen mislukt; de kennis blijft op versie {old}. Problemen:",
+        "more": "… en nog {n}",
+        "added": "Toegevoegd: ",
+        "removed": "Verwijderd: ",
+        "changed": "Gewijzigd: ",
+        "criteria_added": "Criteria toegevoegd: ",
+        "criteria_removed": "Criteria verwijderd: ",
+        "criteria_changed": "Criteria gewijzigd: ",
+        "warnings_changed": "Paginawaarschuwingen gewijzigd: ",
+        "status_title": "Toestand",
+        "status_knowledge": "Kennis: versie {version}, {entries} items, {criteria} criteria.",
+        "status_sources": "Bronnen:",
+        "status_from": "Ingelezen uit: {locations}.",
+        "status_last": "Laatste verversing: {when} door {who}: {result}.",
+        "status_never": "Laatste verversing: nog geen.",
+        "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
+        "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}.",
+        "ok": "gelukt",
+        "failed": "mislukt",
+        "on": "aan",
+        "off": "uit",
+        "no_changes": "geen wijzigingen",
+        "problems": "{n} probleem/problemen",
+        "history_title": "Laatste verversingen:",
+        "history_none": "Nog geen verversingen vastgelegd.",
+        "set_usage": "Gebruik: {prefix}instel taal nl|en, of {prefix}instel autoanswer aan|uit.",
+        "set_language": "De taal van deze kamer is nu {language}.",
+        "set_autoanswer_on": "Automatisch antwoorden staat aan: ik beantwoord hier ook vragen die niet aan mij "
+        "gericht zijn, als ik zeker weet wat er gevraagd wordt.",
+        "set_autoanswer_off": "Automatisch antwoorden staat uit: ik beantwoord alleen commando's en berichten aan mij.",
+        "lang_nl": "Nederlands",
+        "lang_en": "Engels",
+        "units": "d u m s",
+    },
+}
+_DIFF_PARTS = ("added", "removed", "changed", "criteria_added", "criteria_removed", "criteria_changed", "warnings_changed")
+
+
+def _say(lang: str, key: str, **kwargs: object) -> str:
+    text = SAY.get(lang, SAY["en"])[key]
+    return text.format(**kwargs) if kwargs else text
+
+
+def _reply(doc: Doc) -> Reply:
+    return Reply(doc.plain(), doc.html())
+
+
+def _one(text: str, *more: str | Link) -> Reply:
+    return _reply(Doc().para(text, *more))
+
+
+# -- flood control -------------------------------------------------------------------------
+
+
+def slow_down(lang: str) -> Reply:
+    return _one(_say(lang, "slow_down"))
+
+
+def pointer(room_id: str, event_id: str, lang: str) -> Reply:
+    """A short reply pointing at the earlier answer to the same question."""
+    return _one(_say(lang, "pointer"), Link(_say(lang, "earlier_answer"), event_link(room_id, event_id)), ".")
+
+
+def event_link(room_id: str, event_id: str) -> str:
+    """A matrix.to link to an event."""
+    quote = urllib.parse.quote
+    server = room_id.partition(":")[2]
+    via = f"?via={quote(server, safe='')}" if server else ""
+    return f"https://matrix.to/#/{quote(room_id, safe='!:')}/{quote(event_id, safe='$')}{via}"
+
+
+# -- refresh and history ---------------------------------------------------------------------
+
+
+def refresh_result(outcome: RefreshOutcome, lang: str) -> Reply:
+    """What a refresh changed, or why it failed (problems with file and line, bounded)."""
+    numbers = {
+        "old": outcome.old_version,
+        "new": outcome.new_version,
+        "entries": outcome.entries,
+        "criteria": outcome.criteria,
+    }
+    doc = Doc()
+    if not outcome.ok:
+        doc.para(_say(lang, "refresh_failed", **numbers))
+        lines: list[Line] = [[problem] for problem in outcome.problems[:SHOW_PROBLEMS]]
+        if outcome.total_problems > SHOW_PROBLEMS:
+            lines.append([_say(lang, "more", n=outcome.total_problems - SHOW_PROBLEMS)])
+        return _reply(doc.bullets(lines))
+    doc.para(_say(lang, "refresh_ok" if outcome.diff else "refresh_same", **numbers))
+    return _reply(doc.bullets([[text] for text in _diff_lines(outcome, lang)]))
+
+
+def _diff_lines(outcome: RefreshOutcome, lang: str) -> list[str]:
+    return [
+        _say(lang, part) + ", ".join(names)
+        for part in _DIFF_PARTS
+        if (names := getattr(outcome.diff, part))
+    ]
+
+
+def history(records: Sequence[RefreshRecord], lang: str) -> Reply:
+    """The given refreshes, newest first, one line each."""
+    if not records:
+        return _one(_say(lang, "history_none"))
+    lines: list[Line] = [[f"{when(r.ts)} — {r.requested_by}: {_summary(r, lang)}"] for r in records]
+    return _reply(Doc().bullets(lines, _say(lang, "history_title")))
+
+
+def _summary(record: RefreshRecord, lang: str) -> str:
+    outcome = RefreshOutcome.from_record(record)
+    if not outcome.ok:
+        first = f": {outcome.problems[0]}" if outcome.problems else ""
+        return f"{_say(lang, 'failed')} ({_say(lang, 'problems', n=outcome.total_problems)}){first}"
+    changes = "; ".join(_diff_lines(outcome, lang)) or _say(lang, "no_changes")
+    return f"{_say(lang, 'ok')}, {outcome.old_version} → {outcome.new_version}; {changes}"
+
+
+def when(ts_ms: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts_ms / 1000))
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """Everything ``!status`` shows (nothing secret)."""
+
+    kb: KnowledgeBase
+    locations: tuple[str, ...]  # the configured sources; empty: bundled
+    last_refresh: RefreshRecord | None
+    uptime_s: float
+    rooms: int
+    answered: int
+    room: RoomSettings
+    language: str  # the room's effective language
+
+
+def status(info: StatusInfo, lang: str) -> Reply:
+    kb = info.kb
+    doc = Doc().title(_say(lang, "status_title"))
+    doc.para(_say(lang, "status_knowledge", version=kb.version, entries=len(kb.entries), criteria=len(kb.criteria)))
+    sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources]
+    doc.bullets(sources, _say(lang, "status_sources"))
+    locations = ", ".join(redact_urls(location) for location in info.locations) or "bundled"
+    doc.para(_say(lang, "status_from", locations=locations))
+    doc.para(_last_refresh(info.last_refresh, lang))
+    uptime = duration(info.uptime_s, lang)
+    doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
+    autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
+    doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer))
+    return _reply(doc)
+
+
+def _last_refresh(record: RefreshRecord | None, lang: str) -> str:
+    if record is None:
+        return _say(lang, "status_never")
+    result = _say(lang, "ok" if record.ok else "failed")
+    return _say(lang, "status_last", when=when(record.ts), who=record.requested_by, result=result)
+
+
+def duration(seconds: float, lang: str) -> str:
+    """``seconds`` as the two largest units, e.g. "2d 3h" or "5m 12s" ("u" for hours in Dutch)."""
+    day, hour, minute, second = _say(lang, "units").split()
+    total = int(seconds)
+    parts = [
+        (total // 86400, day),
+        (total % 86400 // 3600, hour),
+        (total % 3600 // 60, minute),
+        (total % 60, second),
+    ]
+    first = next((i for i, (value, _) in enumerate(parts) if value), len(parts) - 1)
+    return " ".join(f"{value}{unit}" for value, unit in parts[first : first + 2])
+
+
+# -- room settings -----------------------------------------------------------------------------
+
+
+def set_usage(prefix: str, lang: str) -> Reply:
+    return _one(_say(lang, "set_usage", prefix=prefix))
+
+
+def setting_changed(setting: Setting, lang: str) -> Reply:
+    """Confirms a changed setting (a new language is confirmed in that language)."""
+    if setting.key == "language":
+        new = str(setting.value)
+        return _one(_say(new, "set_language", language=_say(new, f"lang_{new}")))
+    return _one(_say(lang, "set_autoanswer_on" if setting.value else "set_autoanswer_off"))

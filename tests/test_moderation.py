@@ -1,0 +1,278 @@
+"""Who is a moderator (power levels from sync, configured users, DMs), and the conversation
+rules around it: moderator commands, room settings, auto-answer, repeats and flood limits."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from nio import PowerLevels, SyncResponse
+
+from bot.addressing import Addressed
+from bot.config import ModerationConfig, parse_config
+from bot.conversation import Conversation, Turn
+from bot.moderation import RoomPowerBook, RoomPower, is_moderator, privileged_creators
+from bot.settings import AUTO
+from bot.storage import Storage
+from knowledge.engine import Engine
+
+ROOM = "!room:example.org"
+MODS = ModerationConfig(power_level=50, users=("@boss:example.org",))
+
+
+def power(users: dict[str, int], users_default: int = 0, **room: Any) -> RoomPower:
+    levels = PowerLevels(users=dict(users))
+    levels.defaults.users_default = users_default
+    return RoomPower(levels, **room)
+
+
+V12_CREATOR = RoomPower(PowerLevels(), frozenset({"@creator:example.org"}), privileged_creators=True)
+
+
+@pytest.mark.parametrize(
+    ("user", "room_power", "dm", "expected"),
+    [
+        ("@mod:example.org", power({"@mod:example.org": 50}), False, True),
+        ("@admin:example.org", power({"@admin:example.org": 100}), False, True),
+        ("@user:example.org", power({"@mod:example.org": 50}), False, False),
+        ("@almost:example.org", power({"@almost:example.org": 49}), False, False),
+        ("@anyone:example.org", power({}, users_default=50), False, True),
+        ("@boss:example.org", power({}), False, True),
+        ("@boss:example.org", None, True, True),
+        ("@admin:example.org", power({"@admin:example.org": 100}), True, False),  # DMs: configured only
+        ("@mod:example.org", None, False, False),
+        ("@creator:example.org", V12_CREATOR, False, True),  # room version 12: not listed, yet above all
+        ("@creator:example.org", V12_CREATOR, True, False),
+        ("@creator:example.org", power({}, creators=frozenset({"@creator:example.org"})), False, False),  # v1-11
+        ("@creator:example.org", RoomPower(None, frozenset({"@creator:example.org"})), False, True),  # no PL event
+        ("@other:example.org", RoomPower(None, frozenset({"@creator:example.org"})), False, False),
+    ],
+)
+def test_is_moderator(user: str, room_power: RoomPower | None, dm: bool, expected: bool) -> None:
+    assert is_moderator(user, room_power, dm=dm, config=MODS) is expected
+
+
+@pytest.mark.parametrize(
+    ("version", "privileged"), [("1", False), ("11", False), ("12", True), ("13", True), ("org.matrix.hydra.11", True)]
+)
+def test_room_versions_with_privileged_creators(version: str, privileged: bool) -> None:
+    assert privileged_creators(version) is privileged
+
+
+def power_levels_event(users: dict[str, int], n: int) -> dict[str, Any]:
+    return {
+        "type": "m.room.power_levels",
+        "state_key": "",
+        "sender": "@creator:example.org",
+        "event_id": f"$pl{n}",
+        "origin_server_ts": n,
+        "content": {"users": users},
+    }
+
+
+def create_event(version: str, **content: Any) -> dict[str, Any]:
+    return {
+        "type": "m.room.create",
+        "state_key": "",
+        "sender": "@creator:example.org",
+        "event_id": "$create",
+        "origin_server_ts": 0,
+        "content": {"room_version": version, **content},
+    }
+
+
+def sync(
+    state: Sequence[dict[str, Any]] = (), timeline: Sequence[dict[str, Any]] = (), left: Sequence[str] = ()
+) -> SyncResponse:
+    rooms = {
+        "join": {ROOM: {"state": {"events": list(state)}, "timeline": {"events": list(timeline), "limited": False}}},
+        "leave": {room: {"state": {"events": []}, "timeline": {"events": []}} for room in left},
+    }
+    return SyncResponse.from_dict({"next_batch": "s1", "rooms": rooms})
+
+
+def level(book: RoomPowerBook, user_id: str) -> float:
+    room_power = book.get(ROOM)
+    assert room_power is not None
+    return room_power.level(user_id)
+
+
+def test_the_latest_power_levels_event_wins_whole() -> None:
+    book = RoomPowerBook()
+    promoted = power_levels_event({"@c:x": 100, "@m:x": 50}, 2)
+    book.observe(sync(state=[power_levels_event({"@c:x": 100}, 1)], timeline=[promoted]))
+    assert level(book, "@m:x") == 50
+    book.observe(sync(timeline=[power_levels_event({"@c:x": 100}, 3)]))  # @m:x removed: back to the default
+    assert level(book, "@m:x") == 0
+    book.observe(sync(timeline=[]))  # nothing new: unchanged
+    assert level(book, "@c:x") == 100
+    book.observe(sync(left=(ROOM,)))
+    assert book.get(ROOM) is None
+
+
+def test_creators_of_version_12_rooms_outrank_every_level() -> None:
+    book = RoomPowerBook()
+    state = [create_event("12", additional_creators=["@co:example.org"]), power_levels_event({"@m:x": 50}, 1)]
+    book.observe(sync(state=state))
+    assert level(book, "@creator:example.org") == level(book, "@co:example.org") == math.inf
+    assert level(book, "@m:x") == 50
+    book.observe(sync(state=[create_event("10"), power_levels_event({"@creator:example.org": 100}, 1)]))
+    assert level(book, "@creator:example.org") == 100
+
+
+# -- the conversation ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    room_id: str
+    event_id: str
+    sender: str
+    addressed: Addressed
+    dm: bool = False
+
+
+@dataclass
+class Holder:
+    engine: Engine
+
+
+def make_config(tmp_path: Path, **limits: int) -> Any:
+    return parse_config(
+        {
+            "matrix": {"homeserver": "https://example.org", "user_id": "@recbot:example.org", "password": "pw"},
+            "storage": {"data_dir": str(tmp_path)},
+            "moderation": {"users": ["@boss:example.org"]},
+            "limits": {"user_per_minute": 0, "room_per_minute": 0, **limits},
+        },
+        env={},
+    )
+
+
+@pytest_asyncio.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = await Storage.open(tmp_path / "data")
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def conversation(tmp_path: Path, storage: Storage, engine: Engine, **limits: int) -> Conversation:
+    conv = Conversation(make_config(tmp_path, **limits), Holder(engine), lambda: 3)
+    await conv.start(storage)
+    conv.observe(sync(state=[power_levels_event({"@creator:example.org": 100, "@mod:example.org": 50}, 1)]))
+    return conv
+
+
+class Chat:
+    """Asks a conversation questions the way the Bot does, minus Matrix."""
+
+    def __init__(self, conv: Conversation):
+        self.conv = conv
+        self.count = 0
+
+    async def turn(self, sender: str, text: str, *, reason: str = "prefix", dm: bool = False) -> Turn | None:
+        self.count += 1
+        return await self.conv.understand(Question(ROOM, f"$q{self.count}", sender, Addressed(text, reason), dm))
+
+    async def ask(self, sender: str, text: str, **kwargs: Any) -> tuple[str, str] | None:
+        """(kind, plain text) of the reply sent, or None for silence."""
+        turn = await self.turn(sender, text, **kwargs)
+        if turn is None or turn.quiet:
+            return None
+        reply = await self.conv.reply(turn)
+        if reply is None:
+            return None
+        self.conv.sent(turn, reply, f"$a{self.count}")
+        return reply.kind, reply.text
+
+
+@pytest.mark.asyncio
+async def test_moderator_commands_run_only_for_moderators(tmp_path: Path, storage: Storage, engine: Engine) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine))
+    refusal = ("answer", "Alleen moderators van deze kamer kunnen dit commando gebruiken.")
+    assert await chat.ask("@user:example.org", "!status") == refusal
+    kind, text = await chat.ask("@mod:example.org", "!status") or ("", "")
+    assert kind == "command" and engine.kb.version in text and "pw" not in text
+    kind, text = await chat.ask("@boss:example.org", "!toestand", dm=True) or ("", "")
+    assert kind == "command" and text.startswith("Toestand")
+    assert await chat.ask("@mod:example.org", "!status please", dm=True) == (
+        "answer",
+        "Only room moderators can use this command.",
+    )
+
+
+@pytest.mark.asyncio
+async def test_help_lists_moderator_commands_for_moderators_only(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine))
+    _, for_user = await chat.ask("@user:example.org", "!help") or ("", "")
+    _, for_mod = await chat.ask("@mod:example.org", "!help") or ("", "")
+    assert "!refresh" not in for_user and "!refresh" in for_mod
+
+
+@pytest.mark.asyncio
+async def test_set_changes_the_room_language_and_shows_usage_when_wrong(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine))
+    turn = await chat.turn("@user:example.org", "!info signal")
+    assert turn is not None and turn.answer.lang == "nl"
+    kind, text = await chat.ask("@mod:example.org", "!instel") or ("", "")
+    assert kind == "command" and "!instel taal nl|en" in text
+    assert await chat.ask("@mod:example.org", "!set language en") == ("command", "This room's language is now English.")
+    turn = await chat.turn("@user:example.org", "!info signal")
+    assert turn is not None and turn.answer.lang == "en" and turn.room_lang == "en"
+    kind, text = await chat.ask("@mod:example.org", "!history") or ("", "")
+    assert (kind, text) == ("command", "No refreshes recorded yet.")
+
+
+@pytest.mark.asyncio
+async def test_auto_answer_is_off_by_default_and_only_confident_when_on(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    conv = await conversation(tmp_path, storage, engine)
+    chat = Chat(conv)
+    content = {"msgtype": "m.text", "body": "which messengers work without a phone number?"}
+    assert conv.unaddressed(ROOM, content, "@user:example.org", "@recbot:example.org") is None
+    await chat.ask("@mod:example.org", "!instel autoanswer aan")
+    assert conv.unaddressed(ROOM, content, "@user:example.org", "@recbot:example.org") == Addressed(
+        content["body"], AUTO
+    )
+    assert await chat.turn("@user:example.org", "hallo allemaal", reason=AUTO) is None
+    kind, _ = await chat.ask("@user:example.org", content["body"], reason=AUTO) or ("", "")
+    assert kind == "answer"
+
+
+@pytest.mark.asyncio
+async def test_the_same_question_again_gets_a_pointer_but_commands_never_do(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine))
+    first = await chat.ask("@user:example.org", "Wat is Briar?")
+    assert first is not None and first[0] == "answer"
+    again = await chat.ask("@other:example.org", "wat is  briar")
+    assert again is not None and again[0] == "pointer"
+    assert "https://matrix.to/#/!room:example.org/$a1" in again[1]
+    assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"
+    assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"
+
+
+@pytest.mark.asyncio
+async def test_flood_limits_answer_then_notice_once_then_silence(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine, user_per_minute=2))
+    replies = [await chat.ask("@user:example.org", f"!info {name}") for name in ("signal", "briar", "molly", "simplex")]
+    kinds = [reply[0] if reply else None for reply in replies]
+    assert kinds == ["answer", "answer", "notice", None]
+    assert replies[2] is not None and replies[2][1].startswith("Rustig aan")
+    assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"  # moderators are exempt
+    assert chat.conv.stats.answered == 3  # notices are not answers

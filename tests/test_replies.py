@@ -1,0 +1,84 @@
+"""The bot's own replies: refresh results, history, status, pointers, durations."""
+
+from __future__ import annotations
+
+from bot import replies
+from bot.refresh import KnowledgeDiff, RefreshOutcome
+from bot.settings import RoomSettings, Setting
+from bot.storage import RefreshRecord
+from knowledge.model import KnowledgeBase
+
+
+def test_pointer_links_to_the_earlier_event() -> None:
+    reply = replies.pointer("!abc:example.org", "$ev-1_x", "en")
+    link = "https://matrix.to/#/!abc:example.org/$ev-1_x?via=example.org"
+    assert reply.text == f"Answered just above: the earlier answer ({link})."
+    assert f'<a href="{link}">het eerdere antwoord</a>' in replies.pointer("!abc:example.org", "$ev-1_x", "nl").html
+
+
+def test_refresh_reply_lists_changes_by_name() -> None:
+    diff = KnowledgeDiff(added=("Zapp",), changed=("Signal", "Briar"), criteria_removed=("audit",))
+    text = replies.refresh_result(RefreshOutcome(True, "aaa", "bbb", 7, 8, diff), "en").text
+    assert text.splitlines() == [
+        "Knowledge refreshed: version aaa → bbb (7 entries, 8 criteria).",
+        "• Added: Zapp",
+        "• Changed: Signal, Briar",
+        "• Criteria removed: audit",
+    ]
+    same = replies.refresh_result(RefreshOutcome(True, "bbb", "bbb", 7, 8), "nl").text
+    assert same.startswith("Kennis opnieuw ingelezen, niets veranderd")
+
+
+def test_failed_refresh_reply_is_bounded() -> None:
+    problems = tuple(f"entries/e{n}.yaml:{n}: bad" for n in range(20))
+    outcome = RefreshOutcome(False, "aaa", "aaa", 6, 9, problems=problems, total_problems=25)
+    lines = replies.refresh_result(outcome, "en").text.splitlines()
+    assert lines[0] == "Refresh failed; the knowledge stays at version aaa. Problems:"
+    assert lines[1] == "• entries/e0.yaml:0: bad"
+    assert len(lines) == 1 + replies.SHOW_PROBLEMS + 1 and lines[-1] == "• … and 15 more"
+
+
+def test_history_lines() -> None:
+    ok = RefreshOutcome(True, "aaa", "bbb", 7, 9, KnowledgeDiff(added=("Zapp",)))
+    failed = RefreshOutcome(False, "bbb", "bbb", 7, 9, problems=("x.yaml:3: bad",), total_problems=1)
+    records = [
+        RefreshRecord(86_400_000, "SIGHUP", None, False, "bbb", "bbb", failed.details()),
+        RefreshRecord(0, "@mod:x", "!r:x", True, "aaa", "bbb", ok.details()),
+    ]
+    assert replies.history(records, "en").text.splitlines() == [
+        "Last refreshes:",
+        "• 1970-01-02 00:00 UTC — SIGHUP: failed (1 problem(s)): x.yaml:3: bad",
+        "• 1970-01-01 00:00 UTC — @mod:x: ok, aaa → bbb; Added: Zapp",
+    ]
+    assert replies.history([], "nl").text == "Nog geen verversingen vastgelegd."
+
+
+def test_status_shows_knowledge_and_figures_but_no_secrets(kb: KnowledgeBase) -> None:
+    info = replies.StatusInfo(
+        kb=kb,
+        locations=("https://user:secret@example.org/page.md?token=t", "/srv/pack"),
+        last_refresh=None,
+        uptime_s=3725,
+        rooms=4,
+        answered=12,
+        room=RoomSettings(None, True),
+        language="nl",
+    )
+    text = replies.status(info, "en").text
+    assert kb.version in text and f"{len(kb.entries)} entries" in text
+    assert "Loaded from: https://example.org/page.md, /srv/pack." in text
+    assert "secret" not in text and "token" not in text
+    assert "Running for 1h 2m in 4 room(s); 12 question(s) answered since the start." in text
+    assert "This room: language nl, auto-answer on." in text
+
+
+def test_durations() -> None:
+    assert replies.duration(0, "en") == "0s"
+    assert replies.duration(59, "en") == "59s"
+    assert replies.duration(3 * 86400 + 7200 + 5, "nl") == "3d 2u"
+    assert replies.duration(90061, "en") == "1d 1h"
+
+
+def test_a_new_language_is_confirmed_in_that_language() -> None:
+    assert replies.setting_changed(Setting("language", "en"), "nl").text == "This room's language is now English."
+    assert replies.setting_changed(Setting("autoanswer", False), "nl").text.startswith("Automatisch antwoorden staat uit")

@@ -73,7 +73,7 @@ class Engine:
         if u.intent == "list":
             ids = [e.id for e in kb.entries if e.current_status == "recommended"]
             ids += [e.id for e in kb.entries if e.current_status != "recommended"]
-            return done("list", render.entry_list(kb, lang), ids)
+            return done("list", render.entry_list(kb, lang, prefix), ids)
         if u.intent == "criteria":
             return done("criteria", render.criteria(kb, lang, entries[0] if entries else None))
         if u.intent == "filter":
@@ -87,7 +87,7 @@ class Engine:
         if u.intent == "compare":
             if len(entries) < 2:
                 return done("card", render.card(kb, entries[0], lang))
-            return done("compare", render.compare(kb, entries[:4], lang), [e.id for e in entries[:4]])
+            return done("compare", render.compare(kb, entries[:4], lang, prefix), [e.id for e in entries[:4]])
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         return done("card", render.card(kb, entries[0], lang, u.properties[:2]), [entries[0].id])

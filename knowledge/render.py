@@ -393,7 +393,7 @@ COMPARE_ROWS = (
 )
 
 
-def compare(kb: KnowledgeBase, entries: list[Entry], lang: str) -> Reply:
+def compare(kb: KnowledgeBase, entries: list[Entry], lang: str, prefix: str = "!") -> Reply:
     doc = Doc()
     doc.title(" vs ".join(e.name for e in entries))
     header = ["", *(e.name for e in entries)]
@@ -401,10 +401,11 @@ def compare(kb: KnowledgeBase, entries: list[Entry], lang: str) -> Reply:
     doc.table(header, rows)
     for entry in entries:
         warnings, caveats = _entry_caveats(kb, entry, lang)
-        notes = [_first_sentence(x) for x in warnings] + [_clip(c, 120) for c in caveats]
+        notes = [_first_sentence(x) for x in warnings]
+        notes += [_clip(c, 120) for c in caveats if not any(c.startswith(n) for n in notes)]
         if notes:
             doc.bullets([[n] for n in notes], f"{w('caveats', lang)} — {entry.name}:")
-    doc.para(SAY[lang]["compare_more"].format(prefix="!", names=", ".join(e.id for e in entries)))
+    doc.para(SAY[lang]["compare_more"].format(prefix=prefix))
     return _done(doc)
 
 
@@ -486,7 +487,7 @@ def _reason(entry: Entry, query: PropertyQuery, lang: str) -> str:
     return f"{query.prop.label.get(lang, query.prop.label['en'])}: {_bool(value, lang)}"
 
 
-def entry_list(kb: KnowledgeBase, lang: str) -> Reply:
+def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
     doc = Doc()
     doc.title(SAY[lang]["list_title"])
     current = [e for e in kb.entries if e.current_status == "recommended"]
@@ -499,9 +500,9 @@ def entry_list(kb: KnowledgeBase, lang: str) -> Reply:
         lines = []
         for entry in other[:SHOW_AT_MOST]:
             warnings, _ = _entry_caveats(kb, entry, lang)
-            lines.append([Bold(entry.name), f" ({w(entry.current_status, lang)}): ", _clip(" ".join(warnings), 160)])
+            lines.append([Bold(entry.name), ": ", "; ".join(_first_sentence(x) for x in warnings)])
         doc.bullets(lines, SAY[lang]["list_other"])
-    doc.para(SAY[lang]["list_more"])
+    doc.para(SAY[lang]["list_more"].format(prefix=prefix))
     return _done(doc)
 
 
@@ -546,26 +547,23 @@ def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
     return _done(doc)
 
 
+# (English name, Dutch name, example arguments in English, in Dutch)
 HELP_LINES = (
-    ("info", "kaart", "!info signal"),
-    ("compare", "vergelijk", "!compare signal element"),
-    ("list", "lijst", "!list"),
-    ("which", "welke", "!which no phone number"),
-    ("caveats", "nadelen", "!caveats session"),
-    ("criteria", "eisen", "!criteria briar"),
-    ("sources", "bronnen", "!sources"),
-    ("help", "hulp", "!help"),
+    ("info", "kaart", "signal", "signal"),
+    ("compare", "vergelijk", "signal element", "signal element"),
+    ("list", "lijst", "", ""),
+    ("which", "welke", "no phone number", "zonder telefoonnummer"),
+    ("caveats", "nadelen", "session", "session"),
+    ("criteria", "eisen", "briar", "briar"),
+    ("sources", "bronnen", "", ""),
+    ("help", "hulp", "", ""),
 )
 MODERATOR_HELP_LINES = (
-    ("refresh", "vernieuw", "!refresh"),
-    ("status", "toestand", "!status"),
-    ("set", "instel", "!set language en"),
-    ("history", "geschiedenis", "!history"),
+    ("refresh", "vernieuw", "", ""),
+    ("status", "toestand", "", ""),
+    ("set", "instel", "language en", "taal en"),
+    ("history", "geschiedenis", "", ""),
 )
-HELP_EXAMPLES = {
-    "nl": {"!which no phone number": "!welke zonder telefoonnummer", "!set language en": "!instel language en"},
-    "en": {},
-}
 
 
 def help_reply(lang: str, prefix: str = "!", moderator: bool = False, notice: str = "") -> Reply:
@@ -583,10 +581,10 @@ def help_reply(lang: str, prefix: str = "!", moderator: bool = False, notice: st
 
 def _help_lines(table, lang: str, prefix: str) -> list[Line]:
     lines: list[Line] = []
-    for en, nl, example in table:
-        example = HELP_EXAMPLES[lang].get(example, example).replace("!", prefix, 1)
-        name = f"{prefix}{nl} / {prefix}{en}" if lang == "nl" else f"{prefix}{en} / {prefix}{nl}"
-        lines.append([Bold(name), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
+    for en, nl, args_en, args_nl in table:
+        name, other, args = (nl, en, args_nl) if lang == "nl" else (en, nl, args_en)
+        example = f"{prefix}{name} {args}".strip()
+        lines.append([Bold(f"{prefix}{name} / {prefix}{other}"), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
     return lines
 
 
@@ -651,7 +649,7 @@ SAY: dict[str, dict[str, str]] = {
         "filter_unknown": "Not stated for: ",
         "list_title": "Recommended encrypted messengers:",
         "list_other": "On the page earlier, no longer recommended as such:",
-        "list_more": "Ask about one (\"!info signal\") or compare (\"!compare signal simplex\").",
+        "list_more": "Ask about one (\"{prefix}info signal\") or compare (\"{prefix}compare signal simplex\").",
         "no_criteria": "This knowledge base has no criteria.",
         "criteria_title": "How messengers are chosen:",
         "criteria_entry": "{name} against the criteria ({met} of {total} minimum requirements met):",
@@ -691,14 +689,14 @@ SAY: dict[str, dict[str, str]] = {
         "more": "… en nog {n}",
         "since": "sinds",
         "example": "bijv.",
-        "compare_more": "Alle nadelen: {prefix}nadelen NAAM. Details: {prefix}info NAAM.",
+        "compare_more": "Alle nadelen: {prefix}nadelen NAAM. Details: {prefix}kaart NAAM.",
         "filter_title": "Voldoen aan: {asked}",
         "filter_none": "Geen enkele messenger voldoet aan: {asked}.",
         "filter_not": "Niet: ",
         "filter_unknown": "Niet bekend voor: ",
         "list_title": "Aanbevolen versleutelde messengers:",
         "list_other": "Eerder op de pagina, nu niet meer als zodanig aanbevolen:",
-        "list_more": "Vraag naar één (\"!info signal\") of vergelijk (\"!vergelijk signal simplex\").",
+        "list_more": "Vraag naar één (\"{prefix}kaart signal\") of vergelijk (\"{prefix}vergelijk signal simplex\").",
         "no_criteria": "Deze kennisbank heeft geen criteria.",
         "criteria_title": "Hoe messengers gekozen worden:",
         "criteria_entry": "{name} langs de criteria ({met} van {total} minimumeisen gehaald):",

@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from nio import AsyncClient, RoomCreateResponse, RoomMessageText, RoomSendResponse, SyncResponse
 

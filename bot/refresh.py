@@ -16,11 +16,11 @@ import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, astuple, dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from knowledge.engine import Engine
 from knowledge.loading import load_sources
-from knowledge.model import KnowledgeBase, KnowledgeError
+from knowledge.model import KnowledgeBase, KnowledgeError, content_of
 
 from .storage import RefreshRecord, Storage
 
@@ -79,21 +79,8 @@ def _diff(old: Mapping[str, T], new: Mapping[str, T]) -> tuple[tuple[str, ...], 
     """Ids added, removed and changed (in the order of the base that has them)."""
     added = tuple(key for key in new if key not in old)
     removed = tuple(key for key in old if key not in new)
-    changed = tuple(key for key in new if key in old and _content(old[key]) != _content(new[key]))
+    changed = tuple(key for key in new if key in old and content_of(old[key]) != content_of(new[key]))
     return added, removed, changed
-
-
-def _content(item: Any) -> Any:
-    """An item's fields without the file and line it was loaded from."""
-    return _without_location(asdict(item))
-
-
-def _without_location(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_location(v) for k, v in value.items() if k not in ("file", "line")}
-    if isinstance(value, (list, tuple)):
-        return [_without_location(v) for v in value]
-    return value
 
 
 def redact_urls(text: str) -> str:

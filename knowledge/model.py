@@ -248,12 +248,17 @@ class KnowledgeBase:
     def version(self) -> str:
         """A short content hash: equal bases have equal versions, whatever their files."""
         data = {
-            "entries": [_strip_location(asdict(e)) for e in self.entries],
-            "criteria": [_strip_location(asdict(c)) for c in self.criteria],
-            "warnings": [_strip_location(asdict(w)) for w in self.warnings],
+            "entries": [content_of(e) for e in self.entries],
+            "criteria": [content_of(c) for c in self.criteria],
+            "warnings": [content_of(w) for w in self.warnings],
         }
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def content_of(item: object) -> object:
+    """An item's fields (entry, criterion, warning) without where it was loaded from."""
+    return _strip_location(asdict(item))  # type: ignore[call-overload]
 
 
 def _strip_location(value: object) -> object:

@@ -12,7 +12,7 @@ import html
 import urllib.parse
 from dataclasses import dataclass
 
-from .model import Entry, KnowledgeBase, Text
+from .model import Entry, KnowledgeBase
 from .properties import PLATFORM_NAMES, PropertyQuery
 
 PLAIN_LIMIT = 1500  # a card must read on a phone

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+
+from bot.storage import Storage
 
 from knowledge.engine import Engine
 from knowledge.loading import load_sources
@@ -23,3 +27,14 @@ def kb():
 @pytest.fixture(scope="session")
 def engine(kb):
     return Engine(kb)
+
+
+@pytest_asyncio.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """A fresh bot database in a temporary data directory, closed afterwards."""
+    store = await Storage.open(tmp_path / "data")
+    try:
+        yield store
+    finally:
+        await store.close()
+

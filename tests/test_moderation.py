@@ -4,13 +4,12 @@ rules around it: moderator commands, room settings, auto-answer, repeats and flo
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from nio import PowerLevels, SyncResponse
 
 from bot.addressing import Addressed
@@ -152,15 +151,6 @@ def make_config(tmp_path: Path, **limits: int) -> Any:
         },
         env={},
     )
-
-
-@pytest_asyncio.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "data")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def conversation(tmp_path: Path, storage: Storage, engine: Engine, **limits: int) -> Conversation:

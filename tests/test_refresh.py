@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.refresh import SIGNAL, KnowledgeDiff, RefreshOutcome, Refresher, diff_bases, redact_urls
 from bot.storage import RefreshRecord, Storage
@@ -84,15 +82,6 @@ def pack(tmp_path: Path) -> Path:
     target = tmp_path / "pack"
     shutil.copytree(BUNDLED_DIR, target)
     return target
-
-
-@pytest_asyncio.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "data")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.mark.asyncio

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.storage import DB_NAME, SCHEMA_VERSION, Storage, StorageError, StoredLogin
 
 TOKEN = "syt_secret_token"
-
-
-@pytest_asyncio.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "data")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 def schema_version(path: Path) -> int:

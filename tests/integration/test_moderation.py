@@ -191,7 +191,7 @@ async def test_questions_during_a_refresh_are_all_answered(
     monkeypatch.setattr("bot.refresh.load_sources", slow_load)
     bot_account, alice_account, carol_account = account("recbot"), account("alice"), account("carol")
     async with (
-        running(config_for(synapse, bot_account, tmp_path / "bot", pack)) as bot,
+        running(config_for(synapse, bot_account, tmp_path / "bot", pack)),
         user(synapse, alice_account) as alice,
         user(synapse, carol_account) as carol,
     ):

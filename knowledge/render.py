@@ -69,9 +69,7 @@ class Doc:
     def plain(self) -> str:
         out: list[str] = []
         for kind, value in self.blocks:
-            if kind == "title":
-                out.append(_plain_line(value))  # type: ignore[arg-type]
-            elif kind == "p":
+            if kind in ("title", "p"):
                 out.append(_plain_line(value))  # type: ignore[arg-type]
             elif kind == "warn":
                 out.append("⚠ " + _plain_line(value))  # type: ignore[arg-type]

@@ -258,10 +258,8 @@ def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase,
     args_norm = normalize(command.args)
     words = tokens(args_norm)
     lang = detect_language(words, default_lang).lang
-    if command.spec is not None and command.word.lower() in {w for w in command.spec.words if w in _DUTCH_COMMANDS}:
-        lang = "nl"
-    elif command.spec is not None and command.word.lower() in _ENGLISH_COMMANDS and not words:
-        lang = default_lang
+    if command.spec is not None and command.word.lower() in _DUTCH_COMMANDS:
+        lang = "nl"  # "!hulp", "!kaart signal": the command's language tells
     if command.spec is None:
         # Unknown or misspelled: show help with a "did you mean", never guess an action.
         return Understanding("help", lang, 0.9, command=command, normalized=args_norm, notes=("unknown command",))
@@ -285,7 +283,6 @@ def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase,
 
 _DUTCH_COMMANDS = {"hulp", "lijst", "kaart", "vergelijk", "eisen", "nadelen", "welke", "bronnen", "bron", "over",
                    "aanbevolen", "vernieuw", "toestand", "instel", "geschiedenis"}
-_ENGLISH_COMMANDS = {w for spec in COMMANDS for w in spec.words} - _DUTCH_COMMANDS
 
 
 def _suggested(words: list[str], index: EntityIndex) -> list[str]:

@@ -64,8 +64,10 @@ def bot_config(server: LocalSynapse, account: Account, data_dir: Path, **bot: An
 
 @asynccontextmanager
 async def running(config: Config, tuning: Tuning = TEST_TUNING) -> AsyncIterator[Bot]:
-    """A Bot started the way ``recbot run`` starts it, shut down on exit."""
-    bot = Bot(config, engine(), tuning)
+    """A Bot started the way ``recbot run`` starts it (over its configured knowledge
+    sources, the shared bundled engine when none), shut down on exit."""
+    sources = list(config.knowledge.sources)
+    bot = Bot(config, Engine(load_sources(sources)) if sources else engine(), tuning)
     task = await start_bot(bot)
     try:
         yield bot

@@ -10,8 +10,12 @@ import pytest
 
 from bot.devserver import DevServerError, LocalSynapse
 
+from .botkit import Account
+
 #: new_user(prefix) -> (user_id, password, access_token)
 NewUser = Callable[[str], tuple[str, str, str]]
+#: account(prefix) -> a new Account
+MakeAccount = Callable[[str], Account]
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +47,10 @@ def new_user(synapse: LocalSynapse) -> NewUser:
         return user_id, password, token
 
     return make
+
+
+@pytest.fixture
+def account(new_user: NewUser) -> MakeAccount:
+    """``account(prefix)``: a newly registered user as an Account."""
+    return lambda prefix: Account(*new_user(prefix))
+

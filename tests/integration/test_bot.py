@@ -15,7 +15,7 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,7 +33,6 @@ from bot.storage import Storage
 from .botkit import (
     QUIET_S,
     TEST_TUNING,
-    Account,
     User,
     bot_config,
     content_of,
@@ -41,17 +40,8 @@ from .botkit import (
     set_display_name,
     user,
 )
-from .conftest import NewUser
+from .conftest import MakeAccount
 
-MakeAccount = Callable[[str], Account]
-
-
-@pytest.fixture
-def account(new_user: NewUser) -> MakeAccount:
-    def make(prefix: str) -> Account:
-        return Account(*new_user(prefix))
-
-    return make
 
 
 @dataclass

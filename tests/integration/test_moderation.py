@@ -12,8 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +20,14 @@ import pytest
 from nio import RoomGetStateEventResponse, RoomPutStateResponse
 
 from bot.config import Config, parse_config
-from bot.demo import start_bot, sync_until
+from bot.demo import sync_until
 from bot.devserver import LocalSynapse
-from bot.matrix_bot import Bot
-from knowledge.engine import Engine
 from knowledge.loading import BUNDLED_DIR, load_sources
 from knowledge.model import KnowledgeBase
 
-from .botkit import QUIET_S, REPLY_TIMEOUT_S, TEST_TUNING, Account, User, content_of, set_display_name, user
-from .conftest import NewUser
+from .botkit import QUIET_S, REPLY_TIMEOUT_S, Account, User, content_of, running, set_display_name, user
+from .conftest import MakeAccount
 
-MakeAccount = Callable[[str], Account]
-
-
-@pytest.fixture
-def account(new_user: NewUser) -> MakeAccount:
-    def make(prefix: str) -> Account:
-        return Account(*new_user(prefix))
-
-    return make
 
 
 @pytest.fixture
@@ -60,18 +48,6 @@ def config_for(server: LocalSynapse, bot: Account, data_dir: Path, pack: Path | 
         },
         env={},
     )
-
-
-@asynccontextmanager
-async def running(config: Config) -> AsyncIterator[Bot]:
-    """A Bot over its configured sources, started as ``recbot run`` starts it."""
-    bot = Bot(config, Engine(load_sources(list(config.knowledge.sources))), TEST_TUNING)
-    task = await start_bot(bot)
-    try:
-        yield bot
-    finally:
-        bot.shutdown()
-        await asyncio.wait_for(task, 30)
 
 
 async def group(admin: User, bot_id: str, *others: User) -> str:

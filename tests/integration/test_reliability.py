@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AsyncExitStack, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +34,7 @@ from bot.respond import MAX_BYTES
 from bot.storage import DB_NAME, Storage
 
 from .botkit import QUIET_S, TEST_TUNING, Account, User, bot_config, content_of, running, set_display_name, user
-from .conftest import NewUser
+from .conftest import MakeAccount
 from .netkit import BotProcess, CountingProxy, reply_counts, timeline
 
 #: Seconds the homeserver is down in the outage test.
@@ -55,12 +55,6 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("!help", "!info"),
 )
 
-MakeAccount = Callable[[str], Account]
-
-
-@pytest.fixture
-def account(new_user: NewUser) -> MakeAccount:
-    return lambda prefix: Account(*new_user(prefix))
 
 
 @pytest.fixture(scope="module")

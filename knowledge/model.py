@@ -13,13 +13,15 @@ from typing import Literal
 
 LANGS: tuple[str, ...] = ("nl", "en")
 
-Tier = Literal["recommended", "additional"]
-Status = Literal["recommended", "additional", "removed", "moved"]
+Tier = Literal["recommended", "additional", "not_listed"]
+Status = Literal["recommended", "additional", "removed", "moved", "not_listed"]
 ForwardSecrecy = Literal["yes", "no", "partial"]
 Network = Literal["centralized", "federated", "p2p", "decentralized"]
 
-TIERS: tuple[str, ...] = ("recommended", "additional")
-STATUSES: tuple[str, ...] = ("recommended", "additional", "removed", "moved")
+#: ``not_listed``: an app Privacy Guides does not recommend (and never listed); curated by us
+#: so questions about it get an honest answer. Never part of the recommendations.
+TIERS: tuple[str, ...] = ("recommended", "additional", "not_listed")
+STATUSES: tuple[str, ...] = ("recommended", "additional", "removed", "moved", "not_listed")
 FORWARD_SECRECY: tuple[str, ...] = ("yes", "no", "partial")
 NETWORKS: tuple[str, ...] = ("centralized", "federated", "p2p", "decentralized")
 PLATFORMS: tuple[str, ...] = ("android", "ios", "windows", "macos", "linux", "web")
@@ -176,6 +178,21 @@ class Update:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """Where some of an entry's facts come from, when not from its source page.
+
+    Required for every fact about an app Privacy Guides does not list: the vendor's own
+    documentation, an audit or reputable reporting, with the date it was read or published.
+    """
+
+    facts: tuple[str, ...]  # fact paths it supports: "forward_secrecy", "identifiers.signup", ...
+    url: str
+    date: str  # YYYY-MM or YYYY-MM-DD
+    lang: str = "en"
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Criterion:
     id: str
     level: str  # "minimum" or "best"
@@ -213,6 +230,15 @@ class Entry:
     misses: tuple[str, ...] = ()  # criterion ids missed
     warnings: tuple[str, ...] = ()  # PageWarning ids that apply
     client_of: str = ""  # entry id of the service this is an alternative client for
+    evidence: tuple[Evidence, ...] = ()  # per-fact sources (see Evidence)
+
+    def evidence_for(self, fact: str) -> Evidence | None:
+        """The evidence that names ``fact`` (or its parent, e.g. "identifiers" for "identifiers.signup")."""
+        parent = fact.split(".")[0]
+        for item in self.evidence:
+            if fact in item.facts or parent in item.facts:
+                return item
+        return None
 
     @property
     def current_status(self) -> str:

@@ -9,6 +9,7 @@ typo never silently drops a fact. The format is documented in README.md ("Knowle
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from .model import (
     Download,
     Encryption,
     Entry,
+    Evidence,
     Facts,
     Identifiers,
     KnowledgeBase,
@@ -347,12 +349,26 @@ def _entry(r: _Reader, file: str, default_source: Source | None) -> Entry:
     )
     f = r.sub("facts")
     facts = _checked(_facts, f)
+    evidence = tuple(_checked(_evidence, e) for e in r.items("evidence"))
+    status = r.str("status", choices=STATUSES)
+    if status == "not_listed":
+        tier = r.str("tier", choices=("not_listed",), default="not_listed")
+        undocumented = _undocumented(f.data, evidence)
+        if undocumented:
+            raise _Invalid(
+                r.line_of("facts"),
+                f"{r.where('facts')}: facts of a not_listed entry need a source in `evidence`: {', '.join(undocumented)}",
+            )
+    else:
+        tier = r.str("tier", required=True, choices=TIERS)
+        if tier == "not_listed":
+            raise _Invalid(r.line_of("tier"), f"{r.where('tier')}: tier not_listed needs status not_listed")
     return Entry(
         id=entry_id,
         name=r.str("name", required=True),
         aliases=r.words("aliases"),
-        tier=r.str("tier", required=True, choices=TIERS),
-        status=r.str("status", choices=STATUSES),
+        tier=tier,
+        status=status,
         summary=r.text("summary", required=True),
         description=r.text("description"),
         facts=facts,
@@ -364,8 +380,47 @@ def _entry(r: _Reader, file: str, default_source: Source | None) -> Entry:
         misses=r.words("misses"),
         warnings=r.words("warnings"),
         client_of=r.str("client_of"),
+        evidence=evidence,
         source=source,
     )
+
+
+_FACT_FIELDS = frozenset(f.name for f in dataclasses.fields(Facts))
+
+
+def _evidence(r: _Reader) -> Evidence:
+    facts = r.words("facts") or ()
+    for fact in facts:
+        if fact.split(".")[0] not in _FACT_FIELDS:
+            raise _Invalid(r.line_of("facts"), f"{r.where('facts')}: '{fact}' is not a fact ({', '.join(sorted(_FACT_FIELDS))})")
+    if not facts:
+        raise _Invalid(r.line_of("facts"), f"{r.where('facts')}: name the facts this source supports")
+    return Evidence(
+        facts=tuple(facts),
+        url=r.str("url", required=True),
+        date=r.date("date", required=True),
+        lang=r.str("lang", default="en"),
+        title=r.str("title"),
+    )
+
+
+def _fact_paths(raw: object) -> set[str]:
+    """Dotted paths of the facts given (not null) in a raw `facts:` mapping; `[]` is a fact."""
+    paths: set[str] = set()
+    for key, value in (raw or {}).items() if isinstance(raw, dict) else ():
+        if key == "group_limit_note" or value is None:
+            continue
+        if isinstance(value, dict):
+            paths |= {f"{key}.{sub}" for sub, v in value.items() if v is not None}
+        else:
+            paths.add(str(key))
+    return paths
+
+
+def _undocumented(raw_facts: object, evidence: tuple[Evidence, ...]) -> list[str]:
+    """Fact paths that no evidence names, by the path itself or its parent."""
+    named = {fact for item in evidence for fact in item.facts}
+    return sorted(p for p in _fact_paths(raw_facts) if p not in named and p.split(".")[0] not in named)
 
 
 def _criterion(r: _Reader, source: Source | None) -> Criterion:

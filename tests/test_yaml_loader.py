@@ -129,3 +129,40 @@ def test_missing_source_and_empty_inputs(tmp_path):
     write(tmp_path, {"blank/x.yaml": ""})
     assert any("x.yaml:1: the file is empty" in p for p in problems(tmp_path / "blank"))
     assert any("no such file" in p for p in problems(tmp_path / "missing.yaml"))
+
+
+NOT_LISTED = """\
+id: zapp
+name: Zapp
+status: not_listed
+source: {page: Zapp (not listed), url: "https://zapp.example/faq", lang: en, date: "2026-11"}
+summary: {en: A messenger., nl: Een messenger.}
+facts:
+  forward_secrecy: "no"
+  identifiers: {signup: [phone]}
+evidence:
+  - {facts: [forward_secrecy], url: "https://zapp.example/security", date: "2026-10"}
+  - {facts: [identifiers], url: "https://zapp.example/signup", date: "2026-11-02", title: Sign-up}
+"""
+
+
+def test_not_listed_entry_keeps_a_source_per_fact(tmp_path):
+    kb = load_sources([str(write(tmp_path, {"zapp.yaml": NOT_LISTED}))])
+    entry = kb.get("zapp")
+    assert entry.current_status == "not_listed" and entry.tier == "not_listed"
+    assert entry.evidence_for("forward_secrecy").url == "https://zapp.example/security"
+    assert entry.evidence_for("identifiers.signup").date == "2026-11-02"
+    assert entry.evidence_for("network") is None
+
+
+def test_not_listed_fact_without_evidence_is_located(tmp_path):
+    text = NOT_LISTED.replace("  - {facts: [identifiers], url: \"https://zapp.example/signup\", date: \"2026-11-02\", title: Sign-up}\n", "")
+    found = problems(write(tmp_path, {"zapp.yaml": text}))
+    assert found == [f"{tmp_path / 'zapp.yaml'}:6: facts: facts of a not_listed entry need a source in `evidence`: identifiers.signup"]
+
+
+def test_evidence_names_real_facts_and_tier_not_listed_needs_the_status(tmp_path):
+    bad = NOT_LISTED.replace("facts: [forward_secrecy]", "facts: [forward_secracy]")
+    assert "'forward_secracy' is not a fact" in problems(write(tmp_path / "a", {"zapp.yaml": bad}))[0]
+    listed = ENTRY.replace("tier: recommended", "tier: not_listed")
+    assert "tier not_listed needs status not_listed" in problems(write(tmp_path / "b", {"page.yaml": PAGE, "alpha.yaml": listed}))[-1]

@@ -128,10 +128,12 @@ class Conversation:
         if moderator and answer.command in MODERATOR_COMMANDS:
             parsed = parse_command(text, bot.command_prefix)
             command, args = answer.command, parsed.args if parsed else ""
-        elif answer.intent == "none":
+        elif answer.intent == "none" and not answer.text:
             if not question.dm:
-                return None
+                return None  # not a question for the bot: group rooms stay quiet
             plain, html = help_pointer(answer.lang, bot.command_prefix)
+        # intent none with text (a product it doesn't know, another language) is sent when addressed;
+        # unaddressed (auto) questions never get here, since only confident answers are auto-answered.
         return Turn(
             question.room_id,
             question.event_id,

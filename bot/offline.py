@@ -43,7 +43,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _format(answer: Answer, args: argparse.Namespace) -> str:
     if args.json:
         return json.dumps(answer.to_json(), ensure_ascii=False)
-    if answer.intent == "none":
+    if answer.intent == "none" and not answer.text:
         return "(no answer: this does not look like a question for recbot)"
     return answer.html if args.html else answer.text
 

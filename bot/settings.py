@@ -115,5 +115,6 @@ def unaddressed(content: Mapping[str, Any], sender: str, bot_user_id: str) -> Ad
 
 
 def confident(answer: Answer) -> bool:
-    """Whether an auto-answer may be given: a real answer the engine is sure of."""
-    return answer.intent not in ("none", "help") and answer.confidence >= AUTO_CONFIDENCE
+    """Whether an auto-answer may be given: a real answer the engine is sure of (app support
+    questions and things it does not know are left to the people in the room)."""
+    return answer.intent not in ("none", "help", "support") and answer.confidence >= AUTO_CONFIDENCE

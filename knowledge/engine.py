@@ -10,7 +10,7 @@ from .model import Entry, KnowledgeBase
 from .properties import FilterPlan, PropertyQuery
 from .understand import Understanding, parse_command, understand
 
-INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "none")
+INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "support", "none")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,9 @@ class Engine:
         return understand(message, self.index, self.kb, default_lang, prefix)
 
     def answer(self, message: str, default_lang: str = "nl", prefix: str = "!", moderator: bool = False) -> Answer:
-        """Understand and reply. Never raises; intent "none" carries no text."""
+        """Understand and reply. Never raises. Intent "none" carries no text, except the one line
+        for a product the knowledge does not know or a language recbot does not answer in
+        (the bot sends it only when addressed)."""
         u = self.understand(message, default_lang, prefix)
         return self.reply(u, prefix, moderator)
 
@@ -58,6 +60,10 @@ class Engine:
             return Answer(intent, tuple(ids), lang, u.confidence, reply.text, reply.html, command)
 
         if u.intent == "none":
+            if u.unknown:
+                return done("none", render.unknown_product(kb, u.unknown, lang, prefix), ())
+            if u.other_lang and entries:
+                return done("none", render.other_language(entries, lang, prefix), ())
             return Answer("none", (), lang, u.confidence, "", "", command)
         if u.command is not None and u.command.spec is None:
             suggestion = u.command.suggestion.words[0] if u.command.suggestion else None
@@ -70,9 +76,11 @@ class Engine:
             return done("help", render.moderator_only(lang), ())
         if u.intent == "help":
             return done("help", render.help_reply(lang, prefix, moderator), ())
+        if u.intent == "support":
+            return done("support", render.support(kb, entries[0] if entries else None, lang, prefix), [e.id for e in entries[:1]])
         if u.intent == "list":
             ids = [e.id for e in kb.entries if e.current_status == "recommended"]
-            ids += [e.id for e in kb.entries if e.current_status != "recommended"]
+            ids += [e.id for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
             return done("list", render.entry_list(kb, lang, prefix), ids)
         if u.intent == "criteria":
             return done("criteria", render.criteria(kb, lang, entries[0] if entries else None))
@@ -90,7 +98,9 @@ class Engine:
             return done("compare", render.compare(kb, entries[:4], lang, prefix), [e.id for e in entries[:4]])
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
-        return done("card", render.card(kb, entries[0], lang, u.properties[:2]), [entries[0].id])
+        focus = tuple(q for q in u.properties if not q.prop.modifier)[:2]
+        lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None
+        return done("card", render.card(kb, entries[0], lang, focus, lead), [entries[0].id])
 
     def _filter(self, u: Understanding, done) -> Answer:
         kb, lang = self.kb, u.lang
@@ -101,7 +111,10 @@ class Engine:
         misses: list[Entry] = []
         unknown: list[Entry] = []
         plan = FilterPlan(queries, u.normalized)
+        named = set(u.entries)
         for entry in kb.entries:
+            if entry.current_status == "not_listed" and entry.id not in named:
+                continue  # apps Privacy Guides does not recommend: only when the question names them
             verdict, deciding = plan.test(entry)
             if verdict:
                 matches.append((entry, deciding))

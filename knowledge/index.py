@@ -16,6 +16,11 @@ from .text import normalize, tokens
 
 # Generic words that never identify an entry on their own, even as part of a name.
 GENERIC = {"chat", "messenger", "app", "apps", "im", "the", "private", "secure", "android", "ios", "client"}
+# What follows a name in a hyphenated repository or package name: "element-web", "session-android".
+NAME_SUFFIXES = {
+    "web", "android", "ios", "desktop", "app", "apps", "client", "messenger", "im", "chat", "mobile", "linux",
+    "windows", "macos", "mac", "foss", "fdroid", "beta", "nightly", "server", "cli", "qt", "gtk", "x", "next",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,16 @@ class EntityIndex:
         single = sorted((p[0], owner) for p, owner in self.phrases.items() if len(p) == 1 and len(p[0]) >= 4)
         self.fuzzy_terms = [term for term, _ in single]
         self.fuzzy_owners = [owner for _, owner in single]
+        # Every word of a name or alias: words that belong to no language.
+        self.name_words = frozenset(w for phrase in self.phrases for w in phrase)
+        self._terms: dict[str, list[str]] = {}
+        for phrase, owner in self.phrases.items():
+            if len(phrase) == 1:
+                self._terms.setdefault(owner, []).append(phrase[0])
+
+    def terms_of(self, entry_id: str) -> list[str]:
+        """The one-word names and aliases of an entry."""
+        return self._terms.get(entry_id, [])
 
     @staticmethod
     def _phrases(entry: Entry) -> set[tuple[str, ...]]:
@@ -70,7 +85,11 @@ class EntityIndex:
         return phrases
 
     def find(self, words: list[str], known: frozenset[str] | set[str] = frozenset()) -> list[Mention]:
-        """Mentions in order of appearance; ``known`` words are never fuzzy-matched."""
+        """Mentions in order of appearance; ``known`` words are never fuzzy-matched.
+
+        Besides the names as written: a name split over words ("simple x" for SimpleX) and a
+        name with a hyphenated suffix ("element-web", "session-android") count as exact.
+        """
         mentions: list[Mention] = []
         taken = [False] * len(words)
         i = 0
@@ -83,7 +102,13 @@ class EntityIndex:
                     i += size
                     break
             else:
-                i += 1
+                owner, size = self._joined(words, i)
+                if owner is not None:
+                    mentions.append(Mention(owner, i, i + size, 100.0, " ".join(words[i : i + size])))
+                    taken[i : i + size] = [True] * size
+                    i += size
+                else:
+                    i += 1
         candidates = sorted(
             {
                 _base(w)
@@ -99,6 +124,28 @@ class EntityIndex:
                     mentions.append(Mention(hit[0], n, n + 1, hit[1], word))
         mentions.sort(key=lambda m: m.start)
         return mentions
+
+    def _joined(self, words: list[str], i: int) -> tuple[str | None, int]:
+        """A name written in pieces at ``words[i]``: "simple x", "element-web", "session-android"."""
+        word = _base(words[i])
+        if "-" in word:
+            parts = word.split("-")
+            for cut in range(len(parts) - 1, 0, -1):
+                head, tail = parts[:cut], parts[cut:]
+                owner = self.phrases.get(tuple(head)) or self.phrases.get(("".join(head),))
+                if owner is not None and all(t in NAME_SUFFIXES for t in tail):
+                    return owner, 1
+            owner = self.phrases.get(("".join(parts),))  # "simple-x"
+            if owner is not None:
+                return owner, 1
+        for size in (2, 3):
+            piece = words[i : i + size]
+            if len(piece) < size or not any(len(p) <= 2 for p in piece):
+                continue  # "simple x", "brair chat" no; two whole words stay two words
+            owner = self.phrases.get(("".join(_base(p) for p in piece),))
+            if owner is not None:
+                return owner, size
+        return None, 0
 
     def _fuzzy(self, candidates: list[str]) -> dict[str, tuple[str, float]]:
         best: dict[str, tuple[str, float]] = {}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .model import Entry, KnowledgeBase
 from .properties import PLATFORM_NAMES, PropertyQuery
+from .text import normalize
 
 PLAIN_LIMIT = 1500  # a card must read on a phone
 SHOW_AT_MOST = 12  # entries listed in one reply; the rest are counted
@@ -33,7 +34,15 @@ class Bold:
     text: str
 
 
-Inline = str | Link | Bold
+@dataclass(frozen=True)
+class Ref:
+    """A short reference: a link in HTML, only its text in plain (the URL is listed once below)."""
+
+    text: str
+    url: str
+
+
+Inline = str | Link | Bold | Ref
 Line = list[Inline]
 
 
@@ -125,7 +134,7 @@ def _plain_line(parts: Line) -> str:
         if isinstance(part, Link):
             url = _safe_url(part.url)
             out.append(f"{part.text} ({url})" if url and part.text != url else (url or _unlinked(part)))
-        elif isinstance(part, Bold):
+        elif isinstance(part, (Bold, Ref)):
             out.append(part.text)
         else:
             out.append(part)
@@ -140,6 +149,9 @@ def _html_line(parts: Line) -> str:
             out.append(f'<a href="{_esc(url)}">{_esc(part.text)}</a>' if url else _esc(_unlinked(part)))
         elif isinstance(part, Bold):
             out.append(f"<b>{_esc(part.text)}</b>")
+        elif isinstance(part, Ref):
+            url = _safe_url(part.url)
+            out.append(f'<a href="{_esc(url)}">{_esc(part.text)}</a>' if url else _esc(part.text))
         else:
             out.append(_esc(part))
     return "".join(out)
@@ -159,6 +171,7 @@ WORDS: dict[str, dict[str, str]] = {
     "additional": {"nl": "aanvullende optie", "en": "additional option"},
     "removed": {"nl": "niet meer aanbevolen", "en": "no longer recommended"},
     "moved": {"nl": "verplaatst naar een andere pagina", "en": "moved to another page"},
+    "not_listed": {"nl": "niet aanbevolen door Privacy Guides", "en": "not recommended by Privacy Guides"},
     "yes": {"nl": "ja", "en": "yes"},
     "no": {"nl": "nee", "en": "no"},
     "partial": {"nl": "gedeeltelijk", "en": "partly"},
@@ -197,6 +210,8 @@ WORDS: dict[str, dict[str, str]] = {
     "group_encrypted": {"nl": "groep versleuteld", "en": "group encrypted"},
     "mesh": {"nl": "ja (mesh)", "en": "yes (mesh)"},
     "group_limit": {"nl": "Groepen tot {n} leden", "en": "Groups of up to {n} members"},
+    "open_source": {"nl": "Open source", "en": "Open source"},
+    "apps": {"nl": "apps", "en": "apps"},
 }
 
 
@@ -316,20 +331,28 @@ def _entry_caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> tuple[list[str
     return warnings, [c.get(lang) for c in entry.caveats]
 
 
-def card(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...] = ()) -> Reply:
-    reply = _done(_card_doc(kb, entry, lang, focus, clip=False))
+def card(
+    kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...] = (), lead: list[Line] | None = None
+) -> Reply:
+    """One entry's card; ``lead`` lines (a yes/no answer) come first, then the short card."""
+    reply = _done(_card_doc(kb, entry, lang, focus, clip=False, lead=lead))
     if len(reply.text) > PLAIN_LIMIT:  # long (imported) texts: clip them, keep every caveat
-        reply = _done(_card_doc(kb, entry, lang, focus, clip=True))
+        reply = _done(_card_doc(kb, entry, lang, focus, clip=True, lead=lead))
     return reply
 
 
-def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...], clip: bool) -> Doc:
+def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...], clip: bool,
+              lead: list[Line] | None = None) -> Doc:
     def cut(text: str, limit: int) -> str:
         return _clip(text, limit) if clip else text
 
     doc = Doc()
+    for line in lead or ():
+        doc.para(*line)
     doc.title(entry.name, f" ({w(entry.current_status, lang)})")
-    for query in focus:
+    if entry.current_status == "not_listed":
+        return _not_listed_doc(kb, entry, lang, doc, clip)
+    for query in focus if not lead else ():
         label = query.prop.label.get(lang, query.prop.label["en"])
         doc.para(Bold(f"{label}: {_bool(query.prop.test(entry), lang)}"))
     warnings, caveats = _entry_caveats(kb, entry, lang)
@@ -489,7 +512,7 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
     doc = Doc()
     doc.title(SAY[lang]["list_title"])
     current = [e for e in kb.entries if e.current_status == "recommended"]
-    other = [e for e in kb.entries if e.current_status != "recommended"]
+    other = [e for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
     lines = [[Bold(e.name), f": {_clip(e.summary.get(lang), 150)}"] for e in current[:SHOW_AT_MOST]]
     if len(current) > SHOW_AT_MOST:
         lines.append([SAY[lang]["more"].format(n=len(current) - SHOW_AT_MOST)])
@@ -542,6 +565,182 @@ def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
         doc.para(SAY[lang]["no_caveats"])
     doc.bullets([[f"{u.date}: ", u.text.get(lang)] for u in entry.updates], w("updates", lang, date=entry.source.date or "?") + ":")
     doc.para(*_source_line(entry, lang))
+    return _done(doc)
+
+
+# --- apps Privacy Guides does not recommend ---------------------------------------------------
+
+# How each criterion is read from the facts: True met, False missed, None the facts do not say.
+CRITERION_TESTS: dict[str, tuple[str, object]] = {
+    "open_source_clients": ("open_source", lambda f: f.open_source.client),
+    "e2ee_default": ("e2ee", lambda f: f.e2ee.default),
+    "e2ee_default_best": ("e2ee", lambda f: f.e2ee.default),
+    "e2ee_all_messages": ("e2ee", lambda f: f.e2ee.all_messages),
+    "independent_audit": ("audits", lambda f: True if f.audits else None),
+    "no_identifiers_shared": (
+        "identifiers", lambda f: None if f.identifiers.shared is None else not ({"phone", "email"} & set(f.identifiers.shared))
+    ),
+    "forward_secrecy_required": ("forward_secrecy", lambda f: None if f.forward_secrecy is None else f.forward_secrecy == "yes"),
+    "forward_secrecy": ("forward_secrecy", lambda f: None if f.forward_secrecy is None else f.forward_secrecy == "yes"),
+    "open_source_servers": ("open_source", lambda f: f.open_source.server),
+    "decentralized": ("network", lambda f: None if f.network is None else f.network != "centralized"),
+    "all_platforms": ("platforms", lambda f: None if not f.platforms else {"android", "ios", "windows", "macos", "linux"} <= set(f.platforms)),
+}
+
+
+def meets_criterion(entry: Entry, criterion_id: str) -> bool | None:
+    """Whether an entry meets a criterion: the curated meets/misses first, else its facts."""
+    if criterion_id in entry.meets:
+        return True
+    if criterion_id in entry.misses:
+        return False
+    test = CRITERION_TESTS.get(criterion_id)
+    return None if test is None else test[1](entry.facts)  # type: ignore[operator]
+
+
+def missed_minimum(kb: KnowledgeBase, entry: Entry) -> list:
+    return [c for c in kb.criteria if c.level == "minimum" and meets_criterion(entry, c.id) is False]
+
+
+def alternatives(kb: KnowledgeBase, entry: Entry, lang: str) -> list[tuple[str, list[Entry]]]:
+    """Recommended entries for the same need, by what this entry lacks: (reason, entries)."""
+    recommended = [e for e in kb.entries if e.current_status == "recommended" and not e.client_of]
+    out: list[tuple[str, list[Entry]]] = []
+    signup = entry.facts.identifiers.signup
+    if signup and "phone" in signup:
+        fits = [e for e in recommended if e.facts.identifiers.signup is not None and "phone" not in e.facts.identifiers.signup]
+        if fits:
+            out.append((SAY[lang]["alt_no_phone"], fits))
+    for criterion in missed_minimum(kb, entry):
+        fits = [e for e in recommended if meets_criterion(e, criterion.id)]
+        if fits:
+            out.append((_first_sentence(criterion.text.get(lang)).rstrip(".").lower(), fits))
+    return out[:3]
+
+
+def _dated(entry: Entry, fact: str) -> list[Inline]:
+    """Where a fact of a not_listed entry comes from, with its date."""
+    item = entry.evidence_for(fact)
+    if item is None:
+        return []
+    host = (urllib.parse.urlsplit(item.url).hostname or item.url).removeprefix("www.")
+    return [" (", Ref(f"{host}, {item.date}", item.url), ")"]
+
+
+_NOT_LISTED_FACTS = (
+    ("e2ee", "e2ee", fact_e2ee),
+    ("forward_secrecy", "fs", fact_fs),
+    ("network", "network", fact_network),
+    ("identifiers", "signup", None),
+    ("platforms", "platforms", fact_platforms),
+    ("open_source", "open_source", None),
+    ("audits", "audits", fact_audits),
+)
+
+
+def _not_listed_doc(kb: KnowledgeBase, entry: Entry, lang: str, doc: Doc, clip: bool) -> Doc:
+    doc.warn(SAY[lang]["not_listed"].format(name=entry.name))
+    doc.para(_clip(entry.summary.get(lang), 240))
+    missed = missed_minimum(kb, entry)
+    if missed:
+        lines = []
+        for c in missed:
+            fact = CRITERION_TESTS.get(c.id, ("", None))[0]
+            lines.append([f"✗ {c.text.get(lang)}", *(_dated(entry, fact) if fact else [])])
+        doc.bullets(lines, SAY[lang]["misses"])
+    facts: list[Line] = []
+    for fact, label, render_fact in _NOT_LISTED_FACTS:
+        if entry.evidence_for(fact) is None and fact != "audits":
+            continue
+        if fact == "identifiers":
+            value = f"{fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"
+        elif fact == "open_source":
+            o = entry.facts.open_source
+            value = f"{w('apps', lang)}: {_bool(o.client, lang)}, server: {_bool(o.server, lang)}"
+        else:
+            value = render_fact(entry, lang)  # type: ignore[misc]
+        if fact == "audits" and not entry.facts.audits:
+            continue
+        facts.append([f"{w(label, lang)}: {value}", *_dated(entry, fact)])
+    doc.bullets(facts)
+    for caveat in entry.caveats[: 2 if clip else 4]:
+        doc.para("• ", _clip(caveat.get(lang), 160))
+    alts = alternatives(kb, entry, lang)
+    if alts:
+        doc.bullets([[f"{reason}: ", ", ".join(e.name for e in fits)] for reason, fits in alts], SAY[lang]["instead"])
+    doc.para(SAY[lang]["not_listed_more"])
+    urls = list(dict.fromkeys(e.url for e in entry.evidence if _safe_url(e.url)))
+    if urls:
+        doc.para(f"{SAY[lang]['sources']}: ", *_joined([Link(u, u) for u in urls[:6]], " · "))
+    return doc
+
+
+def _joined(parts: list[Inline], sep: str) -> list[Inline]:
+    out: list[Inline] = []
+    for n, part in enumerate(parts):
+        out += [sep, part] if n else [part]
+    return out
+
+
+def yes_no_lead(kb: KnowledgeBase, entry: Entry, queries: tuple[PropertyQuery, ...] | list[PropertyQuery], lang: str) -> list[Line]:
+    """"Yes: ..."/"No: ..." first, with the deciding fact and its date, for one entry."""
+    verdicts = [q.matches(entry) for q in queries]
+    if any(v is False for v in verdicts):
+        key = "no"
+    elif all(v for v in verdicts):
+        key = "yes"
+    else:
+        key = "unknown"
+    deciding = [q for q, v in zip(queries, verdicts) if (v is False if key == "no" else True)]
+    reasons = "; ".join(dict.fromkeys(_reason(entry, q, lang) for q in deciding[:2]))
+    line: Line = [Bold(f"{SAY[lang]['answer_' + key]}:"), f" {entry.name}, {reasons}"]
+    for q in deciding[:2]:
+        line += _fact_since(kb, entry, q, lang)
+    return [line]
+
+
+_FAMILY_FACT_PATH = {
+    "identity": "identifiers", "forward_secrecy": "forward_secrecy", "network": "network", "offline": "offline",
+    "routing": "anonymous_routing", "platform": "platforms", "calls": "calls", "audits": "audits", "metadata": "metadata",
+    "groups": "group_limit", "open_source": "open_source", "data": "data_transfer", "e2ee": "e2ee",
+}
+
+
+def _fact_since(kb: KnowledgeBase, entry: Entry, query: PropertyQuery, lang: str) -> list[Inline]:
+    """The date of the deciding fact: its evidence, a later update that names it, or the source page."""
+    path = _FAMILY_FACT_PATH.get(query.prop.family, "")
+    if entry.evidence and path and entry.evidence_for(path):
+        return _dated(entry, path)
+    for update in reversed(entry.updates):
+        text = update.text.get(lang)
+        if query.prop.pattern.search(normalize(text)) or query.prop.pattern.search(normalize(update.text.get("en"))):
+            return [f". {SAY[lang]['since'].capitalize()} {update.date}: ", _clip(text, 200)]
+    return [f" ({SAY[lang]['as_of']} {entry.source.date})" if entry.source.date else ""]
+
+
+def support(kb: KnowledgeBase, entry: Entry | None, lang: str, prefix: str = "!") -> Reply:
+    """How-to and troubleshooting: not recbot's job; the app's own help, from the knowledge."""
+    doc = Doc()
+    docs = (entry.link("documentation") or entry.link("homepage") or entry.link("repository")) if entry else ""
+    if entry is not None and docs:
+        doc.para(SAY[lang]["support_entry"].format(name=entry.name), Link(docs, docs))
+    else:
+        doc.para(SAY[lang]["support"].format(prefix=prefix))
+    return _done(doc)
+
+
+def unknown_product(kb: KnowledgeBase, names: tuple[str, ...] | list[str], lang: str, prefix: str = "!") -> Reply:
+    """One line: recbot does not know it; the list is where to look."""
+    doc = Doc()
+    named = SAY[lang]["and"].join(f"\u201c{_clip(n, 40)}\u201d" for n in names[:3])
+    doc.para(SAY[lang]["unknown_product"].format(names=named, prefix=prefix))
+    return _done(doc)
+
+
+def other_language(entries: list[Entry], lang: str, prefix: str = "!") -> Reply:
+    doc = Doc()
+    example = f"{prefix}info {entries[0].id}" if entries else f"{prefix}help"
+    doc.para(SAY[lang]["other_language"].format(example=example))
     return _done(doc)
 
 
@@ -681,6 +880,21 @@ SAY: dict[str, dict[str, str]] = {
         "sources_updates": "Later changes recorded from {first} to {last}.",
         "moderator_only": "Only room moderators can use this command.",
         "pointer": "I answer questions about encrypted messengers. Type {prefix}help to see what you can ask.",
+        "and": " and ",
+        "sources": "Sources",
+        "as_of": "as of",
+        "answer_yes": "Yes",
+        "answer_no": "No",
+        "answer_unknown": "Not known",
+        "not_listed": "Privacy Guides does not recommend {name}.",
+        "not_listed_more": "recbot only keeps this so you get an honest answer; it is not on the list of recommendations.",
+        "misses": "Minimum criteria it misses:",
+        "instead": "Recommended instead, for the same need:",
+        "alt_no_phone": "without a phone number",
+        "support": "recbot does not do app support; the app's own help pages are the place for how-to and trouble questions (I answer which messenger fits: {prefix}help).",
+        "support_entry": "recbot does not do app support; for how-to and trouble with {name}, see its own help: ",
+        "unknown_product": "I don't know {names}: recbot only knows the messengers on its list ({prefix}list).",
+        "other_language": "recbot answers in Dutch and English only; ask again in one of them, e.g. {example}.",
     },
     "nl": {
         "not": "geen",
@@ -728,5 +942,20 @@ SAY: dict[str, dict[str, str]] = {
         "sources_updates": "Latere wijzigingen vastgelegd van {first} tot {last}.",
         "moderator_only": "Alleen moderators van deze kamer kunnen dit commando gebruiken.",
         "pointer": "Ik beantwoord vragen over versleutelde messengers. Typ {prefix}help om te zien wat je kunt vragen.",
+        "and": " en ",
+        "sources": "Bronnen",
+        "as_of": "stand",
+        "answer_yes": "Ja",
+        "answer_no": "Nee",
+        "answer_unknown": "Niet bekend",
+        "not_listed": "Privacy Guides raadt {name} niet aan.",
+        "not_listed_more": "recbot kent deze app alleen om je eerlijk te antwoorden; hij staat niet op de lijst met aanbevelingen.",
+        "misses": "Minimumeisen waar het niet aan voldoet:",
+        "instead": "Aanbevolen in plaats daarvan, voor hetzelfde doel:",
+        "alt_no_phone": "zonder telefoonnummer",
+        "support": "recbot geeft geen hulp bij apps; met hoe-vragen en problemen kun je terecht bij de hulppagina's van de app zelf (ik help kiezen welke messenger past: {prefix}hulp).",
+        "support_entry": "recbot geeft geen hulp bij apps; voor hoe-vragen en problemen met {name}, zie de eigen hulp: ",
+        "unknown_product": "{names} ken ik niet: recbot kent alleen de messengers op zijn lijst ({prefix}lijst).",
+        "other_language": "recbot antwoordt alleen in het Nederlands en Engels; stel je vraag opnieuw in een van beide, bijv. {example}.",
     },
 }

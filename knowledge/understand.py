@@ -170,6 +170,69 @@ ADDRESSED_TO_OTHERS = _cue(
     r"(?:weet|heeft|kan|wil|gaat|is) (?:er )?iemand|iemand (?:een )?idee|does anyone|anyone (?:know|have|got|else|here)|"
     r"has anyone|can someone|is anyone|somebody know|jullie allemaal|hey (?:guys|all|allemaal)"
 )
+# How-to and troubleshooting about an app: recbot does not do app support, it points to the
+# app's own documentation. Trouble counts when the asker speaks about themselves ("my", "I").
+SUPPORT_TROUBLE = _cue(
+    r"not working|(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
+    r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
+    r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:\w+ing|asking|saying)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
+    r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
+    r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
+    r"verification code|sms code|registration (?:lock|code)|safety number (?:has )?changed|"
+    r"werkt (?:\w+ )?niet(?! op| met| zonder)|doet het niet|lukt (?:\w+ ){0,2}niet|foutmelding\w*|loopt vast|vastgelopen|hangt|kapot|kwijt|verdwenen|komen niet (?:aan|binnen)|"
+    r"na (?:het )?(?:herstellen|terugzetten|updaten|update|herinstalleren|wisselen|resetten)|verificatiecode|sms-?code"
+)
+# Trouble that is support only when the asker speaks of their own: "I have a problem with Signal".
+SUPPORT_OWN_TROUBLE = _cue(r"(?:problem|issue|trouble)s? (?:with|when|since|after)|errors?|broken|probleem met|problemen met|fout|storing")
+SUPPORT_HOWTO = _cue(
+    r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i|is it possible to) (?:\w+ ){0,3}?"
+    r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
+    r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
+    r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|find|report|archive|pin|schedule|forward|recall|unsend|scan|download|run|start|host)|"
+    r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg) (?:ik|je|we|jij|men) (?:\w+ ){0,4}?"
+    r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
+    r"aan|uit|inschakelen|uitschakelen|reset\w*|toevoegen|toe|blokkeren|dempen|synchronis\w*|registreren|inloggen|uitloggen|aanmelden|afmelden|verbinden|aanmaken|"
+    r"uitnodigen|verlaten|bewerken|hosten|draaien|werkend|weg|vinden|exporteren|importeren|verplaatsen|activeren)|"
+    r"waar (?:vind|zet|stel|kan) ik|in (?:de|the) (?:instellingen|settings)"
+)
+FIRST_PERSON = _cue(r"i|i'm|im|i've|my|me|mine|we|our|us|ik|mijn|me|mij|we|wij|ons|onze")
+# Yes/no questions: the answer starts with yes or no.
+YES_NO_START = {
+    "is", "are", "does", "do", "did", "has", "have", "can", "could", "will", "would", "should", "was", "were",
+    "heeft", "hebben", "zijn", "kan", "kun", "kunnen", "werkt", "werken", "ondersteunt", "gebruikt", "biedt",
+    "zit", "klopt", "moet", "vraagt", "toont", "laat", "deelt", "doet", "wordt", "worden", "hoeft", "slaat", "bewaart",
+}
+WH_WORDS = {"which", "what", "whats", "how", "why", "where", "who", "welke", "welk", "wat", "hoe", "waarom", "waar", "wie"}
+# Messaging products this knowledge may not have: named, they are an unknown product (unless
+# the pack has them, which the index finds first). Ambiguous words count only capitalised.
+OTHER_MESSENGERS = _cue(
+    r"whats ?app|telegram|threema|viber|imessage|facebook messenger|fb messenger|messenger lite|instagram|discord|wickr|"
+    r"jami|xmpp|jabber|kik|wechat|weixin|skype|snapchat|keybase|olvid|cwtch|berty|ricochet|nostr|mattermost|zulip|qtox|"
+    r"gajim|monal|pidgin|rocket\.?chat|revolt|guilded|hangouts|google chat|google messages|allo|duo|teamspeak|mumble|"
+    r"icq|bbm|kakao ?talk|line messenger|deltachat|delta chat|chatsecure|zangi|confide|dust|silence|wire messenger|"
+    r"conversations app|quicksy|linphone|matrix\.org|nheko|fluffychat|cinny|schildichat|fractal|beeper|"
+    r"gb ?whatsapp|whatsapp ?(?:plus|gold|mod)|telegram ?x|nekogram|plus messenger|signal ?(?:fork|mod)"
+)
+AMBIGUOUS_MESSENGERS = re.compile(r"(?<![\w-])(?:Wire|Line|LINE|Tox|Ring|Status|Teams|Slack|Zoom|Conversations|Dino|Delta|Element X|Messenger)(?![\w-])")
+MOD_WORDS = {"mod", "modded", "modified", "gb", "plus", "gold", "aero", "fm", "yo", "patched", "cracked", "unofficial", "fake", "clone"}
+# Places a product name stands in a question: "is X safe", "X or Signal", "what about X".
+_SLOT_PREDICATE = (
+    r"(?:safe|secure|private|good|legit|ok|okay|trustworthy|trusted|encrypted|e2ee|end|recommended|listed|better|worse|any good|still|"
+    r"really|open|anonymous|veilig|goed|betrouwbaar|prive|versleuteld|beter|slechter|aanbevolen|anoniem|oke)"
+)
+_SLOT_PATTERNS = (
+    re.compile(rf"^(?:so |and |but |en |maar )?(?:is|are|was|zijn|is het) (?P<x>[\w.+-]+(?: [\w.+-]+)?) {_SLOT_PREDICATE}\b"),
+    re.compile(r"^(?:so |and |but |en |maar )?(?:does|do|did|has|can|will|heeft|kan|werkt|gebruikt|ondersteunt|biedt|slaat|bewaart|deelt|verzamelt) "
+               r"(?P<x>[\w.+-]+(?: [\w.+-]+)?) (?:have|has|support|use|need|require|work|offer|show|leak|collect|share|store|log|protect|hide|encrypt|"
+               r"sell|track|spy|read|see|keep|scan|heeft|hebben|ondersteunen|gebruiken|werken|nodig|lekt|verzamelt|deelt|bewaart|versleutelt|ook)\b"),
+    re.compile(r"(?:what|how) about (?P<x>[\w.+-]+)|(?:thoughts|opinion|opinions|views|take) (?:on|of|about) (?P<x2>[\w.+-]+)|"
+               r"(?:heard|think|thinking) (?:of|about) (?P<x3>[\w.+-]+)|(?:vind|denk) (?:je|jij|jullie|u) (?:\w+ )?van (?P<x4>[\w.+-]+)|"
+               r"hoe zit het met (?P<x5>[\w.+-]+)|(?:ken|ken je|kent u) (?P<x6>[\w.+-]+)|wat is (?P<x7>[\w.+-]+)|what is (?P<x8>[\w.+-]+)"),
+    re.compile(r"why (?:isn'?t|is not|isnt|aren'?t|no|not) (?P<x>[\w.+-]+)|why (?:is|are) (?P<x2>[\w.+-]+) not|waarom (?:staat|zit|is) (?P<x3>[\w.+-]+) (?:er )?niet|"
+               r"waarom (?:geen|niet) (?P<x4>[\w.+-]+)"),
+    re.compile(r"(?P<x>[\w.+-]+) (?:app|messenger|chat app)\b"),
+)
+_SLOT_NEEDS_CAPITAL = {2, 4}  # "what about it", "the new app": only a capitalised word names a product there
 MESSENGER_WORDS = _cue(r"messengers?|chat\w*|berichten\w*|messaging|instant messag\w*|whatsapp|telegram|sms")
 # Other topics a privacy community talks about, which this bot does not know.
 OFF_TOPIC = _cue(
@@ -233,6 +296,9 @@ class Understanding:
     command: Command | None = None
     normalized: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)  # why: for debugging and eval output
+    unknown: tuple[str, ...] = ()  # products named that the knowledge does not know ("Zom")
+    other_lang: str = ""  # ISO code when the message is in a language recbot does not answer in
+    yes_no: bool = False  # a yes/no question ("Does Session have forward secrecy?")
 
 
 def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str = "nl", prefix: str = "!") -> Understanding:
@@ -316,7 +382,7 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
     if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
         return has_domain and before not in _ADJECTIVES
     text = " ".join(words)
-    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES))
+    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO))
     if after in _PREPOSITIONS and (before in _POSSESSIVES or not (has_domain or asks)):
         return False  # "my session with", "signal in the tunnel", "briar patch"
     if before in _PREP_BEFORE and not (has_domain or has_props or asks):
@@ -365,18 +431,125 @@ def _in_question_clauses(props: list[PropertyQuery], normalized: str) -> list[Pr
     return asked or props
 
 
+_NOT_A_NAME = {
+    "it", "its", "this", "that", "they", "them", "these", "those", "there", "here", "he", "she", "you", "we", "i", "mine",
+    "yours", "ours", "everything", "anything", "something", "nothing", "one", "ones", "all", "any", "each", "both",
+    "het", "dit", "dat", "ze", "zij", "die", "deze", "er", "hier", "daar", "hij", "jij", "je", "u", "wij", "alles",
+    "iets", "niets", "zo", "so", "then", "now", "nu", "dan", "my", "mijn", "your", "jouw", "our", "onze", "their", "hun",
+    "there's", "it's", "that's", "what's", "who", "whom", "whose", "someone", "somebody", "everyone", "people", "mensen",
+}
+_GENERIC_TAIL = {"chat", "messenger", "app", "im", "plus", "x", "pro", "lite", "go", "me"}
+
+
+def _unknown_products(message: str, normalized: str, words: list[str], mentions: list[Mention],
+                      props: tuple[PropertyQuery, ...], index: EntityIndex) -> list[str]:
+    """Names of products the knowledge does not know, by where they stand in the question."""
+    named = {w for m in mentions for w in words[m.start : m.end]}
+    in_props = {w for p in props for w in re.findall(r"[\w.'+-]+", normalized[p.start : p.end])}
+    found: list[str] = []
+
+    def add(name: str) -> None:
+        name = name.strip(" .,:;!?")
+        if name and name.casefold() not in (f.casefold() for f in found):
+            found.append(name)
+
+    def unknown(word: str) -> bool:
+        return (
+            len(word) >= 2 and not word.isdigit() and word not in KNOWN_WORDS and word not in _NOT_A_NAME
+            and word not in named and word not in in_props and not index.is_name(word)
+        )
+
+    for match in OTHER_MESSENGERS.finditer(normalized):
+        if not set(match.group(0).split()) & named:
+            add(_as_written(message, match.group(0)))
+    for match in AMBIGUOUS_MESSENGERS.finditer(message):
+        word = normalize(match.group(0))
+        before = message[: match.start()].rstrip()
+        if word.split()[0] not in named and before and before[-1] not in ".!?":
+            add(match.group(0))
+    for n, pattern in enumerate(_SLOT_PATTERNS):
+        for match in pattern.finditer(normalized):
+            x = next((g for g in match.groups() if g), "")
+            parts = x.split()
+            if not parts or not unknown(parts[0]):
+                continue
+            name = " ".join(parts if len(parts) > 1 and (unknown(parts[1]) or parts[1] in _GENERIC_TAIL) else parts[:1])
+            written = _as_written(message, name)
+            if n in _SLOT_NEEDS_CAPITAL and written[:1] == written[:1].lower():
+                continue
+            add(written)
+    for m in mentions:  # "modded WhatsApp", "GBWhatsApp": another product built on a known one
+        before = words[m.start - 1] if m.start > 0 else ""
+        after = words[m.end] if m.end < len(words) else ""
+        surface = _as_written(message, m.surface)
+        if before in MOD_WORDS:
+            add(f"{_as_written(message, before)} {surface}")
+        elif after in MOD_WORDS and after not in ("plus",):
+            add(f"{surface} {_as_written(message, after)}")
+        elif not m.exact and any(len(m.surface) - len(t) >= 2 and t in m.surface for t in index.terms_of(m.entry_id)):
+            add(surface)
+    return found[:3]
+
+
+def _as_written(message: str, normalized_words: str) -> str:
+    """The words as the asker wrote them (their capitals), when they can be found."""
+    found = re.search(r"(?<!\w)" + r"\W+".join(map(re.escape, normalized_words.split())) + r"(?!\w)", message, re.IGNORECASE)
+    return found.group(0) if found else normalized_words
+
+
+# Another product named as what the asker leaves or replaces: the question is about ours.
+PRODUCT_AS_CONTEXT = _cue(
+    r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
+    r"(?:leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from)|"
+    r"(?:weg van|af van|van \w+ af|overstappen van|overstap van|stoppen met|verlaten)|"
+    r"(?:do|does|have|has) any (?:of )?(?:yours|them|these|those)|een van (?:jullie|deze|die)|"
+    r"which (?:\w+ )?(?:of yours|of these|of them|do you|would you|should|can|could|app|apps|messenger|messengers|one|ones)|"
+    r"welke (?:\w+ )?(?:van jullie|moet|kan|zou|app|apps|messenger|messengers)"
+)
+
+
+def _only_context(normalized: str, unknown: tuple[str, ...]) -> bool:
+    """Is every unknown product only context, outside the clause that asks?"""
+    if PRODUCT_AS_CONTEXT.search(normalized):
+        return True
+    clauses = [c for c in re.split(r"[,.;:!?]+|\b(?:anyway|anyways|maar goed|enfin|so yeah)\b", normalized) if c.strip()]
+    asking = [c for c in clauses if QUESTION_CUES.search(c) or LIST_CUES.search(c)]
+    last = asking[-1] if asking else (clauses[-1] if clauses else normalized)
+    return len(clauses) > 1 and not any(normalize(u) in last for u in unknown)
+
+
+def _is_yes_no(words: list[str]) -> bool:
+    head = [w for w in words[:4] if w not in ("so", "and", "but", "ok", "okay", "en", "maar", "dus", "hey", "hi", "hoi", "recbot")]
+    return bool(head) and head[0] in YES_NO_START and not WH_WORDS & set(words[:3])
+
+
 def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
     normalized = normalize(message)
     words = tokens(normalized)
-    lang = detect_language(words, default_lang).lang
+    guess = detect_language(words, default_lang, index.name_words, message)
+    lang = guess.lang
     if not words:
         return Understanding("none", lang, 0.0, normalized=normalized, notes=("empty",))
+    if guess.other:
+        # lingua's guess counts only when most words are not vocabulary we read ("mesh netwerk?" is Dutch).
+        mentions = _entities(words, index, normalized, strict=False)
+        named = {w for m in mentions for w in words[m.start : m.end]}
+        rest = [w for w in words if w not in named]
+        foreign = [w for w in rest if w not in KNOWN_WORDS and w not in _NOT_A_NAME]
+        if len(foreign) >= 2 and len(foreign) * 3 >= len(rest) * 2:
+            ids = tuple(_unique(m.entry_id for m in mentions))
+            return Understanding("none", lang, 0.3, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 
     masked = OFF_TOPIC_PRODUCTS.sub(lambda m: " " * len(m.group(0)), normalized)
     props = tuple(dedupe(_in_question_clauses(find_properties(masked), normalized)))
     mentions = _entities(words, index, normalized, has_props=bool(props))
+    unknown = tuple(_unknown_products(message, normalized, words, mentions, props, index))
+    if unknown:  # "modded WhatsApp" is not WhatsApp
+        mentions = [m for m in mentions if not any(normalize(m.surface) in normalize(u) and normalize(u) != normalize(m.surface) for u in unknown)
+                    and normalize(m.surface) not in {normalize(u) for u in unknown}]
     ids = tuple(_unique(m.entry_id for m in mentions))
+    yes_no = _is_yes_no(words)
     strength = max((m.score for m in mentions), default=0.0) / 100
     cues = {
         "help": bool(HELP_CUES.search(normalized))
@@ -389,6 +562,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "card": bool(CARD_CUES.search(normalized)),
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
+        "support": bool(SUPPORT_HOWTO.search(normalized)) or (
+            bool(SUPPORT_TROUBLE.search(normalized) or SUPPORT_OWN_TROUBLE.search(normalized) and FIRST_PERSON.search(normalized))
+            and not CAVEAT_CUES.search(normalized)  # "what are the risks if my phone breaks?" asks about caveats
+        ),
         "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
         or any(not any(p.start <= m.start() < p.end for p in props) for m in OFF_TOPIC.finditer(normalized)),
     }
@@ -396,11 +573,18 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
 
     def result(intent: str, confidence: float, entries: tuple[str, ...] = ids) -> Understanding:
         if confidence < CONFIDENT:
-            return Understanding("none", lang, confidence, entries, props, normalized=normalized, notes=notes)
-        return Understanding(intent, lang, min(confidence, 1.0), entries, props, normalized=normalized, notes=notes)
+            intent = "none"
+        return Understanding(intent, lang, min(confidence, 1.0), entries, props, normalized=normalized, notes=notes,
+                             unknown=unknown if intent == "none" else (), yes_no=yes_no)
 
+    if unknown and _only_context(normalized, unknown):
+        unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
+    if unknown and (not ids or cues["compare"] and len(ids) < 2):
+        return result("none", 0.3)  # never an answer about something else
     if ids:
         base = 0.55 + 0.4 * strength
+        if cues["support"] and not (cues["compare"] and len(ids) >= 2 and not cues["support"]):
+            return result("support", base + 0.05)
         if cues["why_not"]:
             return result("caveats", base + 0.1)
         if cues["criteria"] and not cues["compare"] or (cues["criteria"] and len(ids) == 1):
@@ -419,6 +603,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     # No entry named.
     if ADDRESSED_TO_OTHERS.search(normalized) and not cues["help"]:
         return result("none", 0.2)  # "weet iemand hoe laat de vergadering begint?"
+    if cues["support"] and FIRST_PERSON.search(normalized) and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words):
+        return result("support", 0.7, ())
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)
     if cues["criteria"] or cues["why_not"]:

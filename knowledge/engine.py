@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 
 from . import render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
-from .properties import FilterPlan, PropertyQuery
+from .properties import FilterPlan, PropertyQuery, audited_by
+from .text import normalize
 from .understand import Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "support", "none")
@@ -34,12 +37,16 @@ class Answer:
         }
 
 
+_AUDITED_BY = re.compile(r"(?:audit\w*|review\w*|gecontroleerd|onderzocht|doorgelicht|checked|tested)\s+(?:by|door)\s+([a-z0-9][\w.-]*(?: (?!and\b|en\b|or\b|of\b)[a-z0-9][\w.-]*){0,2})")
+
+
 class Engine:
     """Answers questions from one immutable KnowledgeBase (build a new Engine to refresh)."""
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.index = EntityIndex(kb.entries)
+        self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
 
     def understand(self, message: str, default_lang: str = "nl", prefix: str = "!") -> Understanding:
         return understand(message, self.index, self.kb, default_lang, prefix)
@@ -52,6 +59,7 @@ class Engine:
         return self.reply(u, prefix, moderator)
 
     def reply(self, u: Understanding, prefix: str = "!", moderator: bool = False) -> Answer:
+        u = self._narrowed(u)
         kb, lang = self.kb, u.lang
         command = u.command.spec.name if u.command and u.command.spec else ""
         entries = [e for e in (kb.get(i) for i in u.entries) if e is not None]
@@ -102,6 +110,21 @@ class Engine:
         lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None
         return done("card", render.card(kb, entries[0], lang, focus, lead), [entries[0].id])
 
+    def _narrowed(self, u: Understanding) -> Understanding:
+        """Properties narrowed by names the knowledge holds: "audited by Trail of Bits"."""
+        if not any(q.id == "audited" for q in u.properties):
+            return u
+        firms = [f for f in self._firms if re.search(rf"(?<!\w){re.escape(normalize(f))}(?!\w)", u.normalized)]
+        if not firms:  # a firm the knowledge does not name: "audited by Cure53"
+            named = _AUDITED_BY.search(u.normalized)
+            if not named:
+                return u
+            firms = [named.group(1)]
+        narrowed = tuple(
+            PropertyQuery(audited_by(firms[0]), q.negated, q.start, q.end) if q.id == "audited" else q for q in u.properties
+        )
+        return dataclasses.replace(u, properties=narrowed)
+
     def _filter(self, u: Understanding, done) -> Answer:
         kb, lang = self.kb, u.lang
         queries = list(u.properties)
@@ -124,7 +147,8 @@ class Engine:
                 misses.append(entry)
         # Recommended entries first; the page's order within each group.
         matches.sort(key=lambda m: m[0].current_status != "recommended")
-        reply = render.filter_reply(kb, matches, misses, unknown, queries, lang)
+        why = [situation.why.get(lang, situation.why["en"]) for situation in u.situations]
+        reply = render.filter_reply(kb, matches, misses, unknown, queries, lang, why)
         return done("filter", reply, [e.id for e, _ in matches])
 
 

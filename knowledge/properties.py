@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .model import Entry
+from .text import normalize
 
 Test = Callable[[Entry], "bool | None"]
 
@@ -168,6 +169,29 @@ def _attr(*path: str) -> Test:
     return test
 
 
+_USERNAME_WORDS = r"gebruikersnaam|gebruikersnamen|usernames?|user ?names?|handles?"
+_USERNAME = re.compile(rf"(?<![\w-])(?:{_USERNAME_WORDS})(?![\w-])")
+
+
+def _usernames(entry: Entry) -> bool | None:
+    """Works with a username: as the identifier, or added by a later change ("Signal
+    introduced usernames", 2024-02) that the identifier facts, which say what sign-up
+    needs and contacts see, have no field for."""
+    ids = entry.facts.identifiers
+    if ids.signup is None and ids.shared is None:
+        return None
+    if "username" in (ids.signup or ()) + (ids.shared or ()):
+        return True
+    if any(_USERNAME.search(normalize(u.text.get("en"))) for u in entry.updates):
+        return True
+    return False
+
+
+def _any_of(entry: Entry, *tests: Test) -> bool | None:
+    values = [t(entry) for t in tests]
+    return True if any(values) else (None if any(v is None for v in values) else False)
+
+
 def _lbl(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
@@ -207,9 +231,7 @@ PROPERTIES: tuple[Property, ...] = (
              _anonymous, _lbl("aanmelden zonder telefoonnummer of e-mail", "sign-up without phone number or e-mail")),
     Property("email", "identity", _p(r"e-?mail[ -]?(?:adres|address)(?:sen|es)?"), _needs("email"),
              _lbl("e-mailadres nodig", "e-mail address needed")),
-    Property("username", "identity", _p(r"gebruikersnaam|gebruikersnamen|usernames?|user ?names?|handles?"),
-             lambda e: None if e.facts.identifiers.signup is None else
-             "username" in ((e.facts.identifiers.signup or ()) + (e.facts.identifiers.shared or ())),
+    Property("username", "identity", _p(_USERNAME_WORDS), _usernames,
              _lbl("werkt met een gebruikersnaam", "works with a username")),
     Property("forward_secrecy", "forward_secrecy",
              _p(r"(?:perfect\s+)?forward[ -]?secrecy|pfs|voorwaartse geheimhouding"),
@@ -290,6 +312,11 @@ PROPERTIES: tuple[Property, ...] = (
     Property("open_source", "open_source",
              _p(r"open[ -]?source|opensource|broncode|source code|foss|libre|vrije software|free software"),
              _attr("open_source", "client"), _lbl("open source", "open source")),
+    Property("censorship", "routing",
+             _p(r"censor\w*|censuur|gecensureerd|censuurbestendig\w*|anti-?censuur"),
+             lambda e: _any_of(e, _routing({"tor", "onion"}), _network({"p2p"}), _attr("offline", "mesh")),
+             _lbl("komt door blokkades heen (Tor, peer-to-peer of zonder internet)",
+                  "gets through blocking (Tor, peer-to-peer or no internet)")),
     Property("recommended", "status",
              _p(r"(?:still|nog|currently|momenteel|nu)\s+(?:\w+\s+)?(?:recommended|aanbevolen)|recommended|aanbevolen"),
              lambda e: e.current_status == "recommended", _lbl("nog aanbevolen", "still recommended"), modifier=True),
@@ -298,6 +325,110 @@ PROPERTIES: tuple[Property, ...] = (
              _attr("e2ee", "default"), _lbl("standaard end-to-end versleuteld", "end-to-end encrypted by default"),
              weak=True),
 )
+
+def audited_by(firm: str) -> Property:
+    """"Audited by Cure53": the audits property narrowed to one firm (named as in the knowledge)."""
+    key = re.sub(r"\W+", " ", firm.casefold()).strip()
+
+    def test(entry: Entry) -> bool | None:
+        audits = entry.facts.audits
+        if any(re.sub(r"\W+", " ", a.by.casefold()).strip() == key for a in audits):
+            return True
+        if any(not a.by for a in audits):
+            return None  # audited, but the knowledge does not say by whom
+        return False if audits or entry.facts.network else None
+
+    return Property(f"audited_by:{key}", "audits", _p(re.escape(key)), test,
+                    _lbl(f"gecontroleerd door {firm}", f"audited by {firm}"))
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A situation people describe instead of naming a property, and what it implies."""
+
+    id: str
+    pattern: re.Pattern[str]
+    implies: tuple[tuple[str, bool], ...]  # (property id, negated)
+    why: dict[str, str]  # {"nl": ..., "en": ...}: why these properties, for the reply
+
+
+def _situation(sid: str, nl: list[str], en: list[str], implies: tuple[tuple[str, bool], ...], why_nl: str, why_en: str) -> Situation:
+    return Situation(sid, _p("|".join(nl + en)), implies, _lbl(why_nl, why_en))
+
+
+# Situations as data: phrases per language, the properties they imply, and why.
+SITUATIONS: tuple[Situation, ...] = (
+    _situation(
+        "no_phone",
+        [r"geen (?:eigen )?(?:sim\w*|simkaart|mobiel\w*|telefoon\w*|gsm)", r"zonder (?:eigen )?(?:sim\w*|simkaart|mobiel\w*|telefoon)",
+         r"(?:alleen|enkel|maar) (?:een |hun |mijn |de )?(?:tablets?|ipads?|laptops?|computers?)", r"(?:kinderen|kids|zoon|dochter|oma|opa) (?:\w+ ){0,5}(?:tablets?|ipads?)",
+         r"prepaid|wegwerpnummer|vast nummer|vaste lijn"],
+        [r"no (?:own )?(?:sim\w*|sim card|cell ?phone|mobile|phone)s?(?! number)", r"without (?:a |an )?(?:sim\w*|sim card|cell ?phone|mobile|phone)(?! number)",
+         r"(?:don'?t|do not|doesn'?t|does not|dont|doesnt) (?:\w+ )?(?:have|own|got) (?:a |an )?(?:sim\w*|cell ?phone|mobile|phone|number)(?! number)",
+         r"(?:only|just) (?:have |has |got )?(?:a |an |their |my |the )?(?:tablets?|ipads?|laptops?|computers?|wi-?fi)",
+         r"(?:kids?|children|child|son|daughter|grandma|grandpa|teens?|teenagers?) (?:\w+ ){0,5}(?:tablets?|ipads?)", r"landline|burner"],
+        (("phone", True),),
+        "zonder simkaart of eigen telefoonnummer heb je een app nodig die zich zonder nummer laat aanmaken",
+        "without a SIM or a phone number of your own you need an app that signs up without one"),
+    _situation(
+        "blocked",
+        [r"(?:overheid|regering|land|provider|school|werk\w*) (?:\w+ ){0,3}(?:blokkeert|blokkeren|verbiedt|verbieden|censureert)",
+         r"(?:geblokkeerd|verboden|afgesloten|geweerd) (?:\w+ ){0,3}(?:in|door|op|bij)", r"(?:in|uit) (?:een )?(?:land|landen) (?:waar|met) (?:\w+ ){0,4}(?:geblokkeerd|verboden|censuur|blokkeert)",
+         r"internetcensuur|firewall van china|great firewall"],
+        [r"(?:government|regime|country|countries|state|isp|provider|school|work|employer)s? (?:\w+ ){0,3}(?:blocks?|blocking|bans?|banned|banning|censors?|censoring|restricts?|shut\w* down)",
+         r"(?:blocked|banned|censored|restricted|outlawed) (?:\w+ ){0,3}(?:in|by|at)", r"where (?:\w+ ){0,4}(?:is|are|gets?|got) (?:blocked|banned|censored)",
+         r"great firewall|internet censorship|bypass\w* (?:\w+ )?(?:blocks?|blocking|censorship|firewall)|get around (?:\w+ )?(?:blocks?|blocking|censorship)"],
+        (("censorship", False),),
+        "waar de app geblokkeerd wordt, komen apps die via Tor, peer-to-peer of zonder internet werken er nog door",
+        "where the app is blocked, apps that route over Tor, work peer-to-peer or work without internet still get through"),
+    _situation(
+        "big_group",
+        [r"(?:honderden|duizenden|tienduizenden|heel veel|enorm veel) (?:\w+ ){0,2}(?:leden|mensen|deelnemers|gebruikers)",
+         r"grote? (?:community|gemeenschap|groep|vereniging|club|organisatie|kanaal|kanalen|groepschat)", r"hele (?:school|vereniging|organisatie|bedrijf)"],
+        [r"(?:hundreds|thousands|tens of thousands|lots and lots|a huge number) (?:of )?(?:\w+ ){0,2}(?:members|people|users|participants)",
+         r"(?:big|large|huge|massive|growing) (?:\w+ )?(?:community|communities|group chats?|server|organi[sz]ation|club|channel|channels|audience)",
+         r"(?:whole|entire) (?:school|club|organi[sz]ation|company)", r"\d{3,}[\d,.]* (?:members|people|users|participants|leden|mensen)"],
+        (("group_limit", False),),
+        "bij grote groepen loop je tegen het maximumaantal leden per groep aan",
+        "large groups run into the limits on members per group"),
+    _situation(
+        "sources",
+        [r"journalist\w*|klokkenluider\w*|bronnen (?:te )?(?:beschermen|afschermen)|bronbescherming|activist\w*|dissident\w*|anoniem (?:\w+ ){0,2}(?:tips|melden|contact)"],
+        [r"journalis\w*|whistle-?blow\w*|(?:protect|protecting|shield\w*) (?:my |our |their |your )?sources|activis\w*|dissident\w*|(?:anonymous|confidential) (?:\w+ ){0,2}(?:tips?|sources?|contacts?)"],
+        (("anonymous", False), ("metadata", False)),
+        "om bronnen te beschermen moet je je zonder telefoonnummer aanmelden en moet de app metadata (wie met wie praat) afschermen",
+        "protecting sources takes signing up without a phone number and an app that hides metadata (who talks to whom)"),
+    _situation(
+        "no_network",
+        [r"stroomuitval|stroomstoring|natuurramp\w*|aardbeving\w*|overstroming\w*|festival\w*|kamperen|camping|wildernis|bergen in|op zee|in de natuur|black-?out"],
+        [r"power (?:outage|cut|failure)s?|blackouts?|natural disasters?|earthquakes?|hurricanes?|floods?|festivals?|camping|hiking|backcountry|wilderness|at sea|off[ -]grid|remote areas?"],
+        (("offline", False),),
+        "waar geen internet is, werkt alleen een app die rechtstreeks via wifi, bluetooth of mesh praat",
+        "where there is no internet, only an app that talks directly over Wi-Fi, Bluetooth or mesh keeps working"),
+)
+_BY_ID = {}  # filled below
+
+
+def find_situations(normalized: str, asked: list[PropertyQuery]) -> list[tuple[Situation, PropertyQuery | None]]:
+    """Situations described in a question, each with a property query it implies (a family
+    the question already asks about explicitly keeps the explicit query)."""
+    families = {q.prop.family for q in asked}
+    found: list[tuple[Situation, PropertyQuery]] = []
+    for situation in SITUATIONS:
+        match = situation.pattern.search(normalized)
+        if match is None:
+            continue
+        added = False
+        for prop_id, negated in situation.implies:
+            prop = _BY_ID[prop_id]
+            if prop.family in families or any(q is not None and q.prop.id == prop_id for _, q in found):
+                continue
+            found.append((situation, PropertyQuery(prop, negated, match.start(), match.end())))
+            added = True
+        if not added:
+            found.append((situation, None))  # the question already names the property; the situation still says why
+    return found
+
 
 # How properties of one family combine when nobody says "or": phone AND tablet is rare,
 # but "Wi-Fi or Bluetooth" and "android en iOS" are how people talk.
@@ -315,7 +446,8 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
                 continue
             taken.append((start, end))
             inner = set(re.findall(r"[\w']+", match.group(0)))
-            negated = _negated_before(normalized, start) or bool(NEGATIONS_AFTER.match(normalized[end:]))
+            floor = max((t_end for t_start, t_end in taken[:-1] if t_end <= start), default=0)
+            negated = _negated_before(normalized, start, floor) or bool(NEGATIONS_AFTER.match(normalized[end:]))
             if prop.negated_by_words and inner & set(prop.negated_by_words):
                 negated = not negated
             only = bool(_ONLY_AFTER.match(normalized[end:]) or _ONLY_BEFORE.search(normalized[max(0, start - 25) : start]))
@@ -328,7 +460,10 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
 
 
 _ONLY_AFTER = re.compile(r"^\W*(?:only|alleen|exclusively|uitsluitend)\b")
-_ONLY_BEFORE = re.compile(r"\b(?:only|alleen|exclusively|uitsluitend)\s+(?:\w+\s+){0,2}$")
+# "only have iPads" is about what people own, not about apps for nothing but iOS.
+_ONLY_BEFORE = re.compile(
+    r"\b(?:only|alleen|exclusively|uitsluitend)\s+(?!(?:have|has|got|use|uses|own|owns|heb|hebben|heeft|gebruik\w*)\b)(?:\w+\s+){0,2}$"
+)
 
 
 def dedupe(queries: list[PropertyQuery]) -> list[PropertyQuery]:
@@ -342,8 +477,18 @@ def dedupe(queries: list[PropertyQuery]) -> list[PropertyQuery]:
     return out
 
 
-def _negated_before(text: str, start: int) -> bool:
-    words = re.findall(r"[\w']+", text[max(0, start - 80) : start])[-6:]
+# "without internet, e.g. over Wi-Fi": examples after a negated property are what is wanted.
+_EXAMPLES = re.compile(r"\b(?:e\.?g|eg|for example|for instance|such as|like|zoals|bijv|bijvoorbeeld|bv|b\.v|i\.e|dus via|say)\b")
+
+
+def _negated_before(text: str, start: int, floor: int = 0) -> bool:
+    """Is the property at ``start`` negated by a word before it, in its own clause? A negation
+    that an earlier property's words already used ("without internet") does not carry over."""
+    window = text[max(0, start - 80, floor) : start]
+    examples = list(_EXAMPLES.finditer(window))
+    if examples:
+        window = window[examples[-1].end() :]
+    words = re.findall(r"[\w']+", window)[-6:]
     negated = False
     for word in reversed(words):  # the nearest negation counts, within the same clause
         if word in _CLAUSE_BREAK:
@@ -393,3 +538,6 @@ class FilterPlan:
             if value is None:
                 verdict = None
         return verdict, deciding
+
+
+_BY_ID.update({p.id: p for p in PROPERTIES})

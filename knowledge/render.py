@@ -437,14 +437,18 @@ def filter_reply(
     unknown: list[Entry],
     queries: list[PropertyQuery],
     lang: str,
+    why: list[str] | None = None,
 ) -> Reply:
+    """Which entries match; ``why``: the situations the asked properties were read from."""
     doc = Doc()
+    for reason in why or ():
+        doc.para(SAY[lang]["because"].format(why=reason))
     asked = ", ".join(_query_label(q, lang) for q in queries)
     if matches:
         doc.title(SAY[lang]["filter_title"].format(asked=asked))
         lines: list[Line] = []
         for entry, deciding in matches[:SHOW_AT_MOST]:
-            reasons = "; ".join(_reason(entry, q, lang) for q in deciding) or asked
+            reasons = "; ".join(dict.fromkeys(_reason(entry, q, lang) for q in deciding)) or asked
             status = "" if entry.current_status in ("recommended",) else f" [{w(entry.current_status, lang)}]"
             lines.append([Bold(entry.name), f"{status}: {reasons}"])
         if len(matches) > SHOW_AT_MOST:
@@ -881,6 +885,7 @@ SAY: dict[str, dict[str, str]] = {
         "moderator_only": "Only room moderators can use this command.",
         "pointer": "I answer questions about encrypted messengers. Type {prefix}help to see what you can ask.",
         "and": " and ",
+        "because": "Why: {why}.",
         "sources": "Sources",
         "as_of": "as of",
         "answer_yes": "Yes",
@@ -943,6 +948,7 @@ SAY: dict[str, dict[str, str]] = {
         "moderator_only": "Alleen moderators van deze kamer kunnen dit commando gebruiken.",
         "pointer": "Ik beantwoord vragen over versleutelde messengers. Typ {prefix}help om te zien wat je kunt vragen.",
         "and": " en ",
+        "because": "Waarom: {why}.",
         "sources": "Bronnen",
         "as_of": "stand",
         "answer_yes": "Ja",

@@ -11,6 +11,7 @@ Order of reasoning:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from .index import EntityIndex, Mention
 from .model import KnowledgeBase
-from .properties import PROPERTIES, PropertyQuery, dedupe, find_properties
+from .properties import PROPERTIES, SITUATIONS, PropertyQuery, Situation, dedupe, find_properties, find_situations
 from .text import _DUTCH, _ENGLISH, detect_language, normalize, tokens
 
 CONFIDENT = 0.5  # below this the intent is "none"
@@ -135,7 +136,16 @@ CRITERIA_CUES = _cue(
     r"(?:the|de) (?:bar|lat)|why these|waarom deze|verplicht|mandatory|obligatory|"
 
     r"evaluat\w*|judg\w*|get on (?:your|the) list|op (?:jullie|de|je) lijst (?:te )?komen|what does (?:a|an) (?:\w+ )?(?:need|have)|"
-    r"waar moet (?:een|de) (?:\w+ )?aan voldoen"
+    r"waar moet (?:een|de) (?:\w+ )?aan voldoen|"
+    r"waarom raden (?:jullie|je|ze|jij|u) (?:\w+ ){0,3}aan|hoe komen (?:jullie|je|ze) (?:\w+ ){0,2}(?:aan|tot|bij)|"
+    r"(?:wie|wat) (?:bepaalt|kiest|beslist)|(?:who|what) (?:decides|picks|chooses|determines)|"
+    r"op (?:de|jullie|je|die|deze) lijst (?:komt|komen|staat|staan|terecht)|on (?:the|your|this) list (?:get|gets|end up|ends up|make it)|"
+    r"op basis (?:waarvan|van wat)|waarop (?:baseren|gebaseerd|kiezen)|gebaseerd op|based on what|what (?:is|are) (?:this|these|the list|your picks) based on|"
+    r"how (?:did|do|does) (?:you|they|privacy guides) (?:come up with|arrive at|get to|make|build|compile|decide)|"
+    r"hoe (?:wordt|worden|is|zijn|werd) (?:de|deze|die|jullie) (?:lijst|keuze|aanbevelingen|selectie) (?:\w+ )?(?:gemaakt|samengesteld|bepaald|gekozen|tot stand)|"
+    r"how (?:is|was|are) (?:the|this|your) (?:list|selection|choice|picks|recommendations) (?:\w+ )?(?:made|compiled|decided|chosen|put together)|"
+    r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiezen|bepaal|bepalen) (?:jullie|je|ze|privacy guides)|"
+    r"methodolog\w*|werkwijze|aanpak"
 )
 COMPARE_CUES = _cue(
     r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|naast elkaar|side by side|tegen elkaar|head to head|compared to|in vergelijking|relates? to|"
@@ -175,7 +185,7 @@ ADDRESSED_TO_OTHERS = _cue(
 SUPPORT_TROUBLE = _cue(
     r"not working|(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
     r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
-    r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:\w+ing|asking|saying)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
+    r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:on )?(?:crashing|freezing|closing|disconnecting|logging|asking|saying|failing|loading|restarting|stopping|showing|buffering|reconnecting|spinning)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
     r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
     r"verification code|sms code|registration (?:lock|code)|safety number (?:has )?changed|"
@@ -185,15 +195,15 @@ SUPPORT_TROUBLE = _cue(
 # Trouble that is support only when the asker speaks of their own: "I have a problem with Signal".
 SUPPORT_OWN_TROUBLE = _cue(r"(?:problem|issue|trouble)s? (?:with|when|since|after)|errors?|broken|probleem met|problemen met|fout|storing")
 SUPPORT_HOWTO = _cue(
-    r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i|is it possible to) (?:\w+ ){0,3}?"
+    r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i) (?:\w+ ){0,3}?"
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
-    r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|find|report|archive|pin|schedule|forward|recall|unsend|scan|download|run|start|host)|"
+    r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host)|"
     r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg) (?:ik|je|we|jij|men) (?:\w+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
     r"aan|uit|inschakelen|uitschakelen|reset\w*|toevoegen|toe|blokkeren|dempen|synchronis\w*|registreren|inloggen|uitloggen|aanmelden|afmelden|verbinden|aanmaken|"
     r"uitnodigen|verlaten|bewerken|hosten|draaien|werkend|weg|vinden|exporteren|importeren|verplaatsen|activeren)|"
-    r"waar (?:vind|zet|stel|kan) ik|in (?:de|the) (?:instellingen|settings)"
+    r"waar (?:zet|stel) ik|in (?:de|the) (?:instellingen|settings)"
 )
 FIRST_PERSON = _cue(r"i|i'm|im|i've|my|me|mine|we|our|us|ik|mijn|me|mij|we|wij|ons|onze")
 # Yes/no questions: the answer starts with yes or no.
@@ -267,7 +277,7 @@ LOOKALIKES = {
     "version", "versie", "minimal", "missing", "messages", "message", "session's",
 }
 _CUE_PATTERNS = (HELP_CUES, LIST_CUES, CAVEAT_CUES, CRITERIA_CUES, COMPARE_CUES, CARD_CUES, QUESTION_CUES, DOMAIN_WORDS,
-                 OFF_TOPIC, OFF_TOPIC_PRODUCTS, SMALL_TALK, *(p.pattern for p in PROPERTIES))
+                 OFF_TOPIC, OFF_TOPIC_PRODUCTS, SMALL_TALK, *(p.pattern for p in PROPERTIES), *(s.pattern for s in SITUATIONS))
 # Vocabulary the cue patterns already understand is never mistaken for a misspelled name.
 KNOWN_WORDS = frozenset(
     _DUTCH | _ENGLISH | LOOKALIKES | {w for p in _CUE_PATTERNS for w in re.findall(r"[a-z]{4,}", p.pattern)}
@@ -275,7 +285,7 @@ KNOWN_WORDS = frozenset(
 # A name that is also an everyday word counts as the app only in the app's sense.
 COMMON_WORD_NAMES = {"signal", "session", "element", "briar", "molly", "matrix", "simplex"}
 _DETERMINERS = {
-    "a", "an", "the", "this", "that", "one", "every", "each", "good", "bad", "een", "de", "het", "deze", "dit",
+    "a", "an", "the", "any", "this", "that", "one", "every", "each", "good", "bad", "een", "de", "het", "deze", "dit",
     "elk", "elke", "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
     "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
     "wifi", "gsm", "cell", "radio", "tv", "mobile", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
@@ -299,6 +309,7 @@ class Understanding:
     unknown: tuple[str, ...] = ()  # products named that the knowledge does not know ("Zom")
     other_lang: str = ""  # ISO code when the message is in a language recbot does not answer in
     yes_no: bool = False  # a yes/no question ("Does Session have forward secrecy?")
+    situations: tuple[Situation, ...] = ()  # situations described, whose properties were added
 
 
 def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str = "nl", prefix: str = "!") -> Understanding:
@@ -400,6 +411,12 @@ _QUESTION_START = {
 _ADJECTIVES = {"goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel", "good", "bad"}
 
 
+@functools.lru_cache(maxsize=4096)
+def _understood(word: str) -> bool:
+    """A word a cue or property pattern reads as it is ("centralized"): never a typo."""
+    return any(p.fullmatch(word) for p in _CUE_PATTERNS)
+
+
 _VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
 
 
@@ -407,7 +424,7 @@ def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> 
     """Fix typos in the words the cues know ("telefoonummer", "aanbevoelen"), not in names."""
     fixes: dict[str, str] = {}
     for word in set(words):
-        if len(word) < 5 or word in KNOWN_WORDS or not word.isalpha() or index.is_name(word):
+        if len(word) < 5 or word in KNOWN_WORDS or not word.isalpha() or index.is_name(word) or _understood(word):
             continue
         hit = process.extractOne(word, _VOCABULARY, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
         if hit is None or hit[0].startswith(word) or word.startswith(hit[0]):
@@ -518,6 +535,29 @@ def _only_context(normalized: str, unknown: tuple[str, ...]) -> bool:
     return len(clauses) > 1 and not any(normalize(u) in last for u in unknown)
 
 
+_COMMAND_IN_TEXT = re.compile(r"(?:^|\s)[!/]([a-z]+)\b")
+
+
+def _asks_about_a_command(message: str, words: list[str]) -> bool:
+    """A question about one of recbot's commands ("how does the !compare command work?")."""
+    named = [m.group(1) for m in _COMMAND_IN_TEXT.finditer(normalize(message))]
+    commandish = any(w in _COMMAND_WORDS for w in named) or ("command" in words or "commando" in words)
+    return commandish and bool(QUESTION_CUES.search(" ".join(words)) or "?" in message)
+
+
+def _offset(normalized: str, words: list[str], index: int) -> int:
+    """Character offset of token ``index`` in the normalized text."""
+    pos = 0
+    for n, word in enumerate(words):
+        found = normalized.find(word, pos)
+        if found < 0:
+            return -1
+        if n == index:
+            return found
+        pos = found + len(word)
+    return -1
+
+
 def _is_yes_no(words: list[str]) -> bool:
     head = [w for w in words[:4] if w not in ("so", "and", "but", "ok", "okay", "en", "maar", "dus", "hey", "hi", "hoi", "recbot")]
     return bool(head) and head[0] in YES_NO_START and not WH_WORDS & set(words[:3])
@@ -543,7 +583,13 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
 
     masked = OFF_TOPIC_PRODUCTS.sub(lambda m: " " * len(m.group(0)), normalized)
     props = tuple(dedupe(_in_question_clauses(find_properties(masked), normalized)))
+    implied = find_situations(masked, list(props))
+    situations = tuple({situation.id: situation for situation, _ in implied}.values())
+    props = tuple(sorted(props + tuple(q for _, q in implied if q is not None), key=lambda q: q.start))
     mentions = _entities(words, index, normalized, has_props=bool(props))
+    if situations:  # "where the government blocks WhatsApp": the app named is the situation, not the question
+        spans = [m.span() for situation in situations for m in situation.pattern.finditer(masked)]
+        mentions = [m for m in mentions if not any(a <= _offset(normalized, words, m.start) < b + 12 for a, b in spans)]
     unknown = tuple(_unknown_products(message, normalized, words, mentions, props, index))
     if unknown:  # "modded WhatsApp" is not WhatsApp
         mentions = [m for m in mentions if not any(normalize(m.surface) in normalize(u) and normalize(u) != normalize(m.surface) for u in unknown)
@@ -575,7 +621,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         if confidence < CONFIDENT:
             intent = "none"
         return Understanding(intent, lang, min(confidence, 1.0), entries, props, normalized=normalized, notes=notes,
-                             unknown=unknown if intent == "none" else (), yes_no=yes_no)
+                             unknown=unknown if intent == "none" else (), yes_no=yes_no, situations=situations)
 
     if unknown and _only_context(normalized, unknown):
         unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
@@ -603,6 +649,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     # No entry named.
     if ADDRESSED_TO_OTHERS.search(normalized) and not cues["help"]:
         return result("none", 0.2)  # "weet iemand hoe laat de vergadering begint?"
+    if _asks_about_a_command(message, words):
+        return result("help", 0.85)  # "how does !which work?", "wat doet /vergelijk?"
     if cues["support"] and FIRST_PERSON.search(normalized) and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words):
         return result("support", 0.7, ())
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
@@ -611,7 +659,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("criteria", 0.85)
     if cues["list"] and props and all(p.prop.weak for p in props):
         return result("list", 0.8)  # "the best encrypted chat app": encryption is a given
-    if props and (cues["question"] or cues["domain"] or len(words) <= 4):
+    if props and (cues["question"] or cues["domain"] or situations or len(words) <= 4):
         confidence = 0.8 if not all(p.prop.weak for p in props) else 0.6
         return result("filter", confidence, ())
     if cues["help"] and not (cues["list"] and cues["domain"]):

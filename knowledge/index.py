@@ -46,14 +46,30 @@ def fuzzy_cutoff(length: int) -> float | None:
 
 
 class EntityIndex:
-    def __init__(self, entries: tuple[Entry, ...] | list[Entry]):
+    def __init__(self, entries: tuple[Entry, ...] | list[Entry], common: frozenset[str] | set[str] = frozenset()):
+        """``common``: everyday vocabulary. A one-word alias that is an everyday word
+        ("Messenger", "Conversations", the "whats" of "Whats App") never names an entry on its
+        own; an entry whose own name is one ("Signal", "Wire") is in ``common_names``, for the
+        caller to read in the app's sense only."""
         self.phrases: dict[tuple[str, ...], str] = {}
         self.max_words = 1
+        self.common_names: set[str] = set()
+        self._glued: set[str] = set()
         for entry in entries:
+            own = tuple(tokens(normalize(entry.name)))
+            names = [tokens(normalize(name)) for name in (entry.name, *entry.aliases)]
+            written = {words[0] for words in names if len(words) == 1}
+            self._glued |= {"".join(words) for words in names if len(words) > 1} - written
             for phrase in self._phrases(entry):
+                if len(phrase) == 1 and (phrase[0] in common or phrase[0] in GENERIC):
+                    if phrase != own:
+                        continue
+                    self.common_names.add(phrase[0])
                 self.phrases.setdefault(phrase, entry.id)
                 self.max_words = max(self.max_words, len(phrase))
-        single = sorted((p[0], owner) for p, owner in self.phrases.items() if len(p) == 1 and len(p[0]) >= 4)
+        # Fuzzy matching only for names people write as one word, not for glued-together phrases ("threemaid").
+        single = sorted((p[0], owner) for p, owner in self.phrases.items()
+                        if len(p) == 1 and len(p[0]) >= 4 and p[0] not in self._glued)
         self.fuzzy_terms = [term for term, _ in single]
         self.fuzzy_owners = [owner for _, owner in single]
         # Every word of a name or alias: words that belong to no language.

@@ -541,11 +541,12 @@ def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None) -> Reply:
         since = f" ({SAY[lang]['since']} {c.since})" if c.since else ""
         if entry is None:
             return [c.text.get(lang) + since]
-        mark = "✓" if c.id in entry.meets else ("✗" if c.id in entry.misses else "?")
+        met = meets_criterion(entry, c.id)
+        mark = "✓" if met else ("✗" if met is False else "?")
         return [f"{mark} {c.text.get(lang)}{since}"]
 
     if entry is not None:
-        met = sum(1 for c in kb.criteria if c.id in entry.meets and c.level == "minimum")
+        met = sum(1 for c in kb.criteria if c.level == "minimum" and meets_criterion(entry, c.id))
         total = sum(1 for c in kb.criteria if c.level == "minimum")
         doc.title(SAY[lang]["criteria_entry"].format(name=entry.name, met=met, total=total))
         warnings, _ = _entry_caveats(kb, entry, lang)
@@ -559,6 +560,8 @@ def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None) -> Reply:
 
 
 def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
+    if entry.current_status == "not_listed":
+        return card(kb, entry, lang)  # what it misses and what to use instead is the whole story
     doc = Doc()
     doc.title(SAY[lang]["caveats_title"].format(name=entry.name))
     warnings, own = _entry_caveats(kb, entry, lang)
@@ -622,9 +625,17 @@ def alternatives(kb: KnowledgeBase, entry: Entry, lang: str) -> list[tuple[str, 
     return out[:3]
 
 
+def _evidence(entry: Entry, fact: str):
+    """The evidence for a fact or any part of it ("e2ee" is backed by an item naming "e2ee.default")."""
+    found = entry.evidence_for(fact)
+    if found is None:
+        found = next((e for e in entry.evidence if any(f.startswith(fact + ".") for f in e.facts)), None)
+    return found
+
+
 def _dated(entry: Entry, fact: str) -> list[Inline]:
     """Where a fact of a not_listed entry comes from, with its date."""
-    item = entry.evidence_for(fact)
+    item = _evidence(entry, fact)
     if item is None:
         return []
     host = (urllib.parse.urlsplit(item.url).hostname or item.url).removeprefix("www.")
@@ -644,17 +655,17 @@ _NOT_LISTED_FACTS = (
 
 def _not_listed_doc(kb: KnowledgeBase, entry: Entry, lang: str, doc: Doc, clip: bool) -> Doc:
     doc.warn(SAY[lang]["not_listed"].format(name=entry.name))
-    doc.para(_clip(entry.summary.get(lang), 240))
+    doc.para(_clip(entry.summary.get(lang), 110 if clip else 240))
     missed = missed_minimum(kb, entry)
     if missed:
         lines = []
         for c in missed:
             fact = CRITERION_TESTS.get(c.id, ("", None))[0]
-            lines.append([f"✗ {c.text.get(lang)}", *(_dated(entry, fact) if fact else [])])
+            lines.append([f"✗ {_clip(c.text.get(lang), 70) if clip else c.text.get(lang)}", *(_dated(entry, fact) if fact else [])])
         doc.bullets(lines, SAY[lang]["misses"])
     facts: list[Line] = []
     for fact, label, render_fact in _NOT_LISTED_FACTS:
-        if entry.evidence_for(fact) is None and fact != "audits":
+        if _evidence(entry, fact) is None and fact != "audits":
             continue
         if fact == "identifiers":
             value = f"{fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"
@@ -665,17 +676,23 @@ def _not_listed_doc(kb: KnowledgeBase, entry: Entry, lang: str, doc: Doc, clip: 
             value = render_fact(entry, lang)  # type: ignore[misc]
         if fact == "audits" and not entry.facts.audits:
             continue
-        facts.append([f"{w(label, lang)}: {value}", *_dated(entry, fact)])
+        facts.append([f"{w(label, lang)}: {value}", *(_dated(entry, fact) if not clip or fact != "audits" else [])])
     doc.bullets(facts)
-    for caveat in entry.caveats[: 2 if clip else 4]:
-        doc.para("• ", _clip(caveat.get(lang), 160))
+    doc.bullets([[_clip(c.get(lang), 90 if clip else 160)] for c in entry.caveats], w("caveats", lang) + ":")
+    updates = entry.updates[-2:] if clip else entry.updates
+    doc.bullets([[f"{u.date}: ", _clip(u.text.get(lang), 120 if clip else 160)] for u in updates])
     alts = alternatives(kb, entry, lang)
     if alts:
-        doc.bullets([[f"{reason}: ", ", ".join(e.name for e in fits)] for reason, fits in alts], SAY[lang]["instead"])
-    doc.para(SAY[lang]["not_listed_more"])
-    urls = list(dict.fromkeys(e.url for e in entry.evidence if _safe_url(e.url)))
+        doc.bullets([[f"{reason}: ", ", ".join(e.name for e in fits)] for reason, fits in alts[: 2 if clip else 3]],
+                    SAY[lang]["instead"])
+    if not clip:
+        doc.para(SAY[lang]["not_listed_more"])
+    homepage = entry.link("homepage")
+    if homepage:
+        doc.para(f"{w('homepage', lang)}: ", Link(homepage, homepage))
+    urls = list(dict.fromkeys(u for u in (entry.source.url, *(e.url for e in entry.evidence)) if _safe_url(u)))
     if urls:
-        doc.para(f"{SAY[lang]['sources']}: ", *_joined([Link(u, u) for u in urls[:6]], " · "))
+        doc.para(f"{SAY[lang]['sources']}: ", *_joined([Link(u, u) for u in urls[: 3 if clip else 6]], " · "))
     return doc
 
 
@@ -713,7 +730,7 @@ _FAMILY_FACT_PATH = {
 def _fact_since(kb: KnowledgeBase, entry: Entry, query: PropertyQuery, lang: str) -> list[Inline]:
     """The date of the deciding fact: its evidence, a later update that names it, or the source page."""
     path = _FAMILY_FACT_PATH.get(query.prop.family, "")
-    if entry.evidence and path and entry.evidence_for(path):
+    if entry.evidence and path and _evidence(entry, path):
         return _dated(entry, path)
     for update in reversed(entry.updates):
         text = update.text.get(lang)

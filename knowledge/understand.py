@@ -372,13 +372,14 @@ def _unique(items) -> list[str]:
 
 def _entities(words: list[str], index: EntityIndex, normalized: str, strict: bool = True, has_props: bool = False) -> list[Mention]:
     """Entry mentions, dropping everyday-word senses ("slecht signaal", "a session with")."""
-    mentions = index.find(words, KNOWN_WORDS)
+    mentions = [m for m in index.find(words, KNOWN_WORDS) if m.exact or not _understood(m.surface)]  # "macbook" is no "facebook"
     if not strict:
         return mentions
     kept: list[Mention] = []
     has_domain = bool(DOMAIN_WORDS.search(normalized)) or len({m.entry_id for m in mentions}) > 1
     for mention in mentions:
-        if mention.surface.split("'")[0] in COMMON_WORD_NAMES and not _app_sense(mention, words, has_domain, has_props):
+        name = mention.surface.split("'")[0]
+        if (name in COMMON_WORD_NAMES or name in index.common_names) and not _app_sense(mention, words, has_domain, has_props):
             continue
         kept.append(mention)
     return kept
@@ -515,6 +516,12 @@ def _as_written(message: str, normalized_words: str) -> str:
 
 
 # Another product named as what the asker leaves or replaces: the question is about ours.
+# Words before a product the asker leaves or replaces: "an alternative to X", "stop using X".
+PRODUCT_LEFT = _cue(
+    r"alternatie\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
+    r"leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from|"
+    r"weg van|af van|van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|uses|gebruikt"
+)
 PRODUCT_AS_CONTEXT = _cue(
     r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
     r"(?:leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from)|"
@@ -523,6 +530,40 @@ PRODUCT_AS_CONTEXT = _cue(
     r"which (?:\w+ )?(?:of yours|of these|of them|do you|would you|should|can|could|app|apps|messenger|messengers|one|ones)|"
     r"welke (?:\w+ )?(?:van jullie|moet|kan|zou|app|apps|messenger|messengers)"
 )
+
+
+def _context_mentions(mentions: list[Mention], normalized: str, words: list[str], kb: KnowledgeBase,
+                      cues_found: bool) -> list[Mention]:
+    """Drop entries named only as context: what the asker leaves or replaces ("an alternative
+    to WhatsApp"), and apps Privacy Guides does not recommend when they stand outside the
+    clause that asks, or in a message that asks nothing."""
+    if not mentions:
+        return mentions
+    left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
+    replaced = bool(PRODUCT_AS_CONTEXT.search(normalized))
+    clauses = _asking_clause(normalized)
+    kept = []
+    for mention in mentions:
+        at = _offset(normalized, words, mention.start)
+        entry = kb.get(mention.entry_id)
+        not_listed = entry is not None and entry.current_status == "not_listed"
+        if not_listed and (replaced or any(0 <= at - end <= 4 for end in left)):
+            continue
+        if not_listed and clauses is not None and not (clauses[0] <= at < clauses[1]):
+            continue
+        if not_listed and not cues_found and len(words) > 4:
+            continue  # "haha die van WhatsApp was hilarisch": chatter, not a question
+        kept.append(mention)
+    return kept
+
+
+def _asking_clause(normalized: str) -> tuple[int, int] | None:
+    """Character span of the clause that asks, when a message has several; else None."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^,.;:!?]+", normalized) if m.group(0).strip()]
+    if len(spans) < 2:
+        return None
+    asking = [sp for sp in spans if QUESTION_CUES.search(normalized[sp[0] : sp[1]]) or LIST_CUES.search(normalized[sp[0] : sp[1]])]
+    return asking[-1] if asking else None
 
 
 def _only_context(normalized: str, unknown: tuple[str, ...]) -> bool:
@@ -594,6 +635,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if unknown:  # "modded WhatsApp" is not WhatsApp
         mentions = [m for m in mentions if not any(normalize(m.surface) in normalize(u) and normalize(u) != normalize(m.surface) for u in unknown)
                     and normalize(m.surface) not in {normalize(u) for u in unknown}]
+    asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE))
+    mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
     ids = tuple(_unique(m.entry_id for m in mentions))
     yes_no = _is_yes_no(words)
     strength = max((m.score for m in mentions), default=0.0) / 100

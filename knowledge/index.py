@@ -67,6 +67,9 @@ class EntityIndex:
                     self.common_names.add(phrase[0])
                 self.phrases.setdefault(phrase, entry.id)
                 self.max_words = max(self.max_words, len(phrase))
+        self._longest: dict[str, int] = {}  # first word of a phrase -> its most words
+        for phrase in self.phrases:
+            self._longest[phrase[0]] = max(self._longest.get(phrase[0], 1), len(phrase))
         # Fuzzy matching only for names people write as one word, not for glued-together phrases ("threemaid").
         single = sorted((p[0], owner) for p, owner in self.phrases.items()
                         if len(p) == 1 and len(p[0]) >= 4 and p[0] not in self._glued)
@@ -108,10 +111,12 @@ class EntityIndex:
         """
         mentions: list[Mention] = []
         taken = [False] * len(words)
+        bases = [_base(w) for w in words]
         i = 0
         while i < len(words):
-            for size in range(min(self.max_words, len(words) - i), 0, -1):
-                owner = self.phrases.get(tuple(_base(w) for w in words[i : i + size]))
+            longest = self._longest.get(bases[i], 1)
+            for size in range(min(longest, len(words) - i), 0, -1):
+                owner = self.phrases.get(tuple(bases[i : i + size]))
                 if owner is not None:
                     mentions.append(Mention(owner, i, i + size, 100.0, " ".join(words[i : i + size])))
                     taken[i : i + size] = [True] * size

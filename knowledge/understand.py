@@ -419,6 +419,10 @@ def _understood(word: str) -> bool:
 
 
 _VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
+# By the length of the word to correct: a ratio of 82 or more needs lengths within a third.
+_VOCABULARY_BY_LENGTH = {
+    n: [w for w in _VOCABULARY if abs(len(w) - n) * 3 <= n] for n in range(5, 40)
+}
 
 
 def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> tuple[str, list[str]]:
@@ -427,7 +431,8 @@ def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> 
     for word in set(words):
         if len(word) < 5 or word in KNOWN_WORDS or not word.isalpha() or index.is_name(word) or _understood(word):
             continue
-        hit = process.extractOne(word, _VOCABULARY, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
+        choices = _VOCABULARY_BY_LENGTH.get(len(word), ())
+        hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
         if hit is None or hit[0].startswith(word) or word.startswith(hit[0]):
             continue  # "vereist" is not a typo of "vereisten"
         name_score = index.best_score(word)

@@ -461,6 +461,7 @@ _NOT_A_NAME = {
     "iets", "niets", "zo", "so", "then", "now", "nu", "dan", "my", "mijn", "your", "jouw", "our", "onze", "their", "hun",
     "there's", "it's", "that's", "what's", "who", "whom", "whose", "someone", "somebody", "everyone", "people", "mensen",
 }
+_JOINTS = {"or", "of", "vs", "vs.", "versus", "than", "dan", "against", "tegen", "tegenover"}
 _GENERIC_TAIL = {"chat", "messenger", "app", "im", "plus", "x", "pro", "lite", "go", "me"}
 
 
@@ -501,6 +502,12 @@ def _unknown_products(message: str, normalized: str, words: list[str], mentions:
             if n in _SLOT_NEEDS_CAPITAL and written[:1] == written[:1].lower():
                 continue
             add(written)
+    for m in mentions:  # "Zom or SimpleX", "Signal vs Zom": compared with a known one
+        for x, joint in ((m.start - 2, m.start - 1), (m.end + 1, m.end)):
+            if 0 <= x < len(words) and 0 <= joint < len(words) and words[joint] in _JOINTS and unknown(words[x]):
+                written = _as_written(message, words[x])
+                if len(words) <= 4 or written[:1] != written[:1].lower():
+                    add(written)
     for m in mentions:  # "modded WhatsApp", "GBWhatsApp": another product built on a known one
         before = words[m.start - 1] if m.start > 0 else ""
         after = words[m.end] if m.end < len(words) else ""
@@ -564,7 +571,14 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
 
 def _asking_clause(normalized: str) -> tuple[int, int] | None:
     """Character span of the clause that asks, when a message has several; else None."""
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[^,.;:!?]+", normalized) if m.group(0).strip()]
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^,.;:!?]+", normalized):
+        if not m.group(0).strip():
+            continue
+        if spans and len(normalized[spans[-1][0] : spans[-1][1]].split()) <= 3:
+            spans[-1] = (spans[-1][0], m.end())  # "which of WhatsApp, Telegram and Signal ...": one clause
+        else:
+            spans.append((m.start(), m.end()))
     if len(spans) < 2:
         return None
     asking = [sp for sp in spans if QUESTION_CUES.search(normalized[sp[0] : sp[1]]) or LIST_CUES.search(normalized[sp[0] : sp[1]])]
@@ -602,6 +616,12 @@ def _offset(normalized: str, words: list[str], index: int) -> int:
             return found
         pos = found + len(word)
     return -1
+
+
+def _caveats_besides_trouble(normalized: str) -> bool:
+    """A caveat cue that is not part of the trouble itself ("werkt niet meer" is trouble, not "niet meer aanbevolen")."""
+    trouble = [m.span() for p in (SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE) for m in p.finditer(normalized)]
+    return any(not any(a < e and s < b for a, b in trouble) for m in CAVEAT_CUES.finditer(normalized) for s, e in [m.span()])
 
 
 def _is_yes_no(words: list[str]) -> bool:
@@ -658,7 +678,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "domain": bool(DOMAIN_WORDS.search(normalized)),
         "support": bool(SUPPORT_HOWTO.search(normalized)) or (
             bool(SUPPORT_TROUBLE.search(normalized) or SUPPORT_OWN_TROUBLE.search(normalized) and FIRST_PERSON.search(normalized))
-            and not CAVEAT_CUES.search(normalized)  # "what are the risks if my phone breaks?" asks about caveats
+            and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats
         ),
         "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
         or any(not any(p.start <= m.start() < p.end for p in props) for m in OFF_TOPIC.finditer(normalized)),

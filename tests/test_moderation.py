@@ -266,3 +266,19 @@ async def test_flood_limits_answer_then_notice_once_then_silence(
     assert replies[2] is not None and replies[2][1].startswith("Rustig aan")
     assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"  # moderators are exempt
     assert chat.conv.stats.answered == 3  # notices are not answers
+
+
+@pytest.mark.asyncio
+async def test_unknown_products_and_support_get_their_one_line_only_when_addressed(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    conv = await conversation(tmp_path, storage, engine)
+    chat = Chat(conv)
+    kind, text = await chat.ask("@user:example.org", "Is Zom safe?") or ("", "")  # addressed (the name already taken off)
+    assert kind == "answer" and text.startswith("“Zom” ken ik niet")
+    assert await chat.ask("@user:example.org", "hallo allemaal") is None  # group room: a real non-question stays silent
+    kind, text = await chat.ask("@user:example.org", "How do I link a new device in Signal?") or ("", "")
+    assert kind == "answer" and "support.signal.org" in text
+    await chat.ask("@mod:example.org", "!instel autoanswer aan")
+    assert await chat.turn("@user:example.org", "How do I link a new device in Signal?", reason=AUTO) is None
+    assert await chat.turn("@user:example.org", "Is Zom safe?", reason=AUTO) is None

@@ -124,7 +124,10 @@ CAVEAT_CUES = _cue(
     r"moet ik (?:\w+ )?(?:oppassen|opletten)|watch out|be careful|pas op|"
     r"nog (?:wel )?veilig|still (?:safe|recommended|ok)|not recommended|niet (?:meer )?aanbevolen|no longer|niet meer|verwijderd|removed|dropped|"
     r"bad|slecht\w*|catch|nadelig\w*|letten|oppassen|opletten|pitfalls?|gotchas?|limitations?|beperking\w*|tekortkoming\w*|"
-    r"slechte kanten|keerzijde|flaws?|kwetsba\w*|vulnerab\w*"
+    r"slechte kanten|keerzijde|flaws?|kwetsba\w*|vulnerab\w*|"
+    r"weak ?points?|weak spots?|eruit gegooid|eruit gehaald|gekickt|kicked out|thrown out|red flags?|5 eyes|five eyes|"
+    r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
+    r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
 CRITERIA_CUES = _cue(
     r"criteria|criterium|criterion|eisen|eis|requirements?|vereisten|voorwaarden|maatstaven|"
@@ -169,7 +172,12 @@ DOMAIN_WORDS = _cue(
     r"messengers?|apps?|chat\w*|berichten\w*|messag\w*|im|sms|texting|appen|bellen|calls?|"
     r"e2ee|encrypt\w*|versleutel\w*|privacy|prive|private|veilig\w*|secure|safe|"
     r"whatsapp|telegram|threema|wire|viber|wickr|imessage|discord|"
-    r"tor|groepen|groups"
+    r"tor|groepen|groups|"
+    # what people do with a messenger app: its settings, account and troubles
+    r"notificati\w*|notifications?|meldingen|back-?ups?|restor\w*|herstel\w*|accounts?|contacts?|contacten|recovery|herstelzin|"
+    r"pincode|passwords?|passphrase|install\w*|updates?|protocol\w*|encryption|versleuteling|servers?|homeservers?|desktop|legit|"
+    r"five eyes|5 eyes|metadata|delivery|decrypt\w*|verif\w*|safety numbers?|veiligheidsnummers?|qr ?code|devices?|toestel\w*|"
+    r"battery|batterij|google play|fcm|push|usernames?|gebruikersnaam|sync\w*|omemo|onion|forks?|clients?|e2e"
 )
 # "Why is X not (or no longer) on the list?": about X's caveats, or about the criteria.
 WHY_NOT_LISTED = _cue(
@@ -205,6 +213,36 @@ SUPPORT_HOWTO = _cue(
     r"uitnodigen|verlaten|bewerken|hosten|draaien|werkend|weg|vinden|exporteren|importeren|verplaatsen|activeren)|"
     r"waar (?:zet|stel) ik|in (?:de|the) (?:instellingen|settings)"
 )
+# Operating an app: with "I"/"my" or a how/what-to-do question, this is app support.
+SUPPORT_TOPIC = _cue(
+    r"back-?ups?|backed up|back up|restor\w*|reinstall\w*|re-?regist\w*|log ?in|login|log back|logged out|sign ?in|qr ?code|pair\w*|"
+    r"linked devices?|link(?:ed|ing)? (?:a |the |my |to )?(?:new )?(?:device|desktop|phone|computer|laptop)|unlink\w*|koppel\w*|"
+    r"safety numbers?|veiligheidsnummers?|recovery (?:phrase|key|code)|seed phrase|herstelzin|security key|database password|"
+    r"passwords?|wachtwoord|passphrase|pincode|pin|verif(?:y|ied|ication|ieer\w*)|configur\w*|config|debug\w*|sliding sync|"
+    r"server (?:not supported|settings)|notificati\w*|notifications?|meldingen|push|sync\w*|keychain|root access|orbot|proxy|"
+    r"battery|batterij|database|exporte?\w*|importe?\w*|migrat\w*|transfer\w*|overzetten|new (?:phone|device|iphone|android|laptop)|"
+    r"nieuwe (?:telefoon|toestel)|old (?:phone|device|number)|oude (?:telefoon|nummer)|lost (?:access|my|all)|get (?:it|them|my \w+) back|"
+    r"terugkrijgen|terug krijgen|kwijt|unable to decrypt|delivery|never (?:reach|arrive)|arriv\w*|komen niet|(?:add|toevoegen|voeg) (?:\w+ )?(?:contact|iemand|a contact|someone)|"
+    r"contact toevoegen|set (?:a |my )?(?:username|pin|password)|instellen|settings?|instellingen|fcm|google play services|"
+    r"desktop (?:app|client)|desktop koppelen|username / password|invalid|says|geeft steeds|it says"
+)
+SUPPORT_ASK = _cue(
+    r"how (?:do|can|to|would|should|could) (?:i|we|you)|how to|hoe (?:doe|kan|moet|krijg|zet|voeg|fix|verifieer|werkt) \w*|"
+    r"what (?:can|should|do) (?:i|we) do|what to do|wat nu|wat moet ik|any ideas?|iemand een idee|cause|solution|oplossing|workaround|"
+    r"is there (?:any |a |an )?(?:way|process|method|possibility|option|solution|chance)|is it possible|can i|could i|do i (?:have|need) to|"
+    r"should i|will it|kan ik|moet ik|hoe fix|how (?:can i )?fix|fix it|fix this|help|hulp|stap voor stap|step by step|"
+    r"am i (?:missing|doing)|what am i doing wrong|is this (?:a bug|normal|expected)|why (?:does|doesn'?t|won'?t|can'?t|is|are) (?:it|my|the app|this)"
+)
+# Messages to an app's developers (feature requests, plans): not questions for recbot.
+FEATURE_REQUEST = _cue(
+    r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)|it will be (?:nice|great)|"
+    r"please (?:add|make|implement|consider|support|include)|(?:could|can|would) you (?:please )?(?:add|suggest|implement|support|include)|"
+    r"is it possible to (?:support|add|implement)|let'?s make|is this app going to|when is it going to|"
+    r"feature request|pull request|are you still|maintainer|contribut\w*|"
+    r"(?:i|we) (?:would|'d) (?:like|love) (?:to see|it if)|graag zien|zou (?:mooi|fijn|handig) zijn|kunnen jullie .* toevoegen"
+)
+# "What if I forget my password?": a question about the app's risks, not a request for help.
+HYPOTHETICAL = _cue(r"what if|what happens (?:if|when)|wat als|wat gebeurt er (?:als|wanneer)|stel dat|suppose|in case|mocht ik|als ik (?:\w+ ){0,4}(?:kwijt|verlies|vergeet)")
 FIRST_PERSON = _cue(r"i|i'm|im|i've|my|me|mine|we|our|us|ik|mijn|me|mij|we|wij|ons|onze")
 # Yes/no questions: the answer starts with yes or no.
 YES_NO_START = {
@@ -618,6 +656,11 @@ def _offset(normalized: str, words: list[str], index: int) -> int:
     return -1
 
 
+def _is_yes_no_about_properties(words: list[str], props: tuple[PropertyQuery, ...]) -> bool:
+    """"Can I use Signal without a phone number?" asks about a property, not for app support."""
+    return bool(props) and not all(p.prop.family == "data" for p in props) and _is_yes_no(words)
+
+
 def _caveats_besides_trouble(normalized: str) -> bool:
     """A caveat cue that is not part of the trouble itself ("werkt niet meer" is trouble, not "niet meer aanbevolen")."""
     trouble = [m.span() for p in (SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE) for m in p.finditer(normalized)]
@@ -676,7 +719,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "card": bool(CARD_CUES.search(normalized)),
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
-        "support": bool(SUPPORT_HOWTO.search(normalized)) or (
+        "support": bool(SUPPORT_HOWTO.search(normalized))
+        or bool(SUPPORT_TOPIC.search(normalized) and (FIRST_PERSON.search(normalized) or SUPPORT_ASK.search(normalized))
+                and not _is_yes_no_about_properties(words, props) and not LIST_CUES.search(normalized)
+                and not HYPOTHETICAL.search(normalized) and not _caveats_besides_trouble(normalized)) or (
             bool(SUPPORT_TROUBLE.search(normalized) or SUPPORT_OWN_TROUBLE.search(normalized) and FIRST_PERSON.search(normalized))
             and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats
         ),
@@ -695,6 +741,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
     if unknown and (not ids or cues["compare"] and len(ids) < 2):
         return result("none", 0.3)  # never an answer about something else
+    if FEATURE_REQUEST.search(normalized) and not cues["support"]:
+        return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids:
         base = 0.55 + 0.4 * strength
         if cues["support"] and not (cues["compare"] and len(ids) >= 2 and not cues["support"]):

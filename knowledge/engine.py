@@ -70,8 +70,6 @@ class Engine:
         if u.intent == "none":
             if u.unknown:
                 return done("none", render.unknown_product(kb, u.unknown, lang, prefix), ())
-            if u.other_lang and entries:
-                return done("none", render.other_language(entries, lang, prefix), ())
             return Answer("none", (), lang, u.confidence, "", "", command)
         if u.command is not None and u.command.spec is None:
             suggestion = u.command.suggestion.words[0] if u.command.suggestion else None
@@ -106,6 +104,10 @@ class Engine:
             return done("compare", render.compare(kb, entries[:4], lang, prefix), [e.id for e in entries[:4]])
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
+        if u.other_lang:
+            note = render.other_language(entries, lang, prefix)
+            reply = render.card(kb, entries[0], lang, lead=[[note.text]])
+            return done("card", reply, [entries[0].id])
         focus = tuple(q for q in u.properties if not q.prop.modifier)[:2]
         lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None
         return done("card", render.card(kb, entries[0], lang, focus, lead), [entries[0].id])

@@ -760,8 +760,7 @@ def unknown_product(kb: KnowledgeBase, names: tuple[str, ...] | list[str], lang:
 
 def other_language(entries: list[Entry], lang: str, prefix: str = "!") -> Reply:
     doc = Doc()
-    example = f"{prefix}info {entries[0].id}" if entries else f"{prefix}help"
-    doc.para(SAY[lang]["other_language"].format(example=example))
+    doc.para(SAY[lang]["other_language"])
     return _done(doc)
 
 
@@ -916,7 +915,7 @@ SAY: dict[str, dict[str, str]] = {
         "support": "recbot does not do app support; the app's own help pages are the place for how-to and trouble questions (I answer which messenger fits: {prefix}help).",
         "support_entry": "recbot does not do app support; for how-to and trouble with {name}, see its own help: ",
         "unknown_product": "I don't know {names}: recbot only knows the messengers on its list ({prefix}list).",
-        "other_language": "recbot answers in Dutch and English only; ask again in one of them, e.g. {example}.",
+        "other_language": "recbot answers in Dutch and English only; here is what it knows, in English:",
     },
     "nl": {
         "not": "geen",
@@ -979,6 +978,6 @@ SAY: dict[str, dict[str, str]] = {
         "support": "recbot geeft geen hulp bij apps; met hoe-vragen en problemen kun je terecht bij de hulppagina's van de app zelf (ik help kiezen welke messenger past: {prefix}hulp).",
         "support_entry": "recbot geeft geen hulp bij apps; voor hoe-vragen en problemen met {name}, zie de eigen hulp: ",
         "unknown_product": "{names} ken ik niet: recbot kent alleen de messengers op zijn lijst ({prefix}lijst).",
-        "other_language": "recbot antwoordt alleen in het Nederlands en Engels; stel je vraag opnieuw in een van beide, bijv. {example}.",
+        "other_language": "recbot antwoordt alleen in het Nederlands en Engels; dit weet hij, in het Nederlands:",
     },
 }

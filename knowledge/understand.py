@@ -686,8 +686,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         rest = [w for w in words if w not in named]
         foreign = [w for w in rest if w not in KNOWN_WORDS and w not in _NOT_A_NAME]
         if len(foreign) >= 2 and len(foreign) * 3 >= len(rest) * 2:
+            # Named entries get their card in the room's language, after one line on the languages recbot answers in.
             ids = tuple(_unique(m.entry_id for m in mentions))
-            return Understanding("none", lang, 0.3, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
+            intent, confidence = ("card", 0.6) if ids else ("none", 0.3)
+            return Understanding(intent, lang, confidence, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 
     masked = OFF_TOPIC_PRODUCTS.sub(lambda m: " " * len(m.group(0)), normalized)

@@ -134,8 +134,9 @@ def test_big_groups_map_to_group_limits(engine):
 def test_other_languages_get_one_line_in_the_rooms_language(engine):
     for question in ("Ist Signal sicher?", "Est-ce que Signal est sûr ?", "¿Es seguro Signal?"):
         answer = engine.answer(question, "nl")
-        assert answer.intent == "none" and answer.lang == "nl"
+        assert (answer.intent, answer.entries, answer.lang) == ("card", ("signal",), "nl")
         assert answer.text.startswith("recbot antwoordt alleen in het Nederlands en Engels")
+        assert "Signal (aanbevolen)" in answer.text  # then the card, in the room's language
     assert engine.answer("Ist das Wetter schön heute?", "nl").text == ""  # names no entry: silence
     for question in ("mesh netwerk?", "brair of simpelx?", "signal vs session", "Welke apps missen PFS?"):
         assert engine.answer(question).intent != "none", question

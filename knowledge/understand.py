@@ -577,8 +577,8 @@ PRODUCT_AS_CONTEXT = _cue(
     r"(?:leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from)|"
     r"(?:weg van|af van|van \w+ af|overstappen van|overstap van|stoppen met|verlaten)|"
     r"(?:do|does|have|has) any (?:of )?(?:yours|them|these|those)|een van (?:jullie|deze|die)|"
-    r"which (?:\w+ )?(?:of yours|of these|of them|do you|would you|should|can|could|app|apps|messenger|messengers|one|ones)|"
-    r"welke (?:\w+ )?(?:van jullie|moet|kan|zou|app|apps|messenger|messengers)"
+    r"which (?:\w+ )?(?:of yours|of these|do you recommend|would you recommend|should i (?:use|switch|pick|choose))|"
+    r"welke (?:\w+ )?(?:van jullie|raad je aan|raden jullie aan|moet ik (?:nemen|gebruiken|kiezen))"
 )
 
 
@@ -591,7 +591,11 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
         return mentions
     left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
     replaced = bool(PRODUCT_AS_CONTEXT.search(normalized))
-    clauses = _asking_clause(normalized)
+    # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
+    compared = any(
+        b.start - a.end == 1 and words[a.end] in _JOINTS for a, b in zip(mentions, mentions[1:])
+    ) or any(b.start == a.end for a, b in zip(mentions, mentions[1:]))
+    clauses = None if compared else _asking_clause(normalized)
     kept = []
     for mention in mentions:
         at = _offset(normalized, words, mention.start)

@@ -448,6 +448,9 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
             inner = set(re.findall(r"[\w']+", match.group(0)))
             floor = max((t_end for t_start, t_end in taken[:-1] if t_end <= start), default=0)
             negated = _negated_before(normalized, start, floor) or bool(NEGATIONS_AFTER.match(normalized[end:]))
+            previous = next((q for q in reversed(sorted(found, key=lambda q: q.end)) if q.end <= start), None)
+            if previous is not None and previous.negated and _OR_ONLY.fullmatch(normalized[previous.end : start]):
+                negated = True  # "geen gebruikersnaam of id": neither
             if prop.negated_by_words and inner & set(prop.negated_by_words):
                 negated = not negated
             only = bool(_ONLY_AFTER.match(normalized[end:]) or _ONLY_BEFORE.search(normalized[max(0, start - 25) : start]))
@@ -459,6 +462,7 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
     return [q for q in found if q.prop.weak]
 
 
+_OR_ONLY = re.compile(r"\W*(?:or|of|nor|noch|en/of|and/or)\W+(?:(?:a|an|any|een|enige|een|de|het|the)\W+)?")
 _ONLY_AFTER = re.compile(r"^\W*(?:only|alleen|exclusively|uitsluitend)\b")
 # "only have iPads" is about what people own, not about apps for nothing but iOS.
 _ONLY_BEFORE = re.compile(

@@ -96,6 +96,7 @@ HELP_CUES = _cue(
     r"(?:uitleg|info|explain|explanation|informatie) (?:over |about )?(?:de |the |deze |this )?bot|"
     r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe je|wat doet (?:deze |de )?bot|"
     r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"
+    r"(?:are|r) (?:you|u) (?:a |an )?(?:bot|human|person|robot|ai|real)|ben (?:je|jij) (?:een )?(?:bot|mens|robot)|"
     r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
     r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
     r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use|"
@@ -125,7 +126,7 @@ CAVEAT_CUES = _cue(
     r"nog (?:wel )?veilig|still (?:safe|recommended|ok)|not recommended|niet (?:meer )?aanbevolen|no longer|niet meer|verwijderd|removed|dropped|"
     r"bad|slecht\w*|catch|nadelig\w*|letten|oppassen|opletten|pitfalls?|gotchas?|limitations?|beperking\w*|tekortkoming\w*|"
     r"slechte kanten|keerzijde|flaws?|kwetsba\w*|vulnerab\w*|"
-    r"weak ?points?|weak spots?|eruit gegooid|eruit gehaald|gekickt|kicked out|thrown out|red flags?|5 eyes|five eyes|"
+    r"weak ?points?|weak spots?|(?:should|need to|must|moet|moeten) (?:\w+ ){0,2}(?:know|weten)|eruit gegooid|eruit gehaald|gekickt|kicked out|thrown out|red flags?|5 eyes|five eyes|"
     r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
     r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
@@ -148,7 +149,7 @@ CRITERIA_CUES = _cue(
     r"hoe (?:wordt|worden|is|zijn|werd) (?:de|deze|die|jullie) (?:lijst|keuze|aanbevelingen|selectie) (?:\w+ )?(?:gemaakt|samengesteld|bepaald|gekozen|tot stand)|"
     r"how (?:is|was|are) (?:the|this|your) (?:list|selection|choice|picks|recommendations) (?:\w+ )?(?:made|compiled|decided|chosen|put together)|"
     r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiezen|bepaal|bepalen) (?:jullie|je|ze|privacy guides)|"
-    r"methodolog\w*|werkwijze|aanpak"
+    r"methodolog\w*|werkwijze|aanpak|om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
 COMPARE_CUES = _cue(
     r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|naast elkaar|side by side|tegen elkaar|head to head|compared to|in vergelijking|relates? to|"
@@ -211,7 +212,7 @@ SUPPORT_HOWTO = _cue(
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
     r"aan|uit|inschakelen|uitschakelen|reset\w*|toevoegen|toe|blokkeren|dempen|synchronis\w*|registreren|inloggen|uitloggen|aanmelden|afmelden|verbinden|aanmaken|"
     r"uitnodigen|verlaten|bewerken|hosten|draaien|werkend|weg|vinden|exporteren|importeren|verplaatsen|activeren)|"
-    r"waar (?:zet|stel) ik|in (?:de|the) (?:instellingen|settings)"
+    r"waar (?:zet|stel) ik|in (?:de|the) (?:instellingen|settings)|hoe fix ik|how (?:do i |can i |to )?fix|any (?:settings?|way) to fix"
 )
 # Operating an app: with "I"/"my" or a how/what-to-do question, this is app support.
 SUPPORT_TOPIC = _cue(
@@ -224,7 +225,8 @@ SUPPORT_TOPIC = _cue(
     r"nieuwe (?:telefoon|toestel)|old (?:phone|device|number)|oude (?:telefoon|nummer)|lost (?:access|my|all)|get (?:it|them|my \w+) back|"
     r"terugkrijgen|terug krijgen|kwijt|unable to decrypt|delivery|never (?:reach|arrive)|arriv\w*|komen niet|(?:add|toevoegen|voeg) (?:\w+ )?(?:contact|iemand|a contact|someone)|"
     r"contact toevoegen|set (?:a |my )?(?:username|pin|password)|instellen|settings?|instellingen|fcm|google play services|"
-    r"desktop (?:app|client)|desktop koppelen|username / password|invalid|says|geeft steeds|it says"
+    r"desktop (?:app|client)|desktop koppelen|username / password|invalid|says|geeft steeds|it says|komen pas|arrive late|delayed|vertraagd|"
+    r"drain\w*|leeg|ontvang\w*|receiv\w*"
 )
 SUPPORT_ASK = _cue(
     r"how (?:do|can|to|would|should|could) (?:i|we|you)|how to|hoe (?:doe|kan|moet|krijg|zet|voeg|fix|verifieer|werkt) \w*|"
@@ -243,6 +245,7 @@ FEATURE_REQUEST = _cue(
 )
 # "What if I forget my password?": a question about the app's risks, not a request for help.
 HYPOTHETICAL = _cue(r"what if|what happens (?:if|when)|wat als|wat gebeurt er (?:als|wanneer)|stel dat|suppose|in case|mocht ik|als ik (?:\w+ ){0,4}(?:kwijt|verlies|vergeet)")
+MOVE_TO = re.compile(r"(?:from|van) .+? (?:to|naar) ")
 FIRST_PERSON = _cue(r"i|i'm|im|i've|my|me|mine|we|our|us|ik|mijn|me|mij|we|wij|ons|onze")
 # Yes/no questions: the answer starts with yes or no.
 YES_NO_START = {
@@ -292,7 +295,8 @@ OFF_TOPIC = _cue(
     r"vakantie|holiday|werk|job|school|huiswerk|homework|auto|car|tv|netflix|game\w*|spel\w*|"
     r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|\w*mail\w*|printers?|scanners?|"
     r"linear|programming|programmeren|math\w*|wiskunde|tuin|garden|brambles|doornstruik\w*|fysio\w*|dokter|doctor|bank\w*|"
-    r"therap\w*|website|webshop|distro\w*|distributie\w*|distribution\w*|"
+    r"therap\w*|website|webshop|ad ?blockers?|harde schijf|hard ?drives?|schijf|disks?|usb|police|politie|chemis\w*|periodic table|"
+    r"distro\w*|distributie\w*|distribution\w*|"
     r"(?:switch|switching|overstappen|overstap|moving|move|migrate)\w* (?:\w+ )?(?:to|naar) (?:linux|windows|macos|mac|android|ios|iphone|graphene\w*)"
 )
 # Products of other privacy topics: masked before looking for properties ("tor browser").
@@ -319,6 +323,7 @@ _CUE_PATTERNS = (HELP_CUES, LIST_CUES, CAVEAT_CUES, CRITERIA_CUES, COMPARE_CUES,
 # Vocabulary the cue patterns already understand is never mistaken for a misspelled name.
 KNOWN_WORDS = frozenset(
     _DUTCH | _ENGLISH | LOOKALIKES | {w for p in _CUE_PATTERNS for w in re.findall(r"[a-z]{4,}", p.pattern)}
+    | set(re.findall(r"[a-z]{2,}", SMALL_TALK.pattern))
 )
 # A name that is also an everyday word counts as the app only in the app's sense.
 COMMON_WORD_NAMES = {"signal", "session", "element", "briar", "molly", "matrix", "simplex"}
@@ -751,8 +756,14 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids:
         base = 0.55 + 0.4 * strength
-        if cues["support"] and not (cues["compare"] and len(ids) >= 2 and not cues["support"]):
-            return result("support", base + 0.05)
+        operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (
+            cues["card"] or cues["caveats"] or cues["criteria"] or cues["list"] or _is_yes_no(words) or HYPOTHETICAL.search(normalized)
+        )
+        if cues["support"] or operating:  # "molly notifications without google play services?"
+            if len(ids) >= 2 and (moved := MOVE_TO.search(normalized)):
+                target = next((m.entry_id for m in mentions if _offset(normalized, words, m.start) >= moved.end() - 1), None)
+                ids = tuple(_unique([target, *ids])) if target else ids  # "from Signal to Molly": about Molly
+            return result("support", base + 0.05, ids)
         if cues["why_not"]:
             return result("caveats", base + 0.1)
         if cues["criteria"] and not cues["compare"] or (cues["criteria"] and len(ids) == 1):

@@ -88,7 +88,7 @@ class Engine:
             ids = [e.id for e in kb.entries if e.current_status == "recommended"]
             ids += [e.id for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
             return done("list", render.entry_list(kb, lang, prefix), ids)
-        if u.intent == "criteria":
+        if u.intent == "criteria" and not (entries and entries[0].current_status == "not_listed"):
             return done("criteria", render.criteria(kb, lang, entries[0] if entries else None))
         if u.intent == "filter":
             return self._filter(u, done)
@@ -102,6 +102,9 @@ class Engine:
             if len(entries) < 2:
                 return done("card", render.card(kb, entries[0], lang))
             return done("compare", render.compare(kb, entries[:4], lang, prefix), [e.id for e in entries[:4]])
+        if entries[0].current_status == "not_listed" and u.intent in ("caveats", "criteria"):
+            # Why it is not recommended, what it misses and what to use instead: that is its card.
+            return done("card", render.card(kb, entries[0], lang), [entries[0].id])
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         if u.other_lang:

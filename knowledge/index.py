@@ -54,6 +54,7 @@ class EntityIndex:
         self.phrases: dict[tuple[str, ...], str] = {}
         self.max_words = 1
         self.common_names: set[str] = set()
+        self.common_aliases: dict[str, str] = {}  # everyday-word aliases: a name only when written as one
         self._glued: set[str] = set()
         for entry in entries:
             own = tuple(tokens(normalize(entry.name)))
@@ -63,6 +64,8 @@ class EntityIndex:
             for phrase in self._phrases(entry):
                 if len(phrase) == 1 and (phrase[0] in common or phrase[0] in GENERIC):
                     if phrase != own:
+                        if phrase[0] not in GENERIC:
+                            self.common_aliases.setdefault(phrase[0], entry.id)
                         continue
                     self.common_names.add(phrase[0])
                 self.phrases.setdefault(phrase, entry.id)

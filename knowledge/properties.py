@@ -383,9 +383,9 @@ SITUATIONS: tuple[Situation, ...] = (
         "where the app is blocked, apps that route over Tor, work peer-to-peer or work without internet still get through"),
     _situation(
         "big_group",
-        [r"(?:honderden|duizenden|tienduizenden|heel veel|enorm veel) (?:\w+ ){0,2}(?:leden|mensen|deelnemers|gebruikers)",
+        [r"(?:honderden|duizenden|tienduizenden|heel veel|enorm veel|(?:een paar |paar )?(?:honderd|duizend)) (?:\w+ ){0,2}(?:leden|mensen|deelnemers|gebruikers)",
          r"grote? (?:community|gemeenschap|groep|vereniging|club|organisatie|kanaal|kanalen|groepschat)", r"hele (?:school|vereniging|organisatie|bedrijf)"],
-        [r"(?:hundreds|thousands|tens of thousands|lots and lots|a huge number) (?:of )?(?:\w+ ){0,2}(?:members|people|users|participants)",
+        [r"(?:hundreds|thousands|tens of thousands|lots and lots|a huge number|(?:a )?(?:few )?(?:hundred|thousand)) (?:of )?(?:\w+ ){0,2}(?:members|people|users|participants)",
          r"(?:big|large|huge|massive|growing) (?:\w+ )?(?:community|communities|group chats?|server|organi[sz]ation|club|channel|channels|audience)",
          r"(?:whole|entire) (?:school|club|organi[sz]ation|company)", r"\d{3,}[\d,.]* (?:members|people|users|participants|leden|mensen)"],
         (("group_limit", False),),

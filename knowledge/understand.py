@@ -107,7 +107,8 @@ HELP_CUES = _cue(
 LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
     r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
-    r"lijst\w*|list\w*|overzicht|overview|show me|laat (?:me )?(?:\w+ )?zien|toon|"
+    r"lijst\w*|list\w*|overzicht|overview|show me|something else|iets anders|"
+    r"laat (?:me )?(?:\w+ )?zien|toon|"
     r"alle (?:\w+ )?(?:messengers|apps|opties)|all (?:the |of the )?(?:messengers|apps|options|chat apps)|"
     r"welke (?:\w+ ){0,2}(?:moet|kan|zou|zal|gebruik)|which (?:\w+ ){0,2}(?:should|shall|could|can|to use|would)|"
     r"what (?:\w+ ){0,2}(?:should|shall|could|would) (?:i|we) use|wat (?:\w+ ){0,2}(?:moet|kan|zou) (?:ik|we) gebruiken|"
@@ -326,7 +327,10 @@ KNOWN_WORDS = frozenset(
     | set(re.findall(r"[a-z]{2,}", SMALL_TALK.pattern))
 )
 # A name that is also an everyday word counts as the app only in the app's sense.
-COMMON_WORD_NAMES = {"signal", "session", "element", "briar", "molly", "matrix", "simplex"}
+COMMON_WORD_NAMES = {
+    "signal", "session", "element", "briar", "molly", "matrix", "simplex", "riot", "wire", "ring", "status", "line",
+    "dino", "conversations", "toxic", "delta", "silence", "session's", "jami",
+}
 _DETERMINERS = {
     "a", "an", "the", "any", "this", "that", "one", "every", "each", "good", "bad", "een", "de", "het", "deze", "dit",
     "elk", "elke", "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
@@ -413,19 +417,46 @@ def _unique(items) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _entities(words: list[str], index: EntityIndex, normalized: str, strict: bool = True, has_props: bool = False) -> list[Mention]:
-    """Entry mentions, dropping everyday-word senses ("slecht signaal", "a session with")."""
+def _entities(words: list[str], index: EntityIndex, normalized: str, strict: bool = True, has_props: bool = False,
+              message: str = "") -> list[Mention]:
+    """Entry mentions, dropping everyday-word senses ("slecht signaal", "a session with"); a
+    name written with a capital inside a sentence ("torn between Wire and Signal") is the app."""
     mentions = [m for m in index.find(words, KNOWN_WORDS) if m.exact or not _understood(m.surface)]  # "macbook" is no "facebook"
+    capital = _capitalised(message) if message else set()
+    taken = {n for m in mentions for n in range(m.start, m.end)}
+    for n, word in enumerate(words):  # "Conversations", "Dino": everyday words the index keeps only for this
+        if n not in taken and word in capital and word in index.common_aliases:
+            mentions.append(Mention(index.common_aliases[word], n, n + 1, 100.0, word))
+    mentions.sort(key=lambda m: m.start)
     if not strict:
         return mentions
     kept: list[Mention] = []
     has_domain = bool(DOMAIN_WORDS.search(normalized)) or len({m.entry_id for m in mentions}) > 1
     for mention in mentions:
         name = mention.surface.split("'")[0]
+        if name in capital:
+            kept.append(mention)
+            continue
         if (name in COMMON_WORD_NAMES or name in index.common_names) and not _app_sense(mention, words, has_domain, has_props):
             continue
         kept.append(mention)
     return kept
+
+
+def _capitalised(message: str) -> set[str]:
+    """Words written with a capital (or in capitals) inside a sentence, normalized."""
+    found = set()
+    for match in re.finditer(r"(?<=[^\s.!?:\n])\s+([A-Z][\w'-]+)(?:\s+([A-Z][\w'-]*))?", message[:MAX_SCAN]):
+        word, following = match.group(1), match.group(2)
+        if word.isupper() and len(word) <= 3:
+            continue  # "US", "PQ"
+        if following and normalize(following) not in _APP_WORDS | {"x", "web", "messenger", "foss", "im", "me"}:
+            continue  # "Briar Rose": a person's name
+        found.add(normalize(word).split("'")[0])
+    return found
+
+
+MAX_SCAN = 2000
 
 
 def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: bool) -> bool:
@@ -579,6 +610,7 @@ PRODUCT_LEFT = _cue(
 )
 PRODUCT_AS_CONTEXT = _cue(
     r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
+    r"to something else|naar iets anders|to another (?:app|messenger|platform|service)|naar een andere (?:app|messenger)|"
     r"(?:leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from)|"
     r"(?:weg van|af van|van \w+ af|overstappen van|overstap van|stoppen met|verlaten)|"
     r"(?:do|does|have|has) any (?:of )?(?:yours|them|these|those)|een van (?:jullie|deze|die)|"
@@ -608,12 +640,17 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
         not_listed = entry is not None and entry.current_status == "not_listed"
         if not_listed and (replaced or any(0 <= at - end <= 4 for end in left)):
             continue
-        if not_listed and clauses is not None and not (clauses[0] <= at < clauses[1]):
+        if not_listed and clauses is not None and not (clauses[0] <= at < clauses[1]) and _asks_for_picks(normalized[clauses[0] : clauses[1]]):
             continue
         if not_listed and not cues_found and len(words) > 4:
             continue  # "haha die van WhatsApp was hilarisch": chatter, not a question
         kept.append(mention)
     return kept
+
+
+def _asks_for_picks(clause: str) -> bool:
+    """Does this clause ask which app to use (so other apps named elsewhere are context)?"""
+    return bool(LIST_CUES.search(clause) or re.search(r"\b(?:which|welke|what|wat)\b", clause))
 
 
 def _asking_clause(normalized: str) -> tuple[int, int] | None:
@@ -706,7 +743,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     implied = find_situations(masked, list(props))
     situations = tuple({situation.id: situation for situation, _ in implied}.values())
     props = tuple(sorted(props + tuple(q for _, q in implied if q is not None), key=lambda q: q.start))
-    mentions = _entities(words, index, normalized, has_props=bool(props))
+    mentions = _entities(words, index, normalized, has_props=bool(props), message=message)
     if situations:  # "where the government blocks WhatsApp": the app named is the situation, not the question
         spans = [m.span() for situation in situations for m in situation.pattern.finditer(masked)]
         mentions = [m for m in mentions if not any(a <= _offset(normalized, words, m.start) < b + 12 for a, b in spans)]
@@ -785,7 +822,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if _asks_about_a_command(message, words):
         return result("help", 0.85)  # "how does !which work?", "wat doet /vergelijk?"
     if cues["support"] and FIRST_PERSON.search(normalized) and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words):
-        return result("support", 0.7, ())
+        return result("none", 0.3, ())  # app support, but for no app recbot knows: nothing to point to
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)
     if cues["criteria"] or cues["why_not"]:

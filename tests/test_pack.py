@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.index import EntityIndex
 from knowledge.loading import BUNDLED_DIR, load_sources
 from knowledge.model import KnowledgeError
+from knowledge.text import normalize, tokens
 from knowledge.yaml_loader import _fact_paths
 
 NOT_LISTED = {
@@ -120,3 +122,32 @@ def test_a_fact_without_evidence_is_refused(tmp_path):
 def test_fact_paths_cover_nested_and_empty_facts():
     paths = _fact_paths({"e2ee": {"default": True, "calls": None}, "platforms": [], "network": None})
     assert paths == {"e2ee.default", "platforms"}
+
+
+OLD_AND_OTHER_NAMES = {
+    "riot": "element", "riot.im": "element", "element-web": "element", "element x": "element",
+    "matrix": "element", "textsecure": "signal", "simplex": "simplex", "session-android": "session",
+    "deltachat": "delta-chat", "fb messenger": "facebook-messenger", "aws wickr": "wickr",
+    "wickr me": "wickr", "gajim": "xmpp", "monal": "xmpp", "dino": "xmpp", "jabber": "xmpp",
+    "qtox": "tox", "gnu jami": "jami", "molly-foss": "molly",
+}
+
+
+def exact_mentions(index, text):
+    return [m.entry_id for m in index.find(tokens(normalize(text))) if m.exact]
+
+
+def test_old_and_other_names_resolve(pack):
+    index = EntityIndex(pack.entries)
+    for name, entry_id in OLD_AND_OTHER_NAMES.items():
+        assert exact_mentions(index, f"is {name} any good") == [entry_id], name
+
+
+@pytest.mark.parametrize("question", [
+    "which messenger is best", "are my conversations encrypted", "a simple app for my mom",
+    "ring me later", "whats the best app", "toxic people in groups", "can i read messages offline",
+    "what meta data is kept", "the app for my phone",
+])
+def test_everyday_words_name_no_entry(pack, question):
+    # An alias whose only distinctive word is an everyday word would name an entry in any question.
+    assert exact_mentions(EntityIndex(pack.entries), question) == []

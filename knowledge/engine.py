@@ -11,7 +11,7 @@ from .index import EntityIndex
 from .model import Entry, KnowledgeBase
 from .properties import FilterPlan, PropertyQuery, audited_by
 from .text import normalize
-from .understand import KNOWN_WORDS, Understanding, parse_command, understand
+from .understand import INDEX_COMMON, Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "support", "none")
 
@@ -45,7 +45,7 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self.index = EntityIndex(kb.entries, KNOWN_WORDS)
+        self.index = EntityIndex(kb.entries, INDEX_COMMON)
         self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
 
     def understand(self, message: str, default_lang: str = "nl", prefix: str = "!") -> Understanding:

@@ -19,7 +19,7 @@ GENERIC = {"chat", "messenger", "app", "apps", "im", "the", "private", "secure",
 # What follows a name in a hyphenated repository or package name: "element-web", "session-android".
 NAME_SUFFIXES = {
     "web", "android", "ios", "desktop", "app", "apps", "client", "messenger", "im", "chat", "mobile", "linux",
-    "windows", "macos", "mac", "foss", "fdroid", "beta", "nightly", "server", "cli", "qt", "gtk", "x", "next",
+    "windows", "macos", "mac", "foss", "fdroid", "beta", "nightly", "server", "cli", "qt", "gtk", "x", "next", "id",
 }
 
 
@@ -162,6 +162,9 @@ class EntityIndex:
             owner = self.phrases.get(("".join(parts),))  # "simple-x"
             if owner is not None:
                 return owner, 1
+        for cut in range(3, len(word) - 1):  # "toxid", "signalapp": a name with a suffix glued on
+            if word[cut:] in NAME_SUFFIXES and (word[:cut],) in self.phrases:
+                return self.phrases[(word[:cut],)], 1
         for size in (2, 3):
             piece = words[i : i + size]
             if len(piece) < size or not any(len(p) <= 2 for p in piece):

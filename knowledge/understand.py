@@ -326,6 +326,10 @@ KNOWN_WORDS = frozenset(
     _DUTCH | _ENGLISH | LOOKALIKES | {w for p in _CUE_PATTERNS for w in re.findall(r"[a-z]{4,}", p.pattern)}
     | set(re.findall(r"[a-z]{2,}", SMALL_TALK.pattern))
 )
+# Product names the cue patterns mention are names, not everyday vocabulary, for the index.
+PRODUCT_WORDS = frozenset({"whatsapp", "telegram", "threema", "viber", "wickr", "imessage", "discord", "jami", "xmpp", "jabber",
+                           "deltachat", "qtox", "gajim", "monal", "keybase", "olvid", "kik", "wechat", "skype", "snapchat"})
+INDEX_COMMON = KNOWN_WORDS - PRODUCT_WORDS
 # A name that is also an everyday word counts as the app only in the app's sense.
 COMMON_WORD_NAMES = {
     "signal", "session", "element", "briar", "molly", "matrix", "simplex", "riot", "wire", "ring", "status", "line",
@@ -535,7 +539,7 @@ _NOT_A_NAME = {
     "iets", "niets", "zo", "so", "then", "now", "nu", "dan", "my", "mijn", "your", "jouw", "our", "onze", "their", "hun",
     "there's", "it's", "that's", "what's", "who", "whom", "whose", "someone", "somebody", "everyone", "people", "mensen",
 }
-_JOINTS = {"or", "of", "vs", "vs.", "versus", "than", "dan", "against", "tegen", "tegenover"}
+_JOINTS = {"or", "of", "vs", "vs.", "versus", "than", "dan", "against", "tegen", "tegenover", "over", "instead", "to"}
 _GENERIC_TAIL = {"chat", "messenger", "app", "im", "plus", "x", "pro", "lite", "go", "me"}
 
 
@@ -619,6 +623,10 @@ PRODUCT_AS_CONTEXT = _cue(
 )
 
 
+# "Telegram has a web version, do any of yours?": the app named is the comparison, ours are asked about.
+PRODUCTS_OF_YOURS = _cue(r"(?:do|does|have|has|can) any (?:of )?(?:yours|them|these|those|your \w+)|een van (?:jullie|deze|die)|heeft een van")
+
+
 def _context_mentions(mentions: list[Mention], normalized: str, words: list[str], kb: KnowledgeBase,
                       cues_found: bool) -> list[Mention]:
     """Drop entries named only as context: what the asker leaves or replaces ("an alternative
@@ -627,7 +635,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     if not mentions:
         return mentions
     left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
-    replaced = bool(PRODUCT_AS_CONTEXT.search(normalized))
+    replaced = bool(PRODUCTS_OF_YOURS.search(normalized))
     # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
     compared = any(
         b.start - a.end == 1 and words[a.end] in _JOINTS for a, b in zip(mentions, mentions[1:])
@@ -646,6 +654,14 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
             continue  # "haha die van WhatsApp was hilarisch": chatter, not a question
         kept.append(mention)
     return kept
+
+
+def _set_against(mentions: list[Mention], words: list[str]) -> bool:
+    """Two different entries written side by side or joined by vs/or/over/than."""
+    for a, b in zip(mentions, mentions[1:]):
+        if a.entry_id != b.entry_id and (b.start == a.end or (b.start - a.end == 1 and words[a.end] in _JOINTS - {"to"})):
+            return True
+    return False
 
 
 def _asks_for_picks(clause: str) -> bool:
@@ -793,6 +809,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids:
         base = 0.55 + 0.4 * strength
+        if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"]:
+            return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (
             cues["card"] or cues["caveats"] or cues["criteria"] or cues["list"] or _is_yes_no(words) or HYPOTHETICAL.search(normalized)
         )

@@ -227,13 +227,14 @@ SUPPORT_TOPIC = _cue(
     r"terugkrijgen|terug krijgen|kwijt|unable to decrypt|delivery|never (?:reach|arrive)|arriv\w*|komen niet|(?:add|toevoegen|voeg) (?:\w+ )?(?:contact|iemand|a contact|someone)|"
     r"contact toevoegen|set (?:a |my )?(?:username|pin|password)|instellen|settings?|instellingen|fcm|google play services|"
     r"desktop (?:app|client)|desktop koppelen|username / password|invalid|says|geeft steeds|it says|komen pas|arrive late|delayed|vertraagd|"
-    r"drain\w*|leeg|ontvang\w*|receiv\w*"
+    r"drain\w*|leeg|ontvang\w*|receiv\w*|beta|\d+\.\d+(?:\.\d+)?|root|option|optie"
 )
 SUPPORT_ASK = _cue(
     r"how (?:do|can|to|would|should|could) (?:i|we|you)|how to|hoe (?:doe|kan|moet|krijg|zet|voeg|fix|verifieer|werkt) \w*|"
     r"what (?:can|should|do) (?:i|we) do|what to do|wat nu|wat moet ik|any ideas?|iemand een idee|cause|solution|oplossing|workaround|"
     r"is there (?:any |a |an )?(?:way|process|method|possibility|option|solution|chance)|is it possible|can i|could i|do i (?:have|need) to|"
     r"should i|will it|kan ik|moet ik|hoe fix|how (?:can i )?fix|fix it|fix this|help|hulp|stap voor stap|step by step|"
+    r"(?:resolve|solve|fix|oplossen) (?:this|the|my|it|dit|het)(?: \w+)?|possibility|mogelijkheid|"
     r"am i (?:missing|doing)|what am i doing wrong|is this (?:a bug|normal|expected)|why (?:does|doesn'?t|won'?t|can'?t|is|are) (?:it|my|the app|this)"
 )
 # Messages to an app's developers (feature requests, plans): not questions for recbot.
@@ -725,7 +726,7 @@ def _is_yes_no_about_properties(words: list[str], props: tuple[PropertyQuery, ..
 
 def _caveats_besides_trouble(normalized: str) -> bool:
     """A caveat cue that is not part of the trouble itself ("werkt niet meer" is trouble, not "niet meer aanbevolen")."""
-    trouble = [m.span() for p in (SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE) for m in p.finditer(normalized)]
+    trouble = [m.span() for p in (SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE, SUPPORT_ASK) for m in p.finditer(normalized)]
     return any(not any(a < e and s < b for a, b in trouble) for m in CAVEAT_CUES.finditer(normalized) for s, e in [m.span()])
 
 
@@ -767,7 +768,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if unknown:  # "modded WhatsApp" is not WhatsApp
         mentions = [m for m in mentions if not any(normalize(m.surface) in normalize(u) and normalize(u) != normalize(m.surface) for u in unknown)
                     and normalize(m.surface) not in {normalize(u) for u in unknown}]
-    asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE))
+    asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
+        or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
     ids = tuple(_unique(m.entry_id for m in mentions))
     yes_no = _is_yes_no(words)

@@ -150,7 +150,8 @@ CRITERIA_CUES = _cue(
     r"hoe (?:wordt|worden|is|zijn|werd) (?:de|deze|die|jullie) (?:lijst|keuze|aanbevelingen|selectie) (?:\w+ )?(?:gemaakt|samengesteld|bepaald|gekozen|tot stand)|"
     r"how (?:is|was|are) (?:the|this|your) (?:list|selection|choice|picks|recommendations) (?:\w+ )?(?:made|compiled|decided|chosen|put together)|"
     r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiezen|bepaal|bepalen) (?:jullie|je|ze|privacy guides)|"
-    r"methodolog\w*|werkwijze|aanpak|om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
+    r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|consideration|deserve\w*|belongs? on|"
+    r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
 COMPARE_CUES = _cue(
     r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|naast elkaar|side by side|tegen elkaar|head to head|compared to|in vergelijking|relates? to|"
@@ -239,7 +240,8 @@ SUPPORT_ASK = _cue(
 )
 # Messages to an app's developers (feature requests, plans): not questions for recbot.
 FEATURE_REQUEST = _cue(
-    r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)|it will be (?:nice|great)|"
+    r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)|it will be (?:nice|great)|(?:it|that)'?d be (?:nice|great|cool)|"
+    r"(?:why are|are) you (?:saying|telling)|you (?:said|say) (?:you|that)|"
     r"please (?:add|make|implement|consider|support|include)|(?:could|can|would) you (?:please )?(?:add|suggest|implement|support|include)|"
     r"is it possible to (?:support|add|implement)|let'?s make|is this app going to|when is it going to|"
     r"feature request|pull request|are you still|maintainer|contribut\w*|"
@@ -611,7 +613,7 @@ def _as_written(message: str, normalized_words: str) -> str:
 PRODUCT_LEFT = _cue(
     r"alternatie\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
     r"leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from|"
-    r"weg van|af van|van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|uses|gebruikt"
+    r"weg van|af van|van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|been on|uses|gebruikt"
 )
 PRODUCT_AS_CONTEXT = _cue(
     r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
@@ -667,7 +669,7 @@ def _set_against(mentions: list[Mention], words: list[str]) -> bool:
 
 def _asks_for_picks(clause: str) -> bool:
     """Does this clause ask which app to use (so other apps named elsewhere are context)?"""
-    return bool(LIST_CUES.search(clause) or re.search(r"\b(?:which|welke|what|wat)\b", clause))
+    return bool(LIST_CUES.search(clause) or re.search(r"\b(?:which|welke)\b|\b(?:what|wat) (?:\w+ )?(?:app|apps|messenger|messengers|should|moet|kan)\b", clause))
 
 
 def _asking_clause(normalized: str) -> tuple[int, int] | None:
@@ -676,8 +678,8 @@ def _asking_clause(normalized: str) -> tuple[int, int] | None:
     for m in re.finditer(r"[^,.;:!?]+", normalized):
         if not m.group(0).strip():
             continue
-        if spans and len(normalized[spans[-1][0] : spans[-1][1]].split()) <= 3:
-            spans[-1] = (spans[-1][0], m.end())  # "which of WhatsApp, Telegram and Signal ...": one clause
+        if spans and (len(normalized[spans[-1][0] : spans[-1][1]].split()) <= 3 or len(m.group(0).split()) <= 3):
+            spans[-1] = (spans[-1][0], m.end())  # "which of WhatsApp, Telegram and Signal ...", "..., but not Threema": one clause
         else:
             spans.append((m.start(), m.end()))
     if len(spans) < 2:
@@ -841,7 +843,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.2)  # "weet iemand hoe laat de vergadering begint?"
     if _asks_about_a_command(message, words):
         return result("help", 0.85)  # "how does !which work?", "wat doet /vergelijk?"
-    if cues["support"] and FIRST_PERSON.search(normalized) and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words):
+    if cues["support"] and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words) \
+            and not cues["list"]:
         return result("none", 0.3, ())  # app support, but for no app recbot knows: nothing to point to
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)

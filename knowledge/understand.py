@@ -149,7 +149,7 @@ CRITERIA_CUES = _cue(
     r"how (?:did|do|does) (?:you|they|privacy guides) (?:come up with|arrive at|get to|make|build|compile|decide)|"
     r"hoe (?:wordt|worden|is|zijn|werd) (?:de|deze|die|jullie) (?:lijst|keuze|aanbevelingen|selectie) (?:\w+ )?(?:gemaakt|samengesteld|bepaald|gekozen|tot stand)|"
     r"how (?:is|was|are) (?:the|this|your) (?:list|selection|choice|picks|recommendations) (?:\w+ )?(?:made|compiled|decided|chosen|put together)|"
-    r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiezen|bepaal|bepalen) (?:jullie|je|ze|privacy guides)|"
+    r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiest|kiezen|bepaal|bepaalt|bepalen|selecteert|selecteren) (?:\w+ ){0,2}?(?:jullie|je|ze|privacy guides|pg)|"
     r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
@@ -210,7 +210,7 @@ SUPPORT_HOWTO = _cue(
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
     r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host)|"
-    r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg) (?:ik|je|we|jij|men) (?:\w+ ){0,4}?"
+    r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:\w+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
     r"aan|uit|inschakelen|uitschakelen|reset\w*|toevoegen|toe|blokkeren|dempen|synchronis\w*|registreren|inloggen|uitloggen|aanmelden|afmelden|verbinden|aanmaken|"
     r"uitnodigen|verlaten|bewerken|hosten|draaien|werkend|weg|vinden|exporteren|importeren|verplaatsen|activeren)|"
@@ -613,7 +613,7 @@ def _as_written(message: str, normalized_words: str) -> str:
 PRODUCT_LEFT = _cue(
     r"alternatie\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
     r"leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from|"
-    r"weg van|af van|van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|been on|uses|gebruikt"
+    r"weg van|af van|wil(?:len)? van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|been on|uses|gebruikt"
 )
 PRODUCT_AS_CONTEXT = _cue(
     r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
@@ -694,8 +694,9 @@ def _only_context(normalized: str, unknown: tuple[str, ...]) -> bool:
         return True
     clauses = [c for c in re.split(r"[,.;:!?]+|\b(?:anyway|anyways|maar goed|enfin|so yeah)\b", normalized) if c.strip()]
     asking = [c for c in clauses if QUESTION_CUES.search(c) or LIST_CUES.search(c)]
-    last = asking[-1] if asking else (clauses[-1] if clauses else normalized)
-    return len(clauses) > 1 and not any(normalize(u) in last for u in unknown)
+    if not asking:
+        return False  # nothing else asks: the product is the question ("is gbwhatsapp veilig? m'n neef gebruikt dat")
+    return len(clauses) > 1 and not any(normalize(u) in asking[-1] for u in unknown)
 
 
 _COMMAND_IN_TEXT = re.compile(r"(?:^|\s)[!/]([a-z]+)\b")
@@ -783,7 +784,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "caveats": bool(CAVEAT_CUES.search(normalized)),
         "criteria": bool(CRITERIA_CUES.search(normalized)),
         "why_not": bool(WHY_NOT_LISTED.search(normalized)),
-        "compare": bool(COMPARE_CUES.search(normalized)),
+        "compare": bool(COMPARE_CUES.search(normalized if lang == "nl" else re.sub(r"\bof\b", " ", normalized))),  # "of" is "or" only in Dutch
         "card": bool(CARD_CUES.search(normalized)),
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),

@@ -113,7 +113,8 @@ class Engine:
             return done("card", reply, [entries[0].id])
         focus = tuple(q for q in u.properties if not q.prop.modifier)[:2]
         lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None
-        return done("card", render.card(kb, entries[0], lang, focus, lead), [entries[0].id])
+        # The card is about the first entry; others named come after it (they are what it was asked against).
+        return done("card", render.card(kb, entries[0], lang, focus, lead), [e.id for e in entries])
 
     def _narrowed(self, u: Understanding) -> Understanding:
         """Properties narrowed by names the knowledge holds: "audited by Trail of Bits"."""

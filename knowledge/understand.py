@@ -155,7 +155,7 @@ CRITERIA_CUES = _cue(
 )
 COMPARE_CUES = _cue(
     r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|naast elkaar|side by side|tegen elkaar|head to head|compared to|in vergelijking|relates? to|"
-    r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|"
+    r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|preferable to|prefer\w* (?:\w+ )?(?:over|to)|superior to|safer than|veiliger dan|"
     r"welke (?:is|van) (?:\w+ ){0,2}beter|which (?:is|one is) better|instead of|in plaats van"
 )
 CARD_CUES = _cue(
@@ -840,8 +840,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0))
 
     # No entry named.
-    if ADDRESSED_TO_OTHERS.search(normalized) and not cues["help"]:
-        return result("none", 0.2)  # "weet iemand hoe laat de vergadering begint?"
+    if (ADDRESSED_TO_OTHERS.search(normalized) or message.lstrip().startswith("@")) and not cues["help"]:
+        return result("none", 0.2)  # "weet iemand hoe laat de vergadering begint?", "@anna what do you recommend?"
     if _asks_about_a_command(message, words):
         return result("help", 0.85)  # "how does !which work?", "wat doet /vergelijk?"
     if cues["support"] and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words) \

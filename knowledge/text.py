@@ -113,7 +113,8 @@ def detect_language(
     content = [w for w in words if w not in names and not w.isdigit()]
     nl = sum(1 for w in content if w in _DUTCH and w not in _ENGLISH)
     en = sum(1 for w in content if w in _ENGLISH and w not in _DUTCH)
-    clear = (nl >= 2 and en == 0) or (en >= 2 and nl == 0)  # our lists already tell: lingua is not asked
+    # Our lists already tell (and cover half the words, so it is no other language): lingua is not asked.
+    clear = ((nl >= 2 and en == 0) or (en >= 2 and nl == 0)) and (nl + en) * 2 >= len(content)
     detector = _lingua() if sum(len(w) for w in content) >= 6 and not clear else None
     if detector is not None:
         raw = [t for t in text[:MAX_CHARS].split() if normalize(t).strip(".,:;!?¿¡\"'()") not in names] if text else content

@@ -241,7 +241,8 @@ SUPPORT_ASK = _cue(
 # Messages to an app's developers (feature requests, plans): not questions for recbot.
 FEATURE_REQUEST = _cue(
     r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)|it will be (?:nice|great)|(?:it|that)'?d be (?:nice|great|cool)|"
-    r"(?:why are|are) you (?:saying|telling)|you (?:said|say) (?:you|that)|"
+    r"(?:why are|are) you (?:saying|telling)|you (?:said|say) (?:you|that)|would (?:probably )?be a good idea|could be added|be added to|"
+    r"(?:any )?reason to use (?:this|it) over|(?:use|using|choose|pick) (?:this|it) (?:over|instead of|rather than)|"
     r"please (?:add|make|implement|consider|support|include)|(?:could|can|would) you (?:please )?(?:add|suggest|implement|support|include)|"
     r"is it possible to (?:support|add|implement)|let'?s make|is this app going to|when is it going to|"
     r"feature request|pull request|are you still|maintainer|contribut\w*|"
@@ -754,7 +755,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         if len(foreign) >= 2 and len(foreign) * 3 >= len(rest) * 2:
             # Named entries get their card in the room's language, after one line on the languages recbot answers in.
             ids = tuple(_unique(m.entry_id for m in mentions))
-            intent, confidence = ("card", 0.6) if ids else ("none", 0.3)
+            asks = "?" in message or len(words) <= 4
+            intent, confidence = ("card", 0.6) if ids and asks else ("none", 0.3)
             return Understanding(intent, lang, confidence, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 
@@ -810,7 +812,14 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
     if unknown and (not ids or cues["compare"] and len(ids) < 2):
         return result("none", 0.3)  # never an answer about something else
-    if FEATURE_REQUEST.search(normalized) and not cues["support"]:
+    statement = (
+        "?" not in message and len(words) > 5 and words[0] not in _QUESTION_START
+        and not any(cues[k] for k in ("question", "help", "list", "caveats", "criteria", "why_not", "card", "support", "compare"))
+        and not SUPPORT_TOPIC.search(normalized) and not implied and not (props and len(words) <= 8) and lang == "en"
+    )
+    if statement:
+        return result("none", 0.3)  # "GNU/Jami doesn't use Electron!": a remark, not a question
+    if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids:
         base = 0.55 + 0.4 * strength

@@ -141,9 +141,12 @@ class Engine:
         unknown: list[Entry] = []
         plan = FilterPlan(queries, u.normalized)
         named = set(u.entries)
+        picks = bool(u.situations) and "list" in u.notes  # "I'm a journalist, which app should I use?": today's picks only
         for entry in kb.entries:
             if entry.current_status == "not_listed" and entry.id not in named:
                 continue  # apps Privacy Guides does not recommend: only when the question names them
+            if picks and entry.current_status != "recommended" and entry.id not in named:
+                continue
             verdict, deciding = plan.test(entry)
             if verdict:
                 matches.append((entry, deciding))

@@ -448,14 +448,15 @@ def find_properties(normalized: str) -> list[PropertyQuery]:
             inner = set(re.findall(r"[\w']+", match.group(0)))
             floor = max((t_end for t_start, t_end in taken[:-1] if t_end <= start), default=0)
             negated = _negated_before(normalized, start, floor) or bool(NEGATIONS_AFTER.match(normalized[end:]))
-            previous = next((q for q in reversed(sorted(found, key=lambda q: q.end)) if q.end <= start), None)
-            if previous is not None and previous.negated and _OR_ONLY.fullmatch(normalized[previous.end : start]):
-                negated = True  # "geen gebruikersnaam of id": neither
             if prop.negated_by_words and inner & set(prop.negated_by_words):
                 negated = not negated
             only = bool(_ONLY_AFTER.match(normalized[end:]) or _ONLY_BEFORE.search(normalized[max(0, start - 25) : start]))
             found.append(PropertyQuery(prop, negated, start, end, only))
     found.sort(key=lambda q: q.start)
+    for n in range(1, len(found)):  # "geen gebruikersnaam of id": the negation covers both
+        previous, query = found[n - 1], found[n]
+        if previous.negated and not query.negated and _OR_ONLY.fullmatch(normalized[previous.end : query.start]):
+            found[n] = PropertyQuery(query.prop, True, query.start, query.end, query.only)
     strong = [q for q in found if not q.prop.weak and not q.prop.modifier]
     if strong:
         return sorted(strong + [q for q in found if q.prop.modifier], key=lambda q: q.start)

@@ -129,6 +129,7 @@ CAVEAT_CUES = _cue(
     r"slechte kanten|keerzijde|flaws?|kwetsba\w*|vulnerab\w*|"
     r"weak ?points?|weak spots?|(?:should|need to|must|moet|moeten) (?:\w+ ){0,2}(?:know|weten)|eruit gegooid|eruit gehaald|gekickt|kicked out|thrown out|red flags?|5 eyes|five eyes|"
     r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
+    r"(?:can ?not|can'?t|don'?t|do not) trust|wantrouw\w*|untrustworthy|niet (?:te )?vertrouwen|"
     r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
 CRITERIA_CUES = _cue(
@@ -166,7 +167,8 @@ CARD_CUES = _cue(
     r"in het kort|in short|kort|samengevat|tl;?dr|briefly|in a nutshell"
 )
 QUESTION_CUES = _cue(
-    r"welke|welk|wat|hoe|waarom|which|what|whats|how|why|"
+    r"welke|welk|wat|hoe|waarom|which|what|whats|how|why|i thought|i wonder|wondering|not sure|i don'?t remember|confused|curious|"
+    r"ik dacht|vraag me af|weet niet zeker|"
     r"need|needs|nodig|want|wil|willen|zoek\w*|looking|search\w*|suggest\w*|graag|any of them|one of them|"
     r"something|iets|anything|eentje|one that|een app die|an app that"
 )
@@ -195,7 +197,7 @@ ADDRESSED_TO_OTHERS = _cue(
 # app's own documentation. Trouble counts when the asker speaks about themselves ("my", "I").
 SUPPORT_TROUBLE = _cue(
     r"not working|(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
-    r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
+    r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:use it|send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
     r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:on )?(?:crashing|freezing|closing|disconnecting|logging|asking|saying|failing|loading|restarting|stopping|showing|buffering|reconnecting|spinning)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
     r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
@@ -225,7 +227,7 @@ SUPPORT_TOPIC = _cue(
     r"server (?:not supported|settings)|notificati\w*|notifications?|meldingen|push|sync\w*|keychain|root access|orbot|proxy|"
     r"battery|batterij|database|exporte?\w*|importe?\w*|migrat\w*|transfer\w*|overzetten|new (?:phone|device|iphone|android|laptop)|"
     r"nieuwe (?:telefoon|toestel)|old (?:phone|device|number)|oude (?:telefoon|nummer)|lost (?:access|my|all)|get (?:it|them|my \w+) back|"
-    r"terugkrijgen|terug krijgen|kwijt|unable to decrypt|delivery|never (?:reach|arrive)|arriv\w*|komen niet|(?:add|toevoegen|voeg) (?:\w+ )?(?:contact|iemand|a contact|someone)|"
+    r"terugkrijgen|terug krijgen|kwijt|unable to decrypt|delivery|never (?:reach|arrive)|arriv\w*|komen niet|(?:add|toevoegen|voeg) (?:\w+ ){0,2}(?:contact|contacts|iemand|someone|user|users)|other device|another device|ander (?:apparaat|toestel)|same time|tegelijk\w*|"
     r"contact toevoegen|set (?:a |my )?(?:username|pin|password)|instellen|settings?|instellingen|fcm|google play services|"
     r"desktop (?:app|client)|desktop koppelen|username / password|invalid|says|geeft steeds|it says|komen pas|arrive late|delayed|vertraagd|"
     r"drain\w*|leeg|ontvang\w*|receiv\w*|beta|\d+\.\d+(?:\.\d+)?|root|option|optie"
@@ -236,6 +238,7 @@ SUPPORT_ASK = _cue(
     r"is there (?:any |a |an )?(?:way|process|method|possibility|option|solution|chance)|is it possible|can i|could i|do i (?:have|need) to|"
     r"should i|will it|kan ik|moet ik|hoe fix|how (?:can i )?fix|fix it|fix this|help|hulp|stap voor stap|step by step|"
     r"(?:resolve|solve|fix|oplossen) (?:this|the|my|it|dit|het)(?: \w+)?|possibility|mogelijkheid|"
+    r"supposed to|is (?:it|this|that) normal|ever result|would it be possible|zou het kunnen|"
     r"am i (?:missing|doing)|what am i doing wrong|is this (?:a bug|normal|expected)|why (?:does|doesn'?t|won'?t|can'?t|is|are) (?:it|my|the app|this)"
 )
 # Messages to an app's developers (feature requests, plans): not questions for recbot.
@@ -490,6 +493,7 @@ _QUESTION_START = {
     "show", "give", "geef", "toon", "list", "noem", "name", "zeg", "vertel", "explain", "leg",
     "wat", "welke", "hoe", "waarom", "waar", "kan", "kun", "is", "heeft", "werkt", "ken", "moet", "zou", "klopt",
     "what", "which", "how", "why", "where", "can", "could", "is", "does", "do", "has", "should", "would", "tell",
+    "don't", "dont", "doesn't", "doesnt", "isn't", "isnt", "aren't", "didn't", "won't", "can't", "will", "are",
 }
 _ADJECTIVES = {"goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel", "good", "bad"}
 
@@ -614,7 +618,7 @@ def _as_written(message: str, normalized_words: str) -> str:
 PRODUCT_LEFT = _cue(
     r"alternatie\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
     r"leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from|"
-    r"weg van|af van|wil(?:len)? van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|been on|uses|gebruikt"
+    r"as with|like on|zoals (?:bij|met|in)|such as|weg van|af van|wil(?:len)? van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|been on|uses|gebruikt"
 )
 PRODUCT_AS_CONTEXT = _cue(
     r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
@@ -725,7 +729,7 @@ def _offset(normalized: str, words: list[str], index: int) -> int:
 
 def _is_yes_no_about_properties(words: list[str], props: tuple[PropertyQuery, ...]) -> bool:
     """"Can I use Signal without a phone number?" asks about a property, not for app support."""
-    return bool(props) and not all(p.prop.family == "data" for p in props) and _is_yes_no(words)
+    return bool(props) and not all(p.prop.family in ("data", "platform") for p in props) and _is_yes_no(words)
 
 
 def _caveats_besides_trouble(normalized: str) -> bool:

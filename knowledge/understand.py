@@ -290,8 +290,9 @@ _SLOT_PATTERNS = (
     re.compile(r"why (?:isn'?t|is not|isnt|aren'?t|no|not) (?P<x>[\w.+-]+)|why (?:is|are) (?P<x2>[\w.+-]+) not|waarom (?:staat|zit|is) (?P<x3>[\w.+-]+) (?:er )?niet|"
                r"waarom (?:geen|niet) (?P<x4>[\w.+-]+)"),
     re.compile(r"(?P<x>[\w.+-]+) (?:app|messenger|chat app)\b"),
+    re.compile(r"^(?P<x>[\w.+-]+) is an? (?:\w+ ){0,3}(?:app|messenger|messaging app|chat app|client|alternative)\b"),
 )
-_SLOT_NEEDS_CAPITAL = {2, 4}  # "what about it", "the new app": only a capitalised word names a product there
+_SLOT_NEEDS_CAPITAL = {2, 4, 5}  # "what about it", "the new app": only a capitalised word names a product there
 MESSENGER_WORDS = _cue(r"messengers?|chat\w*|berichten\w*|messaging|instant messag\w*|whatsapp|telegram|sms")
 # Other topics a privacy community talks about, which this bot does not know.
 OFF_TOPIC = _cue(
@@ -819,7 +820,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     statement = (
         "?" not in message and len(words) > 5 and words[0] not in _QUESTION_START
         and not any(cues[k] for k in ("question", "help", "list", "caveats", "criteria", "why_not", "card", "support", "compare"))
-        and not SUPPORT_TOPIC.search(normalized) and not implied and not (props and len(words) <= 8) and lang == "en"
+        and not SUPPORT_TOPIC.search(normalized) and not implied and not props and lang == "en"
     )
     if statement:
         return result("none", 0.3)  # "GNU/Jami doesn't use Electron!": a remark, not a question

@@ -164,7 +164,10 @@ def test_confidence_is_reported(engine):
     assert engine.answer("hallo").confidence < 0.5
 
 
-@pytest.mark.parametrize("name", ["heldout_like.yaml", "heldout_like_2.yaml", "heldout_like_3.yaml", "heldout_like_4.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    ["heldout_like.yaml", "heldout_like_2.yaml", "heldout_like_3.yaml", "heldout_like_4.yaml", "fresh_1.yaml", "nl_chat.yaml"],
+)
 def test_independently_written_sets(engine, name):
     """Question sets written by others without reading the implementation (see their headers)."""
     from pathlib import Path
@@ -174,3 +177,17 @@ def test_independently_written_sets(engine, name):
     assert result["overall"] >= 0.95, failures
     for intent, accuracy in result["per_intent"].items():
         assert accuracy >= 0.9, (intent, failures)
+
+
+# Real public questions (issue trackers, forums): hard, noisy, many not meant for a bot at all.
+# The floor is what the understanding holds today (see the README's table), not the 90% aimed for.
+REAL_FLOOR = 0.76
+
+
+@pytest.mark.parametrize("name", ["real_1.yaml", "real_2.yaml"])
+def test_real_public_questions(engine, name):
+    from pathlib import Path
+
+    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
+    failures = [(q, w) for q, _, w in result["failures"]]
+    assert result["overall"] >= REAL_FLOOR, failures

@@ -191,7 +191,8 @@ WHY_NOT_LISTED = _cue(
 )
 ADDRESSED_TO_OTHERS = _cue(
     r"(?:weet|heeft|kan|wil|gaat|is) (?:er )?iemand|iemand (?:een )?idee|does anyone|anyone (?:know|have|got|else|here)|"
-    r"has anyone|can someone|is anyone|somebody know|jullie allemaal|hey (?:guys|all|allemaal)"
+    r"has anyone|can someone|is anyone|somebody know|jullie allemaal|hey (?:guys|all|allemaal)|"
+    r"any(?:one|body) (?:\w+ )?(?:using|tried|use|uses)|iemand (?:\w+ )?(?:ervaring|gebruikt)"
 )
 # How-to and troubleshooting about an app: recbot does not do app support, it points to the
 # app's own documentation. Trouble counts when the asker speaks about themselves ("my", "I").
@@ -230,7 +231,7 @@ SUPPORT_TOPIC = _cue(
     r"terugkrijgen|terug krijgen|kwijt|unable to decrypt|delivery|never (?:reach|arrive)|arriv\w*|komen niet|(?:add|toevoegen|voeg) (?:\w+ ){0,2}(?:contact|contacts|iemand|someone|user|users)|other device|another device|ander (?:apparaat|toestel)|same time|tegelijk\w*|"
     r"contact toevoegen|set (?:a |my )?(?:username|pin|password)|instellen|settings?|instellingen|fcm|google play services|"
     r"desktop (?:app|client)|desktop koppelen|username / password|invalid|says|geeft steeds|it says|komen pas|arrive late|delayed|vertraagd|"
-    r"drain\w*|leeg|ontvang\w*|receiv\w*|beta|\d+\.\d+(?:\.\d+)?|root|option|optie"
+    r"drain\w*|leeg|ontvang\w*|receiv\w*|beta|compatib\w*|\d+\.\d+(?:\.\d+)?|root|option|optie"
 )
 SUPPORT_ASK = _cue(
     r"how (?:do|can|to|would|should|could) (?:i|we|you)|how to|hoe (?:doe|kan|moet|krijg|zet|voeg|fix|verifieer|werkt) \w*|"
@@ -673,9 +674,17 @@ def _set_against(mentions: list[Mention], words: list[str]) -> bool:
     return False
 
 
+POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
+# Asking which app to use (narrower than the list cues, which also take "options" or "show me").
+PICKS = _cue(
+    r"which|welke|(?:what|wat) (?:\w+ )?(?:app|apps|messenger|messengers|should|moet|kan)|recommend\w*|aanrad\w*|aanbevel\w*|aanbevolen|"
+    r"raad (?:\w+ )?aan|suggest\w*|alternatie\w*|should i (?:use|switch|pick|choose)|(?:best|good|safe|secure|goede?|beste|veilige?) (?:\w+ )?(?:app|messenger|option)s?"
+)
+
+
 def _asks_for_picks(clause: str) -> bool:
     """Does this clause ask which app to use (so other apps named elsewhere are context)?"""
-    return bool(LIST_CUES.search(clause) or re.search(r"\b(?:which|welke)\b|\b(?:what|wat) (?:\w+ )?(?:app|apps|messenger|messengers|should|moet|kan)\b", clause))
+    return bool(PICKS.search(clause))
 
 
 def _asking_clause(normalized: str) -> tuple[int, int] | None:
@@ -797,7 +806,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "domain": bool(DOMAIN_WORDS.search(normalized)),
         "support": bool(SUPPORT_HOWTO.search(normalized))
         or bool(SUPPORT_TOPIC.search(normalized) and (FIRST_PERSON.search(normalized) or SUPPORT_ASK.search(normalized))
-                and not _is_yes_no_about_properties(words, props) and not LIST_CUES.search(normalized)
+                and not _is_yes_no_about_properties(words, props) and not PICKS.search(normalized)
                 and not HYPOTHETICAL.search(normalized) and not _caveats_besides_trouble(normalized)) or (
             bool(SUPPORT_TROUBLE.search(normalized) or SUPPORT_OWN_TROUBLE.search(normalized) and FIRST_PERSON.search(normalized))
             and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats
@@ -826,6 +835,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "GNU/Jami doesn't use Electron!": a remark, not a question
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
+    if ids and POLL_OTHERS.search(normalized):
+        return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
     if ids:
         base = 0.55 + 0.4 * strength
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"]:

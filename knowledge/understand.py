@@ -645,6 +645,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     if not mentions:
         return mentions
     left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
+    left += [m.start(1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
     replaced = bool(PRODUCTS_OF_YOURS.search(normalized))
     # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
     compared = any(
@@ -658,6 +659,8 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
         not_listed = entry is not None and entry.current_status == "not_listed"
         if not_listed and (replaced or any(0 <= at - end <= 4 for end in left)):
             continue
+        if any(m.start(1) <= at < m.end(1) for m in FROM_X_TO_ELSE.finditer(normalized)):
+            continue  # leaving it for something else: the question is which
         if not_listed and clauses is not None and not (clauses[0] <= at < clauses[1]) and _asks_for_picks(normalized[clauses[0] : clauses[1]]):
             continue
         if not_listed and not cues_found and len(words) > 4:
@@ -674,6 +677,7 @@ def _set_against(mentions: list[Mention], words: list[str]) -> bool:
     return False
 
 
+FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?:something|iets|another|een ander|an alternative|een alternatief)")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(

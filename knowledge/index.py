@@ -36,6 +36,9 @@ class Mention:
         return self.score >= 100
 
 
+MAX_FUZZY_WORDS = 10  # unknown words per message compared with every name (bounds the cost on big bases)
+
+
 def fuzzy_cutoff(length: int) -> float | None:
     """How close a word of this length must be to a name to count; None: never fuzzy."""
     if length < 5:
@@ -140,6 +143,9 @@ class EntityIndex:
                 if not taken[n] and _base(w) not in known and w not in known and fuzzy_cutoff(len(_base(w)))
             }
         )
+        if len(candidates) > MAX_FUZZY_WORDS:  # a long message: its first unknown words (a typo'd name is rarely deep in it)
+            first = {w: n for n, w in reversed(list(enumerate(_base(w) for w in words)))}
+            candidates = sorted(candidates, key=lambda w: first.get(w, 0))[:MAX_FUZZY_WORDS]
         if candidates and self.fuzzy_terms:
             best = self._fuzzy(candidates)
             for n, word in enumerate(words):
@@ -162,9 +168,10 @@ class EntityIndex:
             owner = self.phrases.get(("".join(parts),))  # "simple-x"
             if owner is not None:
                 return owner, 1
-        for cut in range(3, len(word) - 1):  # "toxid", "signalapp": a name with a suffix glued on
-            if word[cut:] in NAME_SUFFIXES and (word[:cut],) in self.phrases:
-                return self.phrases[(word[:cut],)], 1
+        if len(word) >= 5 and word.isalpha():  # "toxid", "signalapp": a name with a suffix glued on
+            for suffix in _GLUED_SUFFIXES:
+                if word.endswith(suffix) and (word[: -len(suffix)],) in self.phrases and len(word) - len(suffix) >= 3:
+                    return self.phrases[(word[: -len(suffix)],)], 1
         for size in (2, 3):
             piece = words[i : i + size]
             if len(piece) < size or not any(len(p) <= 2 for p in piece):
@@ -200,6 +207,9 @@ class EntityIndex:
             return []
         found = process.extract(word, self.fuzzy_terms, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70)
         return list(dict.fromkeys(self.fuzzy_owners[i] for _, _, i in found))[:limit]
+
+
+_GLUED_SUFFIXES = tuple(sorted((s for s in NAME_SUFFIXES if s.isalpha()), key=len, reverse=True))
 
 
 def _base(word: str) -> str:

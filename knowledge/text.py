@@ -118,7 +118,7 @@ def detect_language(
     detector = _lingua() if sum(len(w) for w in content) >= 6 and not clear else None
     if detector is not None:
         raw = [t for t in text[:MAX_CHARS].split() if normalize(t).strip(".,:;!?¿¡\"'()") not in names] if text else content
-        ranked = detector.compute_language_confidence_values(" ".join(raw)[:400])
+        ranked = detector.compute_language_confidence_values(" ".join(raw)[:160])  # a language shows in its first words
         top = ranked[0] if ranked else None
         if top is not None:
             code = top.language.iso_code_639_1.name.lower()

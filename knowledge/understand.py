@@ -648,10 +648,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     left += [m.start(1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
     replaced = bool(PRODUCTS_OF_YOURS.search(normalized))
     # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
-    compared = any(
-        b.start - a.end == 1 and words[a.end] in _JOINTS for a, b in zip(mentions, mentions[1:])
-    ) or any(b.start == a.end for a, b in zip(mentions, mentions[1:]))
-    clauses = None if compared else _asking_clause(normalized)
+    clauses = None if _set_against(mentions, words) else _asking_clause(normalized)
     kept = []
     for mention in mentions:
         at = _offset(normalized, words, mention.start)

@@ -156,7 +156,7 @@ CRITERIA_CUES = _cue(
 )
 COMPARE_CUES = _cue(
     r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|naast elkaar|side by side|tegen elkaar|head to head|compared to|in vergelijking|relates? to|"
-    r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|preferable to|prefer\w* (?:\w+ )?(?:over|to)|superior to|safer than|veiliger dan|"
+    r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|preferable to|prefer\w* (?:\w+ )?(?:over|to)|superior to|(?:safer|more secure|more private) th[ae]n|veiliger dan|"
     r"welke (?:is|van) (?:\w+ ){0,2}beter|which (?:is|one is) better|instead of|in plaats van"
 )
 CARD_CUES = _cue(
@@ -350,6 +350,7 @@ _DETERMINERS = {
     "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
     "wifi", "gsm", "cell", "radio", "tv", "mobile", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
 }
+_ARTICLES = {"that", "this", "the", "dat", "dit", "de", "het"}  # "that briar was distributed, no phone number?"
 _PREP_BEFORE = {"of", "with", "met", "in", "at", "vol", "full"}
 _POSSESSIVES = {"my", "your", "our", "their", "his", "her", "mijn", "jouw", "onze", "ons", "hun", "zijn", "haar"}
 _PREPOSITIONS = {"of", "with", "van", "met", "at", "bij", "in", "tijdens", "during", "patch", "struik"}
@@ -479,7 +480,7 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
     if after in _APP_WORDS or before in _APP_WORDS:
         return True
     if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
-        return has_domain and before not in _ADJECTIVES
+        return (has_domain or has_props and before in _ARTICLES) and before not in _ADJECTIVES
     text = " ".join(words)
     asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO))
     if after in _PREPOSITIONS and (before in _POSSESSIVES or not (has_domain or asks)):
@@ -771,7 +772,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             # Named entries get their card in the room's language, after one line on the languages recbot answers in.
             ids = tuple(_unique(m.entry_id for m in mentions))
             asks = "?" in message or len(words) <= 4
-            intent, confidence = ("card", 0.6) if ids and asks else ("none", 0.3)
+            intent, confidence = ("card", 0.6) if ids and asks else ("none", 0.3)  # a remark: nothing to send, the names noted
             return Understanding(intent, lang, confidence, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 
@@ -840,7 +841,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
     if ids:
         base = 0.55 + 0.4 * strength
-        if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"]:
+        joined = any(b.start - a.end == 1 and words[a.end] in _JOINTS - {"to"} for a, b in zip(mentions, mentions[1:]))
+        if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (
             cues["card"] or cues["caveats"] or cues["criteria"] or cues["list"] or _is_yes_no(words) or HYPOTHETICAL.search(normalized)

@@ -614,14 +614,16 @@ def alternatives(kb: KnowledgeBase, entry: Entry, lang: str) -> list[tuple[str, 
     recommended = [e for e in kb.entries if e.current_status == "recommended" and not e.client_of]
     out: list[tuple[str, list[Entry]]] = []
     signup = entry.facts.identifiers.signup
-    if signup and "phone" in signup:
+    if signup is not None:  # what it lacks (a phone number to sign up), or what it is used for (signing up without one)
         fits = [e for e in recommended if e.facts.identifiers.signup is not None and "phone" not in e.facts.identifiers.signup]
         if fits:
-            out.append((SAY[lang]["alt_no_phone"], fits))
+            out.append((SAY[lang]["alt_no_phone" if "phone" in signup else "alt_also_no_phone"], fits))
     for criterion in missed_minimum(kb, entry):
         fits = [e for e in recommended if meets_criterion(e, criterion.id)]
         if fits:
             out.append((_first_sentence(criterion.text.get(lang)).rstrip(".").lower(), fits))
+    if not out and recommended:
+        out.append((SAY[lang]["alt_any"], recommended))
     return out[:3]
 
 
@@ -912,6 +914,8 @@ SAY: dict[str, dict[str, str]] = {
         "misses": "Minimum criteria it misses:",
         "instead": "Recommended instead, for the same need:",
         "alt_no_phone": "without a phone number",
+        "alt_also_no_phone": "also without a phone number",
+        "alt_any": "recommended messengers",
         "support": "recbot does not do app support; the app's own help pages are the place for how-to and trouble questions (I answer which messenger fits: {prefix}help).",
         "support_entry": "recbot does not do app support; for how-to and trouble with {name}, see its own help: ",
         "unknown_product": "I don't know {names}: recbot only knows the messengers on its list ({prefix}list).",
@@ -975,6 +979,8 @@ SAY: dict[str, dict[str, str]] = {
         "misses": "Minimumeisen waar het niet aan voldoet:",
         "instead": "Aanbevolen in plaats daarvan, voor hetzelfde doel:",
         "alt_no_phone": "zonder telefoonnummer",
+        "alt_also_no_phone": "ook zonder telefoonnummer",
+        "alt_any": "aanbevolen messengers",
         "support": "recbot geeft geen hulp bij apps; met hoe-vragen en problemen kun je terecht bij de hulppagina's van de app zelf (ik help kiezen welke messenger past: {prefix}hulp).",
         "support_entry": "recbot geeft geen hulp bij apps; voor hoe-vragen en problemen met {name}, zie de eigen hulp: ",
         "unknown_product": "{names} ken ik niet: recbot kent alleen de messengers op zijn lijst ({prefix}lijst).",

@@ -238,7 +238,7 @@ PROPERTIES: tuple[Property, ...] = (
              _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
     Property("offline", "offline",
              _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
-                r"|offline|mesh[\w-]*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten)"
+                r"|offline|mesh[\w-]*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten|shut down|shutdown|shut off)"
                 r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"),
              _attr("offline", "mesh"), _lbl("werkt zonder internet", "works without internet")),
     Property("wifi", "offline", _p(r"wi-?fi|wlan"), _attr("offline", "wifi"),
@@ -360,10 +360,10 @@ def _situation(sid: str, nl: list[str], en: list[str], implies: tuple[tuple[str,
 SITUATIONS: tuple[Situation, ...] = (
     _situation(
         "no_phone",
-        [r"geen (?:eigen )?(?:sim\w*|simkaart|mobiel\w*|telefoon\w*|gsm)", r"zonder (?:eigen )?(?:sim\w*|simkaart|mobiel\w*|telefoon)",
+        [r"geen (?:eigen )?(?:sim\w*|simkaart|mobiel\w*|telefoon\w*|smartphone|gsm)", r"zonder (?:eigen )?(?:sim\w*|simkaart|mobiel\w*|telefoon)",
          r"(?:alleen|enkel|maar) (?:een |hun |mijn |de )?(?:tablets?|ipads?|laptops?|computers?)", r"(?:kinderen|kids|zoon|dochter|oma|opa) (?:\w+ ){0,5}(?:tablets?|ipads?)",
          r"prepaid|wegwerpnummer|vast nummer|vaste lijn"],
-        [r"no (?:own )?(?:sim\w*|sim card|cell ?phone|mobile|phone)s?(?! number)", r"without (?:a |an )?(?:sim\w*|sim card|cell ?phone|mobile|phone)(?! number)",
+        [r"no (?:own )?(?:sim\w*|sim card|cell ?phone|mobile|smart ?phone|phone)s?(?! number)", r"without (?:a |an )?(?:sim\w*|sim card|cell ?phone|mobile|smart ?phone|phone)(?! number)",
          r"(?:don'?t|do not|doesn'?t|does not|dont|doesnt) (?:\w+ )?(?:have|own|got) (?:a |an )?(?:sim\w*|cell ?phone|mobile|phone|number)(?! number)",
          r"(?:only|just) (?:have |has |got )?(?:a |an |their |my |the )?(?:tablets?|ipads?|laptops?|computers?|wi-?fi)",
          r"(?:kids?|children|child|son|daughter|grandma|grandpa|teens?|teenagers?) (?:\w+ ){0,5}(?:tablets?|ipads?)", r"landline|burner"],
@@ -467,7 +467,7 @@ _OR_ONLY = re.compile(r"\W*(?:or|of|nor|noch|en/of|and/or)\W+(?:(?:a|an|any|een|
 _ONLY_AFTER = re.compile(r"^\W*(?:only|alleen|exclusively|uitsluitend)\b")
 # "only have iPads" is about what people own, not about apps for nothing but iOS.
 _ONLY_BEFORE = re.compile(
-    r"\b(?:only|alleen|exclusively|uitsluitend)\s+(?!(?:have|has|got|use|uses|own|owns|heb|hebben|heeft|gebruik\w*)\b)(?:\w+\s+){0,2}$"
+    r"\b(?:only|alleen|exclusively|uitsluitend)\s+(?!(?:have|has|got|use|uses|own|owns|heb|hebben|heeft|gebruik\w*|a|an|een|one|1|my|mijn|her|his|haar|zijn)\b)(?:\w+\s+){0,2}$"
 )
 
 

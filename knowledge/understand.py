@@ -203,7 +203,8 @@ SUPPORT_TROUBLE = _cue(
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
     r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
     r"verification code|sms code|registration (?:lock|code)|safety number (?:has )?changed|"
-    r"werkt (?:\w+ )?niet(?! op| met| zonder)|doet het niet|lukt (?:\w+ ){0,2}niet|foutmelding\w*|loopt vast|vastgelopen|hangt|kapot|kwijt|verdwenen|komen niet (?:aan|binnen)|"
+    r"werkt (?:\w+ )?niet(?! op| met| zonder)|doet het niet|"
+    r"kan (?:\w+ ){0,3}(?:niet|geen) (?:\w+ ){0,3}(?:versturen|sturen|ontvangen|inloggen|openen|bellen|verbinden|koppelen|vinden|zien|installeren|updaten|lezen|terugzetten)|lukt (?:\w+ ){0,2}niet|foutmelding\w*|loopt vast|vastgelopen|hangt|kapot|kwijt|verdwenen|komen niet (?:aan|binnen)|"
     r"na (?:het )?(?:herstellen|terugzetten|updaten|update|herinstalleren|wisselen|resetten)|verificatiecode|sms-?code"
 )
 # Trouble that is support only when the asker speaks of their own: "I have a problem with Signal".
@@ -348,7 +349,7 @@ _DETERMINERS = {
     "a", "an", "the", "any", "this", "that", "one", "every", "each", "good", "bad", "een", "de", "het", "deze", "dit",
     "elk", "elke", "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
     "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
-    "wifi", "gsm", "cell", "radio", "tv", "mobile", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
+    "wifi", "gsm", "cell", "radio", "tv", "mobile", "phone", "telefoon", "phone's", "gps", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
 }
 _ARTICLES = {"that", "this", "the", "dat", "dit", "de", "het"}  # "that briar was distributed, no phone number?"
 _PREP_BEFORE = {"of", "with", "met", "in", "at", "vol", "full"}
@@ -482,7 +483,7 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
     if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
         return (has_domain or has_props and before in _ARTICLES) and before not in _ADJECTIVES
     text = " ".join(words)
-    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO))
+    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE))
     if after in _PREPOSITIONS and (before in _POSSESSIVES or not (has_domain or asks)):
         return False  # "my session with", "signal in the tunnel", "briar patch"
     if before in _PREP_BEFORE and not (has_domain or has_props or asks):
@@ -603,7 +604,7 @@ def _unknown_products(message: str, normalized: str, words: list[str], mentions:
         surface = _as_written(message, m.surface)
         if before in MOD_WORDS:
             add(f"{_as_written(message, before)} {surface}")
-        elif after in MOD_WORDS and after not in ("plus",):
+        elif after in MOD_WORDS:
             add(f"{surface} {_as_written(message, after)}")
         elif not m.exact and any(len(m.surface) - len(t) >= 2 and t in m.surface for t in index.terms_of(m.entry_id)):
             add(surface)
@@ -780,6 +781,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     props = tuple(dedupe(_in_question_clauses(find_properties(masked), normalized)))
     implied = find_situations(masked, list(props))
     situations = tuple({situation.id: situation for situation, _ in implied}.values())
+    spans = [m.span() for situation in situations for m in situation.pattern.finditer(masked)]
+    # Words a situation used ("no smartphone") describe the asker, not a property the app must have.
+    props = tuple(q for q in props if q.prop.family in ("identity", "platform") and not (q.prop.id == "mobile" and q.negated)
+                  or not any(a <= q.start < b for a, b in spans))
     props = tuple(sorted(props + tuple(q for _, q in implied if q is not None), key=lambda q: q.start))
     mentions = _entities(words, index, normalized, has_props=bool(props), message=message)
     if situations:  # "where the government blocks WhatsApp": the app named is the situation, not the question

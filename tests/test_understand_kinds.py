@@ -165,3 +165,28 @@ def test_smaller_rules(engine):
 def test_support_and_unknown_replies_are_short_plain_and_html(engine):
     for reply in (render.support(engine.kb, engine.kb.get("signal"), "en"), render.unknown_product(engine.kb, ["<b>Zom</b>"], "en")):
         assert "<b>Zom</b>" not in reply.html and len(reply.text.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "question, intent, top",
+    [
+        ("Is WhatsApp Plus safe?", "none", None),  # a modded build is another product
+        ("Signal crashes every time I open it", "support", "signal"),
+        ("Ik kan geen berichten versturen in Element", "support", "element"),
+        ("Why isn't Threema listed?", "card", "threema"),  # a not_listed entry's card says why
+        ("Telegram has a web version, do any of yours?", "filter", None),  # Telegram is the comparison
+        ("Why Wire/Signal instead of Matrix/Riot?", "compare", "wire"),  # a capitalised everyday-word name
+        ("@anna what do you recommend?", "none", None),  # for someone else
+        ("It would be nice if Signal had stories", "none", None),  # a request to the developers
+    ],
+)
+def test_more_general_rules(engine, question, intent, top):
+    answer = ask(engine, question)
+    assert answer.intent == intent, (answer.intent, answer.entries)
+    if top:
+        assert answer.entries[:1] == (top,), answer.entries
+
+
+def test_a_situation_keeps_the_platform_the_asker_has(engine):
+    answer = ask(engine, "my grandma has no smartphone, only an iPad, what can she use?")
+    assert answer.intent == "filter" and "simplex" in answer.entries and "briar" not in answer.entries

@@ -70,8 +70,8 @@ class Engine:
         if u.intent == "none":
             if u.unknown:
                 return done("none", render.unknown_product(kb, u.unknown, lang, prefix), ())
-            named = u.entries if u.other_lang else ()  # a remark in another language: what it named, nothing sent
-            return Answer("none", tuple(named), lang, u.confidence, "", "", command)
+            # Nothing is sent; `entries` still says which apps it made out (a remark about Jami, a request to Telegram's developers).
+            return Answer("none", tuple(u.entries), lang, u.confidence, "", "", command)
         if u.command is not None and u.command.spec is None:
             suggestion = u.command.suggestion.words[0] if u.command.suggestion else None
             if suggestion and u.command.suggestion and u.command.suggestion.moderator and not moderator:

@@ -794,6 +794,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if unknown:  # "modded WhatsApp" is not WhatsApp
         mentions = [m for m in mentions if not any(normalize(m.surface) in normalize(u) and normalize(u) != normalize(m.surface) for u in unknown)
                     and normalize(m.surface) not in {normalize(u) for u in unknown}]
+    # "the discord bot": a bot that lives on that app, not the app
+    mentions = [m for m in mentions if not (m.end < len(words) and words[m.end] in ("bot", "bots"))]
     asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)

@@ -31,7 +31,9 @@ def test_every_card_carries_caveats_warnings_and_updates(kb, lang):
 
 
 def test_plain_and_html_say_the_same(engine):
-    for question in ["!info signal", "!compare signal element", "!list", "!criteria briar", "which use tor", "!help", "!caveats session"]:
+    for question in ["!info signal", "!compare signal element", "!list", "!criteria briar", "which use tor", "!help", "!caveats session",
+                     "Is Telegram private?", "Does Signal need a phone number?", "How do I back up Signal?", "Is Zom safe?",
+                     "my kids only have tablets, which app?", "Ist Threema sicher?"]:
         answer = engine.answer(question, "en")
         words = set(re.findall(r"\w{4,}", answer.text))
         visible = plain_of(answer.html)

@@ -734,7 +734,7 @@ def _fact_since(kb: KnowledgeBase, entry: Entry, query: PropertyQuery, lang: str
     path = _FAMILY_FACT_PATH.get(query.prop.family, "")
     if entry.evidence and path and _evidence(entry, path):
         return _dated(entry, path)
-    for update in reversed(entry.updates):
+    for update in sorted(entry.updates, key=lambda u: u.date, reverse=True):  # the newest change that names it
         text = update.text.get(lang)
         if query.prop.pattern.search(normalize(text)) or query.prop.pattern.search(normalize(update.text.get("en"))):
             return [f". {SAY[lang]['since'].capitalize()} {update.date}: ", _clip(text, 200)]

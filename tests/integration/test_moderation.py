@@ -145,7 +145,8 @@ async def test_moderators_refresh_the_knowledge_from_changed_sources(
         history = await ask(alice, room_id, "!history", bot_id)
         assert history.count(bob.user_id) == 2 and "mislukt" in history and "gelukt" in history
         status = await ask(alice, room_id, "!toestand", bot_id)
-        assert bot.engine.kb.version in status and "7 items" in status and bot_account.password not in status
+        assert bot.engine.kb.version in status and f"{len(bot.engine.kb.entries)} items" in status
+        assert bot_account.password not in status
 
         await set_power_level(alice, room_id, bob.user_id, None)  # demoted: removed from the list
         await until(lambda: not bot.conversation.is_moderator(room_id, bob.user_id, dm=False), "bob is demoted")

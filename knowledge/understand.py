@@ -156,7 +156,7 @@ CRITERIA_CUES = _cue(
 )
 COMPARE_CUES = _cue(
     r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|difference\w*|differ|diff|between|tussen|verhoud\w*|naast elkaar|side by side|tegen elkaar|head to head|compared to|in vergelijking|relates? to|"
-    r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|preferable to|prefer\w* (?:\w+ )?(?:over|to)|superior to|(?:safer|more secure|more private) th[ae]n|veiliger dan|"
+    r"beter dan|better than|slechter dan|worse than|tegenover|against|or|of|dan|than|preferable to|prefer\w* (?:\w+ )?(?:over|to)|superior to|(?:safer|more secure|more private|better) th(?:an|en|at)|veiliger dan|"
     r"welke (?:is|van) (?:\w+ ){0,2}beter|which (?:is|one is) better|instead of|in plaats van"
 )
 CARD_CUES = _cue(
@@ -800,6 +800,9 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
     ids = tuple(_unique(m.entry_id for m in mentions))
+    if mentions and any(q.id == "identifier" for q in props):  # "Session ID", "Threema-ID": the app's own account ID
+        ends = {_offset(normalized, words, m.end - 1) + len(words[m.end - 1]) for m in mentions}
+        props = tuple(q for q in props if not (q.id == "identifier" and any(0 <= q.start - e <= 1 for e in ends)))
     yes_no = _is_yes_no(words)
     strength = max((m.score for m in mentions), default=0.0) / 100
     cues = {

@@ -505,9 +505,12 @@ _ADJECTIVES = {"goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "
 @functools.lru_cache(maxsize=4096)
 def _understood(word: str) -> bool:
     """A word a cue or property pattern reads as it is ("centralized"): never a typo."""
-    return any(p.fullmatch(word) for p in _CUE_PATTERNS)
+    return any(p.fullmatch(word) for p in _UNDERSTOOD_PATTERNS)
 
 
+# Read as they are, never corrected (these need not be vocabulary that spelling correction aims at).
+_UNDERSTOOD_PATTERNS = (*_CUE_PATTERNS, SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE, SUPPORT_HOWTO, SUPPORT_TOPIC, SUPPORT_ASK,
+                        FEATURE_REQUEST, HYPOTHETICAL, FIRST_PERSON, WHY_NOT_LISTED, ADDRESSED_TO_OTHERS)
 _VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
 # By the length of the word to correct: a ratio of 82 or more needs lengths within a third.
 _VOCABULARY_BY_LENGTH = {

@@ -169,9 +169,9 @@ class EntityIndex:
             if owner is not None:
                 return owner, 1
         if len(word) >= 5 and word.isalpha():  # "toxid", "signalapp": a name with a suffix glued on
-            for suffix in _GLUED_SUFFIXES:
-                if word.endswith(suffix) and (word[: -len(suffix)],) in self.phrases and len(word) - len(suffix) >= 3:
-                    return self.phrases[(word[: -len(suffix)],)], 1
+            for size in _GLUED_SIZES:
+                if word[-size:] in NAME_SUFFIXES and len(word) - size >= 3 and (word[:-size],) in self.phrases:
+                    return self.phrases[(word[:-size],)], 1
         for size in (2, 3):
             piece = words[i : i + size]
             if len(piece) < size or not any(len(p) <= 2 for p in piece):
@@ -209,7 +209,7 @@ class EntityIndex:
         return list(dict.fromkeys(self.fuzzy_owners[i] for _, _, i in found))[:limit]
 
 
-_GLUED_SUFFIXES = tuple(sorted((s for s in NAME_SUFFIXES if s.isalpha()), key=len, reverse=True))
+_GLUED_SIZES = tuple(sorted({len(s) for s in NAME_SUFFIXES if s.isalpha()}, reverse=True))
 
 
 def _base(word: str) -> str:

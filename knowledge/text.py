@@ -117,7 +117,7 @@ def detect_language(
     clear = ((nl >= 2 and en == 0) or (en >= 2 and nl == 0)) and (nl + en) * 2 >= len(content)
     detector = _lingua() if sum(len(w) for w in content) >= 6 and not clear else None
     if detector is not None:
-        raw = [t for t in text[:MAX_CHARS].split() if normalize(t).strip(".,:;!?¿¡\"'()") not in names] if text else content
+        raw = [t for t in text[:400].split() if t.casefold().strip(".,:;!?¿¡\"'()") not in names] if text else content
         ranked = detector.compute_language_confidence_values(" ".join(raw)[:160])  # a language shows in its first words
         top = ranked[0] if ranked else None
         if top is not None:

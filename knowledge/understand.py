@@ -518,12 +518,19 @@ _VOCABULARY_BY_LENGTH = {
 }
 
 
+MAX_CORRECTED = 16  # unknown words per message tried against the vocabulary
+
+
 def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> tuple[str, list[str]]:
     """Fix typos in the words the cues know ("telefoonummer", "aanbevoelen"), not in names."""
     fixes: dict[str, str] = {}
-    for word in set(words):
+    tried = 0
+    for word in dict.fromkeys(words):
         if len(word) < 5 or word in KNOWN_WORDS or not word.isalpha() or index.is_name(word) or _understood(word):
             continue
+        tried += 1
+        if tried > MAX_CORRECTED:
+            break  # a long message: its first unknown words are enough to read what it asks
         choices = _VOCABULARY_BY_LENGTH.get(len(word), ())
         hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
         if hit is None or hit[0].startswith(word) or word.startswith(hit[0]):

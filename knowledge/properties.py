@@ -239,7 +239,8 @@ PROPERTIES: tuple[Property, ...] = (
     Property("offline", "offline",
              _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
                 r"|offline|mesh[\w-]*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten|shut down|shutdown|shut off)"
-                r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"),
+                r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"
+                r"|(?:internet|netwerk|network)\s+(?:\w+\s+)?(?:platleg\w*|plat (?:legt|leggen|gelegd)|platgelegd|uitzet\w*|afsluit\w*|uitgeschakeld)"),
              _attr("offline", "mesh"), _lbl("werkt zonder internet", "works without internet")),
     Property("wifi", "offline", _p(r"wi-?fi|wlan"), _attr("offline", "wifi"),
              _lbl("rechtstreeks via wifi", "directly over Wi-Fi")),

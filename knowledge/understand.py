@@ -213,7 +213,8 @@ SUPPORT_HOWTO = _cue(
     r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i) (?:\w+ ){0,3}?"
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
-    r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host)|"
+    r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host|"
+    r"lock|unlock|recover|mute|wipe|change)|"
     r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:\w+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
     r"aan|uit|inschakelen|uitschakelen|reset\w*|toevoegen|toe|blokkeren|dempen|synchronis\w*|registreren|inloggen|uitloggen|aanmelden|afmelden|verbinden|aanmaken|"
@@ -255,7 +256,7 @@ FEATURE_REQUEST = _cue(
 )
 # "What if I forget my password?": a question about the app's risks, not a request for help.
 HYPOTHETICAL = _cue(r"what if|what happens (?:if|when)|wat als|wat gebeurt er (?:als|wanneer)|stel dat|suppose|in case|mocht ik|als ik (?:\w+ ){0,4}(?:kwijt|verlies|vergeet)")
-MOVE_TO = re.compile(r"(?:from|van) .+? (?:to|naar) ")
+MOVE_TO = re.compile(r"(?:from|van|transfer\w*|move|moving|migrat\w*|import\w*|overzet\w*|verhuiz\w*) .+? (?:to|naar|into) ")
 FIRST_PERSON = _cue(r"i|i'm|im|i've|my|me|mine|we|our|us|ik|mijn|me|mij|we|wij|ons|onze")
 # Yes/no questions: the answer starts with yes or no.
 YES_NO_START = {

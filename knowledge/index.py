@@ -206,6 +206,8 @@ class EntityIndex:
         if not word or not self.fuzzy_terms:
             return []
         found = process.extract(word, self.fuzzy_terms, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=70)
+        # Close to a whole name, not a short word inside a long one ("zom" is not "Facebook Messenger").
+        found = [hit for hit in found if fuzz.ratio(word, hit[0]) >= 60]
         return list(dict.fromkeys(self.fuzzy_owners[i] for _, _, i in found))[:limit]
 
 

@@ -19,7 +19,7 @@ GENERIC = {"chat", "messenger", "app", "apps", "im", "the", "private", "secure",
 # What follows a name in a hyphenated repository or package name: "element-web", "session-android".
 NAME_SUFFIXES = {
     "web", "android", "ios", "desktop", "app", "apps", "client", "messenger", "im", "chat", "mobile", "linux",
-    "windows", "macos", "mac", "foss", "fdroid", "beta", "nightly", "server", "cli", "qt", "gtk", "x", "next", "id",
+    "windows", "macos", "mac", "foss", "fdroid", "beta", "nightly", "server", "cli", "qt", "gtk", "x", "next", "id", "service", "server",
 }
 
 
@@ -163,7 +163,7 @@ class EntityIndex:
             for cut in range(len(parts) - 1, 0, -1):
                 head, tail = parts[:cut], parts[cut:]
                 owner = self.phrases.get(tuple(head)) or self.phrases.get(("".join(head),))
-                if owner is not None and all(t in NAME_SUFFIXES for t in tail):
+                if owner is not None and all(t in NAME_SUFFIXES or "." in t for t in tail):  # "textsecure-service.whispersystems.org"
                     return owner, 1
             owner = self.phrases.get(("".join(parts),))  # "simple-x"
             if owner is not None:

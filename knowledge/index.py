@@ -19,7 +19,7 @@ GENERIC = {"chat", "messenger", "app", "apps", "im", "the", "private", "secure",
 # What follows a name in a hyphenated repository or package name: "element-web", "session-android".
 NAME_SUFFIXES = {
     "web", "android", "ios", "desktop", "app", "apps", "client", "messenger", "im", "chat", "mobile", "linux",
-    "windows", "macos", "mac", "foss", "fdroid", "beta", "nightly", "server", "cli", "qt", "gtk", "x", "next", "id", "service", "server",
+    "windows", "macos", "mac", "foss", "fdroid", "beta", "nightly", "server", "cli", "qt", "gtk", "x", "next", "id", "service",
 }
 
 

@@ -105,7 +105,7 @@ class Engine:
             return done("compare", render.compare(kb, entries[:4], lang, prefix), [e.id for e in entries[:4]])
         if entries[0].current_status == "not_listed" and u.intent in ("caveats", "criteria"):
             # Why it is not recommended, what it misses and what to use instead: that is its card.
-            return done("card", render.card(kb, entries[0], lang), [entries[0].id])
+            return done("card", render.card(kb, entries[0], lang), [e.id for e in entries])
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         if u.other_lang:

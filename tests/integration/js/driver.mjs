@@ -160,7 +160,9 @@ async function login(args) {
         });
     };
     if (args.cross_signing !== false) {
-        // As Element does on first login: cross-signing, then secret storage holding it.
+        // Element looks up the account's identity first (a fresh /keys/query) ...
+        await crypto.userHasCrossSigningKeys(resp.user_id, true);
+        // ... then, as on first login: cross-signing, then secret storage holding it.
         await crypto.bootstrapCrossSigning({ authUploadDeviceSigningKeys: auth });
         if (args.secret_storage && !args.recovery_key) {
             await crypto.bootstrapSecretStorage({

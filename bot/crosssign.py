@@ -175,7 +175,7 @@ def published_key(key_object: Any, usage: str) -> str | None:
 # -- talking to the homeserver -----------------------------------------------------------
 
 
-class _Api:
+class AccountApi:
     """The few client-server endpoints cross-signing needs (nio has none of them)."""
 
     def __init__(self, client: AsyncClient, stopping: asyncio.Event | None):
@@ -236,15 +236,15 @@ class _Api:
 
 
 @dataclass(frozen=True)
-class _Published:
+class PublishedKeys:
     master: str | None
     self_signing: str | None
     device: dict[str, Any] | None
 
 
-def _published(keys: dict[str, Any], user_id: str, device_id: str) -> _Published:
+def published_keys(keys: dict[str, Any], user_id: str, device_id: str) -> PublishedKeys:
     device = keys.get("device_keys", {}).get(user_id, {}).get(device_id)
-    return _Published(
+    return PublishedKeys(
         published_key(keys.get("master_keys", {}).get(user_id), "master"),
         published_key(keys.get("self_signing_keys", {}).get(user_id), "self_signing"),
         device if isinstance(device, dict) else None,
@@ -270,9 +270,9 @@ async def ensure_cross_signed(
 ) -> CrossSigningState:
     """Make sure the client's device is cross-signed (see the module docstring);
     ``reset`` replaces any existing identity. Raises CrossSigningError."""
-    api = _Api(client, stopping)
+    api = AccountApi(client, stopping)
     user_id, device_id = api.user_id, str(client.device_id)
-    published = _published(await api.own_keys(), user_id, device_id)
+    published = published_keys(await api.own_keys(), user_id, device_id)
     if published.device is None:
         raise CrossSigningError(f"the homeserver has no keys for the bot's device {device_id}")
     if published.master is not None and not reset:
@@ -282,8 +282,10 @@ async def ensure_cross_signed(
         await _sign_device(api, self_signing, published.device, device_id)
         return CrossSigningState(True, f"signed the new device {device_id} with the key in secret storage")
     identity = Identity.generate()
-    recovery_key = await _store_identity(api, config, identity)
+    # Upload first: a refused upload (say, a wrong password) must leave the Secret
+    # Storage of the current identity as it is.
     await _upload_identity(api, config, identity)
+    recovery_key = await _store_identity(api, config, identity)
     await _sign_device(api, identity.self_signing, published.device, device_id)
     what = "replaced the cross-signing identity" if published.master else "set up cross-signing"
     if recovery_key is not None:
@@ -291,7 +293,7 @@ async def ensure_cross_signed(
     return CrossSigningState(True, f"{what}; device {device_id} is cross-signed")
 
 
-async def _self_signing_from_storage(api: _Api, config: Config, published: _Published) -> SigningKey:
+async def _self_signing_from_storage(api: AccountApi, config: Config, published: PublishedKeys) -> SigningKey:
     """The account's self-signing key, read from Secret Storage with the recovery key."""
     if not config.matrix.recovery_key:
         raise CrossSigningError(
@@ -332,7 +334,7 @@ async def _self_signing_from_storage(api: _Api, config: Config, published: _Publ
     return self_signing
 
 
-async def _store_identity(api: _Api, config: Config, identity: Identity) -> str | None:
+async def _store_identity(api: AccountApi, config: Config, identity: Identity) -> str | None:
     """Put the private keys in Secret Storage; the new recovery key (None if the
     configured one is used)."""
     if config.matrix.recovery_key:
@@ -351,7 +353,7 @@ async def _store_identity(api: _Api, config: Config, identity: Identity) -> str 
     return recovery_key
 
 
-async def _upload_identity(api: _Api, config: Config, identity: Identity) -> None:
+async def _upload_identity(api: AccountApi, config: Config, identity: Identity) -> None:
     """Upload the public keys, with password auth if the homeserver asks for it."""
     path, what = f"{_CLIENT}/keys/device_signing/upload", "uploading the cross-signing keys"
     body = identity.upload_body(api.user_id)
@@ -378,7 +380,7 @@ async def _upload_identity(api: _Api, config: Config, identity: Identity) -> Non
         raise CrossSigningError(f"{what} failed: {describe(response)}")
 
 
-async def _sign_device(api: _Api, self_signing: SigningKey, device: dict[str, Any], device_id: str) -> None:
+async def _sign_device(api: AccountApi, self_signing: SigningKey, device: dict[str, Any], device_id: str) -> None:
     """Sign the published device keys, upload the signature and confirm it."""
     signed = self_signing.sign({k: v for k, v in device.items() if k != "unsigned"}, api.user_id)
     result = await api.ok(
@@ -388,7 +390,7 @@ async def _sign_device(api: _Api, self_signing: SigningKey, device: dict[str, An
     if failures:
         reason = failures.get(api.user_id, {}).get(device_id, {})
         raise CrossSigningError(f"the homeserver refused the device signature: {describe_failure(reason)}")
-    confirmed = _published(await api.own_keys(), api.user_id, device_id)
+    confirmed = published_keys(await api.own_keys(), api.user_id, device_id)
     if confirmed.self_signing != self_signing.public or not verify_signature(
         confirmed.device, api.user_id, self_signing.public
     ):
@@ -431,8 +433,8 @@ def _show_recovery_key(config: Config, recovery_key: str) -> None:
 
 async def query_state(client: AsyncClient) -> CrossSigningState:
     """Whether the client's device is cross-signed now, from ``/keys/query``."""
-    api = _Api(client, None)
-    published = _published(await api.own_keys(), api.user_id, str(client.device_id))
+    api = AccountApi(client, None)
+    published = published_keys(await api.own_keys(), api.user_id, str(client.device_id))
     if published.device is None:
         return CrossSigningState(False, f"device {client.device_id} has no keys on the homeserver")
     if published.master is None:

@@ -285,7 +285,7 @@ async def ensure_cross_signed(
     # Upload first: a refused upload (say, a wrong password) must leave the Secret
     # Storage of the current identity as it is.
     await _upload_identity(api, config, identity)
-    recovery_key = await _store_identity(api, config, identity)
+    recovery_key = await _store_identity(api, config, identity, fresh_key=reset)
     await _sign_device(api, identity.self_signing, published.device, device_id)
     what = "replaced the cross-signing identity" if published.master else "set up cross-signing"
     if recovery_key is not None:
@@ -317,7 +317,8 @@ async def _self_signing_from_storage(api: AccountApi, config: Config, published:
                 f"matrix.recovery_key: this is not the recovery key of {api.user_id}'s secret storage"
             )
         stored = await api.account_data(SECRET_NAMES["self_signing"])
-        payload = (stored or {}).get("encrypted", {}).get(key_id)
+        encrypted = stored.get("encrypted") if stored else None
+        payload = encrypted.get(key_id) if isinstance(encrypted, dict) else None
         if payload is None:
             raise CrossSigningError(
                 f"matrix.recovery_key: {api.user_id}'s secret storage holds no self-signing key; "
@@ -334,10 +335,10 @@ async def _self_signing_from_storage(api: AccountApi, config: Config, published:
     return self_signing
 
 
-async def _store_identity(api: AccountApi, config: Config, identity: Identity) -> str | None:
-    """Put the private keys in Secret Storage; the new recovery key (None if the
-    configured one is used)."""
-    if config.matrix.recovery_key:
+async def _store_identity(api: AccountApi, config: Config, identity: Identity, *, fresh_key: bool) -> str | None:
+    """Put the private keys in Secret Storage under a new key, or the configured
+    recovery key unless ``fresh_key``; the new recovery key (None: the configured one)."""
+    if config.matrix.recovery_key and not fresh_key:
         key, recovery_key = ssss.decode_recovery_key(config.matrix.recovery_key), None
     else:
         key = ssss.new_key()

@@ -58,10 +58,11 @@ import itertools
 import json
 import shutil
 import subprocess
-from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+from bot.devserver import log_tail
 
 JS_DIR = Path(__file__).parent / "js"
 DRIVER = JS_DIR / "driver.mjs"
@@ -141,11 +142,7 @@ class JsClient:
         return client
 
     def log_tail(self) -> str:
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as fh:
-                return "".join(deque(fh, maxlen=_LOG_TAIL))
-        except OSError as exc:
-            return f"(log unreadable: {exc})"
+        return log_tail(self.log_path, _LOG_TAIL)
 
     async def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -174,6 +171,8 @@ class JsClient:
     async def call(self, cmd: str, timeout: float = COMMAND_TIMEOUT_S, **args: Any) -> Any:
         """Send one command and wait (at most ``timeout`` seconds) for its result."""
         assert self._proc.stdin is not None
+        if self._proc.returncode is not None or self._reader.done():
+            raise JsClientError(f"{cmd}: the JS client has exited; log:\n{self.log_tail()}")
         request_id = next(self._ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future

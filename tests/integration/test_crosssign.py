@@ -43,6 +43,16 @@ async def ask_and_check(alice: JsClient, room_id: str, bot_id: str, question: st
     return reply
 
 
+async def signed_dm(alice: JsClient, bot_id: str, device_id: str) -> str:
+    """A new encrypted DM from alice to the bot, once the bot joined; the bot's device
+    must look cross-signed to alice."""
+    room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
+    await alice.wait_member(room_id, bot_id)
+    status = await alice.device_status(bot_id, device_id)
+    assert status is not None and status["signed_by_owner"], status
+    return room_id
+
+
 def recovery_key_of(data_dir: Path) -> str:
     path = data_dir / RECOVERY_KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -118,10 +128,9 @@ async def test_recovery_key_shown_once_restart_keeps_trust_and_status_says_so(
     bot_id = bot_account.user_id
     async with js_client(alice_account) as alice:
         async with running(config) as bot:
-            room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
-            await alice.wait_member(room_id, bot_id)
-            await ask_and_check(alice, room_id, bot_id, "!info briar", "Briar")
             device_id = str(bot.client.device_id)
+            room_id = await signed_dm(alice, bot_id, device_id)
+            await ask_and_check(alice, room_id, bot_id, "!info briar", "Briar")
         recovery_key = recovery_key_of(tmp_path / "bot")
         first_start = caplog.text
         assert first_start.count(recovery_key) == 1, "the recovery key is logged exactly once, at first setup"
@@ -189,9 +198,7 @@ async def test_new_device_needs_the_recovery_key_and_js_sdk_opens_our_secret_sto
     caplog.clear()
     async with running(recovered) as bot, js_client(alice_account) as alice:
         assert str(bot.client.device_id) == "RECBOT2"
-        room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
-        await alice.wait_member(room_id, bot_id)
-        assert (await alice.device_status(bot_id, "RECBOT2"))["signed_by_owner"]
+        room_id = await signed_dm(alice, bot_id, "RECBOT2")
         await ask_and_check(alice, room_id, bot_id, "!info signal", "Signal")
     assert "signed the new device RECBOT2 with the key in secret storage" in caplog.text
     assert_no_key_material(caplog.text, recovery_key, *secrets)
@@ -225,9 +232,7 @@ async def test_verify_reset_replaces_the_identity_deliberately(
     assert len(await private_keys(config, new_key)) == 3
 
     async with running(config) as bot, js_client(alice_account) as alice:
-        room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
-        await alice.wait_member(room_id, bot_id)
-        assert (await alice.device_status(bot_id, str(bot.client.device_id)))["signed_by_owner"]
+        room_id = await signed_dm(alice, bot_id, str(bot.client.device_id))
         await ask_and_check(alice, room_id, bot_id, "!info signal", "Signal")
 
 
@@ -252,8 +257,21 @@ async def test_identity_made_in_element_is_used_with_its_recovery_key(
     config = with_matrix(config, device_id="RECBOT2", recovery_key=element_key)
     config = replace(config, storage=replace(config.storage, data_dir=tmp_path / "second"))
     async with running(config) as bot, js_client(alice_account) as alice:
-        room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
-        await alice.wait_member(room_id, bot_id)
-        assert (await alice.device_status(bot_id, str(bot.client.device_id)))["signed_by_owner"]
+        room_id = await signed_dm(alice, bot_id, str(bot.client.device_id))
         await ask_and_check(alice, room_id, bot_id, "!info signal", "Signal")
     assert await own_master_key(config) == master
+
+
+@pytest.mark.asyncio
+async def test_first_start_with_a_configured_recovery_key_uses_it(
+    synapse: LocalSynapse, account: MakeAccount, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    chosen = ssss.encode_recovery_key(ssss.new_key())
+    config = with_matrix(bot_config(synapse, account("recbot"), tmp_path / "bot"), recovery_key=chosen)
+    async with running(config):
+        pass
+    assert not (tmp_path / "bot" / RECOVERY_KEY_FILE).exists()
+    secrets = await private_keys(config, chosen)
+    assert "set up cross-signing" in caplog.text and "NEW RECOVERY KEY" not in caplog.text
+    assert_no_key_material(caplog.text, chosen, *secrets)

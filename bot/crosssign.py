@@ -178,9 +178,10 @@ def published_key(key_object: Any, usage: str) -> str | None:
 class AccountApi:
     """The few client-server endpoints cross-signing needs (nio has none of them)."""
 
-    def __init__(self, client: AsyncClient, stopping: asyncio.Event | None):
+    def __init__(self, client: AsyncClient, stopping: asyncio.Event | None, attempts: int = 6):
         self.client = client
         self.stopping = stopping
+        self.attempts = attempts
         self.user_id = str(client.user_id)
 
     async def _once(self, method: str, path: str, body: Any) -> dict[str, Any] | ErrorResponse:
@@ -207,7 +208,7 @@ class AccountApi:
 
     async def request(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any] | ErrorResponse:
         """One request, retried with backoff while it fails transiently."""
-        return await retrying(lambda: self._once(method, path, body), what, stopping=self.stopping, attempts=6)
+        return await retrying(lambda: self._once(method, path, body), what, stopping=self.stopping, attempts=self.attempts)
 
     async def ok(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
         response = await self.request(method, path, what, body)
@@ -432,9 +433,9 @@ def _show_recovery_key(config: Config, recovery_key: str) -> None:
     )
 
 
-async def query_state(client: AsyncClient) -> CrossSigningState:
+async def query_state(client: AsyncClient, attempts: int = 6) -> CrossSigningState:
     """Whether the client's device is cross-signed now, from ``/keys/query``."""
-    api = AccountApi(client, None)
+    api = AccountApi(client, None, attempts)
     published = published_keys(await api.own_keys(), api.user_id, str(client.device_id))
     if published.device is None:
         return CrossSigningState(False, f"device {client.device_id} has no keys on the homeserver")

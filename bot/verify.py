@@ -58,9 +58,9 @@ async def describe_cross_signing(config: Config) -> str:
         return "not set up yet (the first `recbot run` sets it up before answering anything)"
     client = stored_client(config, login)
     try:
-        state = await asyncio.wait_for(query_state(client), CHECK_TIMEOUT_S * 2)
+        state = await asyncio.wait_for(query_state(client, attempts=1), CHECK_TIMEOUT_S * 2)
     except (CrossSigningError, *TRANSIENT_EXCEPTIONS) as exc:
-        return f"unknown (homeserver: {describe(exc) if not isinstance(exc, CrossSigningError) else exc})"
+        return f"unknown ({exc if isinstance(exc, CrossSigningError) else describe(exc)})"
     finally:
         await client.close()
     return ("yes: " if state.cross_signed else "NO: ") + state.detail

@@ -24,6 +24,8 @@ from bot import secret_storage as ssss
 from bot.app import cmd_check_config
 from bot.config import ConfigError, parse_config
 from bot.settings import RoomSettings
+from bot.storage import Storage, StoredLogin
+from bot.verify import describe_cross_signing
 from bot.crosssign import Identity, SigningKey, published_key, verify_signature, write_recovery_key
 
 KEY = bytes(range(32))
@@ -249,3 +251,20 @@ def test_status_reply_says_whether_the_device_is_cross_signed() -> None:
     assert "cross-signed by the bot's account" in replies.status(info, "en").text
     assert "NOT cross-signed" in replies.status(replace(info, cross_signed=False), "en").text
     assert "ondertekend" not in replies.status(replace(info, cross_signed=None), "nl").text
+
+
+@pytest.mark.asyncio
+async def test_check_config_line_when_the_homeserver_is_unreachable(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = parse_config(
+        {"matrix": dict(MATRIX, homeserver=f"http://127.0.0.1:{port}"), "storage": {"data_dir": str(tmp_path)}}, {}
+    )
+    storage = await Storage.open(tmp_path)
+    await storage.save_login(StoredLogin("@recbot:example.org", "RECBOT", "syt_secret_token"))
+    await storage.close()
+    line = await describe_cross_signing(config)
+    assert line.startswith("unknown (") and "syt_secret_token" not in line, line

@@ -175,6 +175,13 @@ def published_key(key_object: Any, usage: str) -> str | None:
 # -- talking to the homeserver -----------------------------------------------------------
 
 
+class HttpError(ErrorResponse):
+    """An error answer (a nio ErrorResponse, so :func:`retrying` knows 429 and 5xx),
+    with its JSON body (the flows and session of a user-interactive-auth 401)."""
+
+    body: dict[str, Any] = {}
+
+
 class AccountApi:
     """The few client-server endpoints cross-signing needs (nio has none of them)."""
 
@@ -184,7 +191,7 @@ class AccountApi:
         self.attempts = attempts
         self.user_id = str(client.user_id)
 
-    async def _once(self, method: str, path: str, body: Any) -> dict[str, Any] | ErrorResponse:
+    async def _once(self, method: str, path: str, body: Any) -> dict[str, Any] | HttpError:
         headers = {"Authorization": f"Bearer {self.client.access_token}", "Content-Type": "application/json"}
         response = await self.client.send(method, path, None if body is None else json.dumps(body), headers)
         try:
@@ -199,14 +206,14 @@ class AccountApi:
             data = {}
         if response.status == 200:
             return data
-        error = ErrorResponse(
+        error = HttpError(
             str(data.get("error") or f"HTTP {response.status}"), data.get("errcode"), data.get("retry_after_ms")
         )
         error.transport_response = response
-        error.body = data  # type: ignore[attr-defined]  # the UIA flows of a 401
+        error.body = data
         return error
 
-    async def request(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any] | ErrorResponse:
+    async def request(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any] | HttpError:
         """One request, retried with backoff while it fails transiently."""
         return await retrying(lambda: self._once(method, path, body), what, stopping=self.stopping, attempts=self.attempts)
 
@@ -360,8 +367,8 @@ async def _upload_identity(api: AccountApi, config: Config, identity: Identity) 
     path, what = f"{_CLIENT}/keys/device_signing/upload", "uploading the cross-signing keys"
     body = identity.upload_body(api.user_id)
     response = await api.request("POST", path, what, body)
-    if isinstance(response, ErrorResponse) and getattr(response, "body", {}).get("flows") is not None:
-        flows = response.body.get("flows") or []  # type: ignore[attr-defined]
+    if isinstance(response, HttpError) and response.body.get("flows") is not None:
+        flows = response.body.get("flows") or []
         if not any(flow.get("stages") == ["m.login.password"] for flow in flows if isinstance(flow, dict)):
             raise CrossSigningError(f"{what}: the homeserver does not offer password authentication for it")
         if not config.matrix.password:
@@ -373,7 +380,7 @@ async def _upload_identity(api: AccountApi, config: Config, identity: Identity) 
             "type": "m.login.password",
             "identifier": {"type": "m.id.user", "user": api.user_id},
             "password": config.matrix.password,
-            "session": response.body.get("session"),  # type: ignore[attr-defined]
+            "session": response.body.get("session"),
         }
         response = await api.request("POST", path, what, body)
         if isinstance(response, ErrorResponse) and response.status_code == "M_FORBIDDEN":

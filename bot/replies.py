@@ -45,6 +45,8 @@ SAY: dict[str, dict[str, str]] = {
         "status_never": "Last refresh: none yet.",
         "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
         "status_room": "This room: language {language}, auto-answer {autoanswer}.",
+        "status_cross_signed": "Encryption: this device is cross-signed by the bot's account (trusted by Element).",
+        "status_not_cross_signed": "Encryption: this device is NOT cross-signed; Element may not share room keys with it.",
         "ok": "ok",
         "failed": "failed",
         "on": "on",
@@ -85,6 +87,8 @@ SAY: dict[str, dict[str, str]] = {
         "status_never": "Laatste verversing: nog geen.",
         "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
         "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}.",
+        "status_cross_signed": "Versleuteling: dit apparaat is ondertekend door het account van de bot (vertrouwd door Element).",
+        "status_not_cross_signed": "Versleuteling: dit apparaat is NIET ondertekend; Element deelt er mogelijk geen sleutels mee.",
         "ok": "gelukt",
         "failed": "mislukt",
         "on": "aan",
@@ -205,6 +209,7 @@ class StatusInfo:
     answered: int
     room: RoomSettings
     language: str  # the room's effective language
+    cross_signed: bool | None = None  # the bot's device (None: not known)
 
 
 def status(info: StatusInfo, lang: str) -> Reply:
@@ -220,6 +225,8 @@ def status(info: StatusInfo, lang: str) -> Reply:
     doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
     autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
     doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer))
+    if info.cross_signed is not None:
+        doc.para(_say(lang, "status_cross_signed" if info.cross_signed else "status_not_cross_signed"))
     return _reply(doc)
 
 

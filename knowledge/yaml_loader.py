@@ -48,6 +48,7 @@ from .model import (
     Source,
     Text,
     Update,
+    page_of_url,
 )
 
 
@@ -382,6 +383,7 @@ def _entry(r: _Reader, file: str, default_source: Source | None) -> Entry:
         client_of=r.str("client_of"),
         evidence=evidence,
         source=source,
+        category=page_of_url(source.url),
     )
 
 

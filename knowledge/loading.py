@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .model import Entry, KnowledgeBase, KnowledgeError, Problem
+from .model import Category, Criterion, Entry, KnowledgeBase, KnowledgeError, Problem, Source
 
 BUNDLED = "bundled"
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -52,8 +52,10 @@ def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FET
 
 
 def load_source(source: str) -> KnowledgeBase:
-    """Load one source: ``bundled``, a YAML file or directory, a markdown file, or a URL."""
+    """Load one source: ``bundled``, a YAML file or directory, a markdown file, a site folder
+    (markdown pages, or one folder of them per language; see knowledge/site.py), or a URL."""
     from .importer import import_markdown  # imported here: most runs only read YAML
+    from .site import is_site, load_site
     from .yaml_loader import load_yaml
 
     if source == BUNDLED:
@@ -67,6 +69,8 @@ def load_source(source: str) -> KnowledgeBase:
     path = Path(source)
     if not path.exists():
         raise KnowledgeError([Problem(source, 0, "no such file or directory")])
+    if path.is_dir() and is_site(path):
+        return load_site(path)
     if path.is_dir() or path.suffix.lower() in YAML_SUFFIXES:
         return load_yaml(path)
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
@@ -101,15 +105,19 @@ def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
 
 def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:
     entries: list[Entry] = []
-    criteria = []
+    criteria: dict[str, Criterion] = {}
     warnings = []
-    sources = []
+    sources: dict[Source, None] = {}
+    categories: dict[str, Category] = {}
     for part in parts:
         entries.extend(part.entries)
-        criteria.extend(c for c in part.criteria if all(c.id != have.id for have in criteria))
+        for criterion in part.criteria:
+            criteria.setdefault(criterion.id, criterion)
         warnings.extend(part.warnings)
-        sources.extend(s for s in part.sources if s not in sources)
-    return KnowledgeBase(tuple(entries), tuple(criteria), tuple(warnings), tuple(sources))
+        sources.update(dict.fromkeys(part.sources))
+        for category in part.categories:
+            categories.setdefault(category.path, category)
+    return KnowledgeBase(tuple(entries), tuple(criteria.values()), tuple(warnings), tuple(sources), tuple(categories.values()))
 
 
 def validate(kb: KnowledgeBase) -> None:
@@ -127,10 +135,10 @@ def validate(kb: KnowledgeBase) -> None:
             report(entry.source, f"duplicate entry id '{entry.id}' (also at {other.file}:{other.line})")
             continue
         seen_ids[entry.id] = entry
-        for name in (entry.name, *entry.aliases):
+        for name in (entry.name, *entry.aliases):  # twins on other pages (also_on) share names
             key = name.casefold().strip()
             owner = seen_names.get(key)
-            if owner is not None and owner.id != entry.id:
+            if owner is not None and owner.id != entry.id and owner.id not in entry.also_on:
                 report(entry.source, f"name or alias '{name}' of '{entry.id}' is already used by '{owner.id}'")
             seen_names.setdefault(key, entry)
 

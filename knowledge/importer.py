@@ -72,7 +72,7 @@ class PageImport:
     kb: KnowledgeBase
     title: str
     intro: str  # the first paragraph of prose before any card
-    criteria_heading: int | None  # index among the page's headings of its criteria section
+    criteria_heading: int | None  # position of its criteria heading, counted from the last heading
 
 
 def import_page(
@@ -90,8 +90,7 @@ def import_page(
 ) -> PageImport:
     """A page as part of a site when ``page`` (its path) is given: ids ``PAGE/NAME-SLUG``,
     criteria and warning ids under ``PAGE/``, entries of category ``page``; ``criteria_at`` is
-    the index of the criteria heading (from the English page) for pages whose headings the
-    words cannot tell; ``resolve`` turns relative link targets into URLs; ``fallback_date`` is
+    the English page's ``criteria_heading``, for pages whose headings the words cannot tell; ``resolve`` turns relative link targets into URLs; ``fallback_date`` is
     the source's (snapshot or archive) date, for a page whose front matter has none."""
     try:
         return _import(text, file, url, lang, date, page, criteria_at, resolve, require_cards, fallback_date)
@@ -124,6 +123,11 @@ def _import(
         path=page_path,
         resolve=resolve,
     )
+    headings = [b for b in blocks if isinstance(b, _Heading)]
+    if criteria_at is not None and any(_CRITERIA_WORDS.search(_words(h.text)) for h in headings):
+        criteria_at = None  # the words tell: a page's own structure beats the English one's
+    elif criteria_at is not None:
+        criteria_at = len(headings) - criteria_at  # counted from the end: cards come and go above
     walker = _Walker(_slug(page.title) or "page", criteria_at)
     walker.walk(blocks)
     if not walker.cards and require_cards:
@@ -149,7 +153,8 @@ def _import(
         sources=(page.source(),),
     )
     intro = next((_clean(t) for t in _prose(walker.intro) if _clean(t)), "")
-    return PageImport(kb, page.title, intro, walker.criteria_heading)
+    at = walker.criteria_heading
+    return PageImport(kb, page.title, intro, None if at is None else len(headings) - at)
 
 
 @dataclass(frozen=True)
@@ -692,8 +697,8 @@ class _Walker:
                 self._on_criteria_block(block)
             elif self._card is not None:
                 self._card.after.append(block)
-            elif isinstance(block, _Box) and block.kind in _WARNING_KINDS and self._heading is not None:
-                self._on_section_warning(block, self._heading)
+            elif isinstance(block, _Box) and block.kind in _WARNING_KINDS and (self._heading or not self.cards):
+                self._on_section_warning(block, self._heading)  # before any heading: the whole page
             elif isinstance(block, _Para) and not self.cards and (self._heading is None or self._heading.level == 1):
                 self.intro.append(block)
 
@@ -734,9 +739,9 @@ class _Walker:
             warning.cards.append(card)
         self._card = card
 
-    def _on_section_warning(self, box: _Box, heading: _Heading) -> None:
-        base = f"warning-{_anchor(heading) or self._fallback_id}"
-        warning = _SectionWarning(self._warning_ids.take(base), heading.level, box)
+    def _on_section_warning(self, box: _Box, heading: _Heading | None) -> None:
+        base = f"warning-{(_anchor(heading) if heading else '') or self._fallback_id}"
+        warning = _SectionWarning(self._warning_ids.take(base), heading.level if heading else 0, box)
         self.section_warnings.append(warning)
         self._open.append(warning)
 

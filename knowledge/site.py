@@ -217,7 +217,7 @@ def _aligned(path: str, english: PageImport, others: dict[str, PageImport]) -> t
             dataclasses.replace(c, text=_merge_text(c.text, t.text), group=_merge_text(c.group, t.group))
             if t
             else c
-            for c, t in _pairs(criteria, list(other.kb.criteria))
+            for c, t in _criterion_pairs(criteria, list(other.kb.criteria))
         ]
         warnings = [
             dataclasses.replace(w, text=_merge_text(w.text, t.text)) if t else w
@@ -242,6 +242,21 @@ def _pairs(english: list, other: list) -> list[tuple]:
         return list(zip(english, other))
     by_id = {item.id: item for item in other}
     return [(item, by_id.get(item.id)) for item in english]
+
+
+def _criterion_pairs(english: list[Criterion], other: list[Criterion]) -> list[tuple]:
+    """Criteria with their translations: all by position when the counts agree, else each level
+    (minimum, best) by position where that level's counts agree (a translation that lags behind
+    may lack the best-case list)."""
+    if len(english) == len(other):
+        return list(zip(english, other))
+    found: dict[str, Criterion] = {}
+    for level in ("minimum", "best"):
+        mine = [c for c in english if c.level == level]
+        theirs = [c for c in other if c.level == level]
+        if len(mine) == len(theirs):
+            found.update({c.id: t for c, t in zip(mine, theirs)})
+    return [(c, found.get(c.id)) for c in english]
 
 
 def _entry_with(entry: Entry, other: Entry | None) -> Entry:

@@ -7,12 +7,13 @@ this raises, which is what makes a failed refresh harmless.
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .model import Category, Criterion, Entry, KnowledgeBase, KnowledgeError, Problem, Source
+from .model import Category, Criterion, Entry, KnowledgeBase, KnowledgeError, PageWarning, Problem, Source, Text
 
 BUNDLED = "bundled"
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -117,7 +118,70 @@ def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:
         sources.update(dict.fromkeys(part.sources))
         for category in part.categories:
             categories.setdefault(category.path, category)
-    return KnowledgeBase(tuple(entries), tuple(criteria.values()), tuple(warnings), tuple(sources), tuple(categories.values()))
+    entries, warnings = _fold_curated(entries, warnings)
+    return KnowledgeBase(
+        tuple(_link_twins(entries)), tuple(criteria.values()), tuple(warnings), tuple(sources), tuple(categories.values())
+    )
+
+
+def _names_of(entry: Entry) -> set[str]:
+    return {name.casefold().strip() for name in (entry.name, *entry.aliases)}
+
+
+def _fold_curated(entries: list[Entry], warnings: list[PageWarning]) -> tuple[list[Entry], list[PageWarning]]:
+    """A curated entry and a site card of the same product (same category, a name in common) are
+    one entry: the curated id, facts and texts win, the card's id becomes an alias and the card
+    fills what the curated entry lacks (links, downloads, texts in more languages)."""
+    curated = [e for e in entries if "/" not in e.id and e.category]
+    if not curated:
+        return entries, warnings
+    renamed: dict[str, str] = {}
+    folded: dict[str, Entry] = {e.id: e for e in curated}
+    for card in (e for e in entries if "/" in e.id):
+        mine = next(
+            (c for c in curated if c.category == card.category and _names_of(c) & _names_of(card)), None
+        )
+        if mine is None or mine.id in renamed.values():
+            continue
+        renamed[card.id] = mine.id
+        base = folded[mine.id]
+        extra = [card.id, card.name, *card.aliases]
+        folded[mine.id] = dataclasses.replace(
+            base,
+            aliases=tuple(dict.fromkeys(a for a in (*base.aliases, *extra) if a.casefold() != base.name.casefold())),
+            summary=Text({**card.summary.by_lang, **base.summary.by_lang}),
+            description=Text({**card.description.by_lang, **base.description.by_lang}),
+            links=base.links or card.links,
+            downloads=base.downloads or card.downloads,
+            caveats=base.caveats or card.caveats,
+            warnings=tuple(dict.fromkeys((*base.warnings, *card.warnings))),
+            also_on=tuple(dict.fromkeys((*base.also_on, *card.also_on))),
+        )
+    if not renamed:
+        return entries, warnings
+    result = []
+    for entry in entries:
+        if entry.id in renamed:
+            continue
+        entry = folded.get(entry.id, entry)
+        also = tuple(dict.fromkeys(renamed.get(i, i) for i in entry.also_on if renamed.get(i, i) != entry.id))
+        result.append(dataclasses.replace(entry, also_on=also))
+    moved = [dataclasses.replace(w, applies_to=tuple(renamed.get(i, i) for i in w.applies_to)) for w in warnings]
+    return result, moved
+
+
+def _link_twins(entries: list[Entry]) -> list[Entry]:
+    """Entries of different categories with the same name are the same product on two pages."""
+    by_name: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_name.setdefault(entry.name.casefold().strip(), []).append(entry)
+    result = []
+    for entry in entries:
+        twins = [e.id for e in by_name[entry.name.casefold().strip()] if e.category != entry.category]
+        if twins and entry.category:
+            entry = dataclasses.replace(entry, also_on=tuple(dict.fromkeys((*entry.also_on, *twins))))
+        result.append(entry)
+    return result
 
 
 def validate(kb: KnowledgeBase) -> None:

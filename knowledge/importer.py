@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import html
 import re
 import unicodedata
@@ -185,6 +186,9 @@ def _normalise(text: str) -> list[_Line]:
     return [(n, line.replace("\t", "    ").rstrip()) for n, line in enumerate(text.split("\n"), start=1)]
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: a site has 1,000 pages
+
+
 def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], list[_Line]]:
     """The front matter mapping (empty if none) and the lines after it."""
     if not lines or lines[0][1] != "---":
@@ -193,7 +197,7 @@ def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], 
     if end is None:
         return {}, lines
     try:
-        data = yaml.safe_load("\n".join(text for _, text in lines[1:end]))
+        data = yaml.load("\n".join(text for _, text in lines[1:end]), Loader=_YAML_LOADER)  # noqa: S506 - safe
     except Exception as exc:  # PyYAML raises ValueError & co. too, e.g. on impossible dates
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -525,6 +529,7 @@ _LONE_BRACES = re.compile(r"(?<!\S)[{}]{1,10}(?!\S)")
 _ANY_LINK = re.compile(r"!?\[" + _LINK_TEXT + r"\]" + _LINK_TARGET + r"(?:\s{0,20}\{[^{}]{0,300}\})?")
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and a page asks for the same texts several times
 def _clean(markdown: str) -> str:
     """Plain text: links become their text; images, icons, footnote markers, attribute lists,
     HTML tags and emphasis marks go; whitespace is collapsed."""

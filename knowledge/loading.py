@@ -54,9 +54,10 @@ def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FET
 
 def load_source(source: str) -> KnowledgeBase:
     """Load one source: ``bundled``, a YAML file or directory, a markdown file, a site folder
-    (markdown pages, or one folder of them per language; see knowledge/site.py), or a URL."""
+    (markdown pages, or one folder of them per language; see knowledge/site.py), a GitHub
+    tarball of the site (``.tar.gz``), or a URL."""
     from .importer import import_markdown  # imported here: most runs only read YAML
-    from .site import is_site, load_site
+    from .site import is_archive, is_site, load_archives, load_site
     from .yaml_loader import load_yaml
 
     if source == BUNDLED:
@@ -70,6 +71,8 @@ def load_source(source: str) -> KnowledgeBase:
     path = Path(source)
     if not path.exists():
         raise KnowledgeError([Problem(source, 0, "no such file or directory")])
+    if is_archive(source):
+        return load_archives([path])
     if path.is_dir() and is_site(path):
         return load_site(path)
     if path.is_dir() or path.suffix.lower() in YAML_SUFFIXES:
@@ -80,15 +83,23 @@ def load_source(source: str) -> KnowledgeBase:
         except (OSError, UnicodeDecodeError) as exc:
             raise KnowledgeError([Problem(source, 0, f"cannot read: {exc}")]) from exc
         return import_markdown(text, file=source)
-    raise KnowledgeError([Problem(source, 0, "unknown kind of source (expected .yaml, .md, a directory or a URL)")])
+    raise KnowledgeError([Problem(source, 0, "unknown kind of source (expected .yaml, .md, .tar.gz, a directory or a URL)")])
 
 
 def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
     """Load and merge sources (none: the bundled pack) into one validated base."""
+    from .site import is_archive, load_archives
+
     sources = list(sources) or [BUNDLED]
     problems: list[Problem] = []
     parts: list[KnowledgeBase] = []
-    for source in sources:
+    archives = [s for s in sources if is_archive(s) and not is_url(s)]
+    if archives:  # the site's tarballs (English, translations) make one site together
+        try:
+            parts.append(load_archives([Path(a) for a in archives]))
+        except KnowledgeError as exc:
+            problems.extend(exc.problems)
+    for source in (s for s in sources if s not in archives):
         try:
             part = load_source(source)
         except KnowledgeError as exc:

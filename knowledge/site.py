@@ -11,8 +11,10 @@ pages is one entry per page, and those entries know each other (``Entry.also_on`
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import posixpath
 import re
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,11 @@ MAX_PAGES = 1000  # markdown files per language
 MAX_LANGS = 20
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 8  # folders below the docs root
+# Archives (GitHub tarballs of privacyguides/privacyguides.org and privacyguides/i18n):
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # the .tar.gz file itself
+MAX_MEMBERS = 50_000
+MAX_ARCHIVE_TEXT = 256 * 1024 * 1024  # markdown read out of one archive, in total
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
 #: Pages that are not recommendations: the site's own meta pages (their example cards), the
 #: tools overview (a digest of the other pages' cards), about pages and the code of conduct.
@@ -96,6 +103,95 @@ def load_site(path: Path) -> KnowledgeBase:
         lang = path.name if _LANG_DIR.match(path.name) else REFERENCE_LANG
         trees = {lang: read_pages(path)}
     return build_site(trees, dates=snapshot_dates(path), origin=str(path))
+
+
+def is_archive(source: str) -> bool:
+    return source.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def read_archive(path: Path) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
+    """The pages of a GitHub tarball of the site's repositories, per language, and the
+    archive's date per language (its newest member: GitHub stamps members with the commit
+    time). ``ROOT/docs/…`` is English (privacyguides.org), ``ROOT/i18n/LANG/…`` are the
+    translations (privacyguides/i18n). Nothing is extracted to disk; members with absolute or
+    ``..`` paths, links and other non-files are refused or skipped, and everything is bounded."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_ARCHIVE_BYTES:
+            raise KnowledgeError([Problem(name, 0, f"archive larger than {MAX_ARCHIVE_BYTES // 2**20} MiB")])
+        with tarfile.open(path, "r:gz") as archive:
+            return _archive_pages(archive, name)
+    except KnowledgeError:
+        raise
+    except (OSError, tarfile.TarError, EOFError) as exc:
+        raise KnowledgeError([Problem(name, 0, f"cannot read the archive: {exc}")]) from exc
+
+
+def _archive_pages(archive: tarfile.TarFile, name: str) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
+    trees: dict[str, list[SitePage]] = {}
+    newest: dict[str, float] = {}
+    members = total = 0
+    for member in archive:
+        members += 1
+        if members > MAX_MEMBERS:
+            raise KnowledgeError([Problem(name, 0, f"more than {MAX_MEMBERS} archive members")])
+        parts = member.name.split("/")
+        if member.name.startswith("/") or ".." in parts or "\\" in member.name:
+            raise KnowledgeError([Problem(name, 0, f"unsafe member path: {member.name[:200]}")])
+        located = _archive_location(parts)
+        if located is None or not member.isfile() or not member.name.endswith(".md"):
+            continue
+        lang, relative = located
+        path = page_path(relative)
+        if not path or relative.count("/") > MAX_DEPTH or SKIPPED.match(path):
+            continue
+        if member.size > MAX_PAGE_BYTES:
+            raise KnowledgeError([Problem(f"{name}:{member.name}", 0, f"larger than {MAX_PAGE_BYTES // 1024} KiB")])
+        total += member.size
+        if total > MAX_ARCHIVE_TEXT or len(trees.get(lang, ())) >= MAX_PAGES:
+            raise KnowledgeError([Problem(name, 0, "too much markdown in the archive")])
+        data = archive.extractfile(member)
+        if data is None:
+            continue
+        try:
+            text = data.read(MAX_PAGE_BYTES + 1).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise KnowledgeError([Problem(f"{name}:{member.name}", 0, f"not UTF-8 text: {exc}")]) from exc
+        trees.setdefault(lang, []).append(SitePage(path, relative, text, f"{name}:{member.name}"))
+        newest[lang] = max(newest.get(lang, 0.0), float(member.mtime))
+    if not trees:
+        raise KnowledgeError([Problem(name, 0, "no site pages (ROOT/docs/ or ROOT/i18n/LANG/) in the archive")])
+    dates = {
+        lang: datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime("%Y-%m-%d")
+        for lang, stamp in newest.items()
+        if stamp > 0
+    }
+    for pages in trees.values():
+        pages.sort(key=lambda page: page.file)
+    return trees, dates
+
+
+def _archive_location(parts: list[str]) -> tuple[str, str] | None:
+    """(language, path under its docs root) of a member ``ROOT/docs/…`` or ``ROOT/i18n/LANG/…``."""
+    if len(parts) >= 3 and parts[1] == "docs":
+        return REFERENCE_LANG, "/".join(parts[2:])
+    if len(parts) >= 4 and parts[1] == "i18n" and _LANG_DIR.match(parts[2]) and parts[2] != REFERENCE_LANG:
+        return parts[2], "/".join(parts[3:])
+    return None
+
+
+def load_archives(paths: list[Path]) -> KnowledgeBase:
+    """One site from GitHub tarballs: the English one and, optionally, the translations' one."""
+    trees: dict[str, list[SitePage]] = {}
+    dates: dict[str, str] = {}
+    for path in paths:
+        found, found_dates = read_archive(path)
+        for lang, pages in found.items():
+            if lang in trees:
+                raise KnowledgeError([Problem(str(path), 0, f"language '{lang}' is in more than one archive")])
+            trees[lang] = pages
+        dates.update(found_dates)
+    return build_site(trees, dates=dates, origin=", ".join(str(p) for p in paths))
 
 
 def snapshot_dates(path: Path) -> dict[str, str]:

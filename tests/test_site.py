@@ -9,7 +9,7 @@ import pytest
 
 from knowledge.importer import import_markdown
 from knowledge.loading import load_sources, validate
-from knowledge.model import KnowledgeBase, page_of_url
+from knowledge.model import KnowledgeBase, KnowledgeError, page_of_url
 from knowledge.site import dates_in_readme, link_resolver, page_path
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "privacyguides"
@@ -236,3 +236,73 @@ def test_snapshot_beside_the_bundled_pack(snapshot: KnowledgeBase) -> None:
     assert "social-networks/element" in both.get("element").also_on
     assert "element" in both.get("social-networks/element").also_on
     assert len(both.entries) == len(snapshot.entries) + len(bundled.entries) - 4
+
+
+# --- GitHub tarballs of the site's repositories ---------------------------------------------------
+
+
+def _tarball(path: Path, root: str, members: dict[str, Path | bytes], mtime: int = 1_767_225_600) -> Path:
+    """A .tar.gz like GitHub's: every member under ROOT/, stamped with the commit time."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in members.items():
+            data = content.read_bytes() if isinstance(content, Path) else content
+            info = tarfile.TarInfo(f"{root}/{name}")
+            info.size, info.mtime = len(data), mtime
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _snapshot_tarballs(tmp: Path) -> tuple[Path, Path]:
+    english = {f"docs/{p.relative_to(SNAPSHOT / 'en').as_posix()}": p for p in (SNAPSHOT / "en").rglob("*.md")}
+    english["README.md"] = b"# Privacy Guides\n"
+    translated = {
+        f"i18n/{lang}/{p.relative_to(SNAPSHOT / lang).as_posix()}": p
+        for lang in LANGS[1:]
+        for p in (SNAPSHOT / lang).rglob("*.md")
+    }
+    return (
+        _tarball(tmp / "site.tar.gz", "privacyguides-privacyguides.org-45d7263", english, mtime=1_773_187_200),
+        _tarball(tmp / "i18n.tar.gz", "privacyguides-i18n-115b5ce", translated, mtime=1_787_356_800),
+    )
+
+
+def test_archives_load_like_the_snapshot(tmp_path: Path, snapshot: KnowledgeBase) -> None:
+    english, translated = _snapshot_tarballs(tmp_path)
+    kb = load_sources([str(english), str(translated)])
+    assert [e.id for e in kb.entries] == [e.id for e in snapshot.entries]
+    assert kb.get("vpn/proton-vpn").summary == snapshot.get("vpn/proton-vpn").summary
+    assert [(c.id, c.level, c.text) for c in kb.criteria] == [(c.id, c.level, c.text) for c in snapshot.criteria]
+    dates = {(s.lang, s.date) for s in kb.category("vpn").sources}
+    assert ("en", "2026-03-11") in dates and ("fr", "2026-08-22") in dates  # from the members' times
+    only_english = load_sources([str(english)])
+    assert set(only_english.get("vpn/proton-vpn").summary.by_lang) == {"en"}
+
+
+@pytest.mark.parametrize("bad", ["../evil.md", "/abs/evil.md"])
+def test_archives_refuse_unsafe_paths(tmp_path: Path, bad: str) -> None:
+    import io
+    import tarfile
+
+    path = tmp_path / "bad.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo(bad)
+        info.size = 1
+        archive.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(KnowledgeError, match="unsafe member path"):
+        load_sources([str(path)])
+
+
+def test_archives_report_broken_and_empty_ones(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"not a tarball")
+    with pytest.raises(KnowledgeError, match="cannot read the archive"):
+        load_sources([str(broken)])
+    empty = _tarball(tmp_path / "empty.tar.gz", "root", {"README.md": b"# nothing\n"})
+    with pytest.raises(KnowledgeError, match="no site pages"):
+        load_sources([str(empty)])
+    big = _tarball(tmp_path / "big.tar.gz", "root", {"docs/vpn.md": b"x" * (2 * 1024 * 1024 + 1)})
+    with pytest.raises(KnowledgeError, match="larger than"):
+        load_sources([str(big)])

@@ -61,7 +61,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
     if kb.categories:  # a site: what it covers
         pages = {s.file for s in kb.sources}
         langs = sorted({s.lang for s in kb.sources})
-        print(f"   {len(pages)} pages, {len(kb.categories)} categories, languages: {' '.join(langs)}")
+        print(f"   {len(pages)} page files, {len(kb.categories)} categories, languages: {' '.join(langs)}")
     return 0
 
 

@@ -128,10 +128,26 @@ def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:
         warnings.extend(part.warnings)
         sources.update(dict.fromkeys(part.sources))
         for category in part.categories:
-            categories.setdefault(category.path, category)
+            have = categories.get(category.path)
+            categories[category.path] = category if have is None else _merged_category(have, category)
     entries, warnings = _fold_curated(entries, warnings)
     return KnowledgeBase(
         tuple(_link_twins(entries)), tuple(criteria.values()), tuple(warnings), tuple(sources), tuple(categories.values())
+    )
+
+
+def _merged_category(first: Category, other: Category) -> Category:
+    """The same page from two sources (the curated pack, then the site): the first one's texts
+    win per language and its criteria, if it has any, stand for the page (curated criteria
+    carry their later changes); warnings and sources of both."""
+    return dataclasses.replace(
+        first,
+        title=Text({**other.title.by_lang, **first.title.by_lang}),
+        intro=Text({**other.intro.by_lang, **first.intro.by_lang}),
+        criteria=first.criteria or other.criteria,
+        warnings=tuple(dict.fromkeys((*first.warnings, *other.warnings))),
+        date=first.date or other.date,
+        sources=tuple(dict.fromkeys((*first.sources, *other.sources))),
     )
 
 

@@ -17,6 +17,7 @@ def test_version_depends_on_content_not_location(kb):
         kb.criteria,
         kb.warnings,
         kb.sources,
+        kb.categories,
     )
     assert moved.version == kb.version
     changed = KnowledgeBase((replace(kb.entries[0], name="Signal 2"), *kb.entries[1:]), kb.criteria, kb.warnings)

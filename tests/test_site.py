@@ -217,7 +217,7 @@ def test_snapshot_translated_texts_are_aligned(snapshot: KnowledgeBase) -> None:
     assert set(vpn.summary.by_lang) == set(LANGS)
     assert vpn.summary.get("fr") != vpn.summary.get("en")
     assert all("Proton VPN" in vpn.summary.get(lang) for lang in ("fr", "ru", "zh-TW"))
-    assert snapshot.get("real-time-communication/signal").summary.get("he").startswith("**") is False
+    assert not snapshot.get("real-time-communication/signal").summary.get("he").startswith("**")
     sources = snapshot.category("vpn").sources
     assert {(s.lang, s.date) for s in sources} >= {("en", "2026-03-11"), ("ru", "2026-08-22")}
 
@@ -225,6 +225,8 @@ def test_snapshot_translated_texts_are_aligned(snapshot: KnowledgeBase) -> None:
 def test_snapshot_beside_the_bundled_pack(snapshot: KnowledgeBase) -> None:
     bundled = load_sources(["bundled"])
     assert all(e.category == "real-time-communication" and e.has_messenger_facts for e in bundled.entries)
+    [curated_page] = bundled.categories
+    assert curated_page.path == "real-time-communication" and "forward_secrecy" in curated_page.criteria
     both = load_sources(["bundled", str(SNAPSHOT)])
     assert both.get("real-time-communication/signal") is None  # one entry: the curated id wins
     signal, curated = both.get("signal"), bundled.get("signal")
@@ -236,6 +238,9 @@ def test_snapshot_beside_the_bundled_pack(snapshot: KnowledgeBase) -> None:
     assert "social-networks/element" in both.get("element").also_on
     assert "element" in both.get("social-networks/element").also_on
     assert len(both.entries) == len(snapshot.entries) + len(bundled.entries) - 4
+    page = both.category("real-time-communication")
+    assert page.criteria == curated_page.criteria  # curated criteria stand for the page
+    assert page.title.get("ru") == snapshot.category("real-time-communication").title.get("ru")
 
 
 # --- GitHub tarballs of the site's repositories ---------------------------------------------------

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .model import Category, Criterion, Entry, KnowledgeBase, KnowledgeError, PageWarning, Problem, Source, Text
+from .model import SITE_LANGS, Category, Criterion, Entry, KnowledgeBase, KnowledgeError, PageWarning, Problem, Source, Text
 
 BUNDLED = "bundled"
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -52,6 +52,16 @@ def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FET
         raise KnowledgeError([Problem(url, 0, f"not UTF-8 text: {exc}")]) from exc
 
 
+def lang_of_location(location: str) -> str | None:
+    """A page's language from where it lives: a ``/ru/`` folder or URL segment, or a
+    ``page.nl.md`` suffix; None (detect it from the text) when neither tells."""
+    parts = location.replace("\\", "/").split("/")
+    suffix = parts[-1].rsplit(".", 2)
+    if len(suffix) == 3 and suffix[1] in SITE_LANGS:
+        return suffix[1]
+    return next((part for part in reversed(parts[:-1]) if part in SITE_LANGS), None)
+
+
 def load_source(source: str) -> KnowledgeBase:
     """Load one source: ``bundled``, a YAML file or directory, a markdown file, a site folder
     (markdown pages, or one folder of them per language; see knowledge/site.py), a GitHub
@@ -67,7 +77,7 @@ def load_source(source: str) -> KnowledgeBase:
         path = urllib.parse.urlsplit(source).path.lower()
         if path.endswith(YAML_SUFFIXES):
             raise KnowledgeError([Problem(source, 0, "YAML over http is not supported; use markdown pages")])
-        return import_markdown(text, file=source, url=source)
+        return import_markdown(text, file=source, url=source, lang=lang_of_location(urllib.parse.urlsplit(source).path))
     path = Path(source)
     if not path.exists():
         raise KnowledgeError([Problem(source, 0, "no such file or directory")])
@@ -82,7 +92,7 @@ def load_source(source: str) -> KnowledgeBase:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise KnowledgeError([Problem(source, 0, f"cannot read: {exc}")]) from exc
-        return import_markdown(text, file=source)
+        return import_markdown(text, file=source, lang=lang_of_location(str(path)))
     raise KnowledgeError([Problem(source, 0, "unknown kind of source (expected .yaml, .md, .tar.gz, a directory or a URL)")])
 
 

@@ -311,3 +311,10 @@ def test_archives_report_broken_and_empty_ones(tmp_path: Path) -> None:
     big = _tarball(tmp_path / "big.tar.gz", "root", {"docs/vpn.md": b"x" * (2 * 1024 * 1024 + 1)})
     with pytest.raises(KnowledgeError, match="larger than"):
         load_sources([str(big)])
+
+
+def test_a_single_translated_page_keeps_its_language() -> None:
+    kb = load_sources([str(SNAPSHOT / "ru" / "vpn.md")])
+    assert kb.sources[0].lang == "ru" and set(kb.entries[0].summary.by_lang) == {"ru"}
+    assert {c.level for c in kb.criteria} == {"minimum", "best"}  # Russian headings and markers
+    assert all(c.group.get("ru") for c in kb.criteria)

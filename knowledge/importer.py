@@ -644,6 +644,7 @@ class _Card:
     warnings: tuple[_SectionWarning, ...]  # the section warnings covering it
     additional: bool = False  # under a section the page presents as lesser ("Additional Options")
     after: list[_Block] = field(default_factory=list)  # until the next heading or card
+    details: list[_Block] = field(default_factory=list)  # under sub-headings of its own heading
 
 
 @dataclass(eq=False)
@@ -654,6 +655,7 @@ class _SectionWarning:
     level: int
     box: _Box
     cards: list[_Card] = field(default_factory=list)
+    owner: _Card | None = None  # the card whose sub-section it sits in, if any
 
 
 @dataclass(frozen=True)
@@ -691,8 +693,15 @@ class _Walker:
         self._marker: tuple[int, str] | None = None
         self._markers = 0
         self._additional_level: int | None = None
+        self._owner: _Card | None = None  # the card whose heading's sub-sections we are in
 
     def walk(self, blocks: list[_Block]) -> None:
+        self._walk(blocks)
+        for warning in self.section_warnings:  # one in a card's sub-section covering no card
+            if not warning.cards and warning.owner is not None:  # is that card's caveat
+                warning.owner.details.append(warning.box)
+
+    def _walk(self, blocks: list[_Block]) -> None:
         for block in blocks:
             if isinstance(block, _Heading):
                 self._on_heading(block)
@@ -704,6 +713,8 @@ class _Walker:
                 self._card.after.append(block)
             elif isinstance(block, _Box) and block.kind in _WARNING_KINDS and (self._heading or not self.cards):
                 self._on_section_warning(block, self._heading)  # before any heading: the whole page
+            elif self._owner is not None:  # "#### Independently Audited" under "### Proton VPN"
+                self._owner.details.append(block)
             elif isinstance(block, _Para) and not self.cards and (self._heading is None or self._heading.level == 1):
                 self.intro.append(block)
 
@@ -720,6 +731,9 @@ class _Walker:
     def _on_heading(self, heading: _Heading) -> None:
         index, self._headings = self._headings, self._headings + 1
         self._heading, self._card = heading, None
+        owner = self._owner
+        if owner is None or owner.heading is None or heading.level <= owner.heading.level:
+            self._owner = None
         self._open = [w for w in self._open if w.level < heading.level]
         text = _words(heading.text)
         if self._additional_level is not None and heading.level <= self._additional_level:
@@ -742,11 +756,11 @@ class _Walker:
         self.cards.append(card)
         for warning in self._open:
             warning.cards.append(card)
-        self._card = card
+        self._card = self._owner = card
 
     def _on_section_warning(self, box: _Box, heading: _Heading | None) -> None:
         base = f"warning-{(_anchor(heading) if heading else '') or self._fallback_id}"
-        warning = _SectionWarning(self._warning_ids.take(base), heading.level if heading else 0, box)
+        warning = _SectionWarning(self._warning_ids.take(base), heading.level if heading else 0, box, owner=self._owner)
         self.section_warnings.append(warning)
         self._open.append(warning)
 
@@ -837,7 +851,9 @@ def _entry(card: _Card, name: str, page: _Page, warnings: list[PageWarning], ids
     downloads = _downloads(card.box, page)
     messenger = fact_schema(page.path) == "messenger"
     no_forward_secrecy = messenger and any(_FORWARD_SECRECY.search(w.text.get(page.lang)) for w in warnings)
-    boxes = [b for b in (*card.box.body, *card.after) if isinstance(b, _Box)]
+    # in a site, the sub-sections under the card's heading (audits, notes) are the card's too
+    details = card.details if page.path else []
+    boxes = [b for b in (*card.box.body, *card.after, *details) if isinstance(b, _Box)]
     caveats = [_box_text(b) for b in boxes if b.kind in _WARNING_KINDS]
     links = _links(card.box, page)
     return Entry(
@@ -847,7 +863,7 @@ def _entry(card: _Card, name: str, page: _Page, warnings: list[PageWarning], ids
         tier="additional" if card.additional else "recommended",
         summary=Text.of(page.lang, next(iter(_sentences(first)), "")),
         description=Text.of(page.lang, "\n\n".join(described)),
-        facts=_facts(own + after, downloads, links, no_forward_secrecy, page),
+        facts=_facts(own + after + _prose(details), downloads, links, no_forward_secrecy, page),
         links=links,
         downloads=downloads,
         caveats=tuple(Text.of(page.lang, text) for text in caveats if text),

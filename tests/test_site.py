@@ -318,3 +318,12 @@ def test_a_single_translated_page_keeps_its_language() -> None:
     assert kb.sources[0].lang == "ru" and set(kb.entries[0].summary.by_lang) == {"ru"}
     assert {c.level for c in kb.criteria} == {"minimum", "best"}  # Russian headings and markers
     assert all(c.group.get("ru") for c in kb.criteria)
+
+
+def test_snapshot_card_sub_sections_give_audits_and_caveats(snapshot: KnowledgeBase) -> None:
+    proton = snapshot.get("vpn/proton-vpn")  # "#### Independently Audited" under "### Proton VPN"
+    assert {a.year for a in proton.facts.audits} >= {2022, 2024}
+    assert all(a.url.startswith("https://") for a in proton.facts.audits)
+    [telemetry] = proton.caveats  # the warning box under "#### Mobile Clients"
+    assert "telemetry" in telemetry.get("en").lower() and telemetry.get("fr") != telemetry.get("en")
+    assert "Independently Audited" not in proton.description.get("en")  # the description stays the card's

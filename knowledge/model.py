@@ -16,6 +16,8 @@ LANGS: tuple[str, ...] = ("nl", "en")
 #: The languages Privacy Guides publishes (English is the reference). ``Text`` takes any code;
 #: ``LANGS`` stays the bot's own reply languages until the replies are written in more.
 SITE_LANGS: tuple[str, ...] = ("en", "es", "fr", "he", "it", "nl", "ru", "zh-Hant", "zh-TW")
+#: Languages to try before English when a text lacks the one asked for.
+RELATED_LANGS: dict[str, tuple[str, ...]] = {"zh-TW": ("zh-Hant",), "zh-Hant": ("zh-TW",)}
 #: The page the bundled pack describes; its entries are the only ones with messenger ``Facts``.
 MESSENGER_CATEGORY = "real-time-communication"
 
@@ -61,7 +63,7 @@ class Text:
     def get(self, lang: str) -> str:
         if self.by_lang.get(lang):
             return self.by_lang[lang]
-        for other in ("en", *LANGS, *self.by_lang):
+        for other in (*RELATED_LANGS.get(lang, ()), "en", *LANGS, *self.by_lang):
             if self.by_lang.get(other):
                 return self.by_lang[other]
         return ""

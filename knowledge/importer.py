@@ -8,9 +8,15 @@ the 1-based line numbers of the file:
 1. normalise the text (BOM, CRLF, tabs, trailing spaces) and read the YAML front matter;
 2. split the lines into blocks: headings, paragraphs, bullets and *boxes* (admonitions,
    ``<div class="admonition …">``, ``<details>``). A box holds blocks of its own; plain
-   containers (content tabs, other divs) are flattened into their parent;
+   containers (content tabs, other divs) are flattened into their parent, rendered examples
+   (``<div class="result">``) dropped;
 3. walk the top-level blocks once, tracking the nearest heading, warnings placed directly under
-   a section heading and the criteria section, and turn each recommendation box into an Entry.
+   a section heading, "Additional Options" sections and the criteria section (its topic
+   sub-headings and bold marker lines), and turn each recommendation box into an Entry.
+
+``import_markdown`` reads one page on its own; ``import_page`` reads it as part of a site
+(knowledge/site.py): ids ``PAGE/NAME-SLUG``, a category, resolved relative links and what the
+site needs to align its translations.
 
 Links and downloads are recognised by their icon, never by their (translated) titles. Facts are
 read from the text only where a sentence states them plainly; all else stays None (unknown).

@@ -96,9 +96,10 @@ def import_page(
     fallback_date: str = "",
 ) -> PageImport:
     """A page as part of a site when ``page`` (its path) is given: ids ``PAGE/NAME-SLUG``,
-    criteria and warning ids under ``PAGE/``, entries of category ``page``; ``criteria_at`` is
-    the English page's ``criteria_heading``, for pages whose headings the words cannot tell; ``resolve`` turns relative link targets into URLs; ``fallback_date`` is
-    the source's (snapshot or archive) date, for a page whose front matter has none."""
+    criteria and warning ids under ``PAGE/``, entries of category ``page``. ``criteria_at`` is
+    the English page's ``criteria_heading``, for pages whose headings the words cannot tell;
+    ``resolve`` turns relative link targets into URLs; ``fallback_date`` is the source's
+    (snapshot or archive) date, for a page whose front matter has none."""
     try:
         return _import(text, file, url, lang, date, page, criteria_at, resolve, require_cards, fallback_date)
     except KnowledgeError:

@@ -13,7 +13,18 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .model import SITE_LANGS, Category, Criterion, Entry, KnowledgeBase, KnowledgeError, PageWarning, Problem, Source, Text
+from .model import (
+    SITE_LANGS,
+    Category,
+    Criterion,
+    Entry,
+    KnowledgeBase,
+    KnowledgeError,
+    PageWarning,
+    Problem,
+    Source,
+    Text,
+)
 
 BUNDLED = "bundled"
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -93,7 +104,8 @@ def load_source(source: str) -> KnowledgeBase:
         except (OSError, UnicodeDecodeError) as exc:
             raise KnowledgeError([Problem(source, 0, f"cannot read: {exc}")]) from exc
         return import_markdown(text, file=source, lang=lang_of_location(str(path)))
-    raise KnowledgeError([Problem(source, 0, "unknown kind of source (expected .yaml, .md, .tar.gz, a directory or a URL)")])
+    expected = "expected .yaml, .md, .tar.gz, a directory or a URL"
+    raise KnowledgeError([Problem(source, 0, f"unknown kind of source ({expected})")])
 
 
 def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
@@ -142,7 +154,11 @@ def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:
             categories[category.path] = category if have is None else _merged_category(have, category)
     entries, warnings = _fold_curated(entries, warnings)
     return KnowledgeBase(
-        tuple(_link_twins(entries)), tuple(criteria.values()), tuple(warnings), tuple(sources), tuple(categories.values())
+        tuple(_link_twins(entries)),
+        tuple(criteria.values()),
+        tuple(warnings),
+        tuple(sources),
+        tuple(categories.values()),
     )
 
 

@@ -532,7 +532,8 @@ def _categories(
     """One category per page the curated entries describe (the bundled pack: real-time-communication)."""
     found: list[Category] = []
     for path in dict.fromkeys(e.category for e in entries if e.category):
-        mine = [s for s in sources if page_of_url(s.url) == path] or [e.source for e in entries if e.category == path][:1]
+        mine = [s for s in sources if page_of_url(s.url) == path]
+        mine = mine or [e.source for e in entries if e.category == path][:1]
         members = [e for e in entries if e.category == path]
         attached = {w for e in members for w in e.warnings} | {
             w.id for w in warnings if {e.id for e in members} & set(w.applies_to)

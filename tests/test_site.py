@@ -45,7 +45,8 @@ def test_site_ids_names_and_skipped_pages(site: KnowledgeBase) -> None:
 
 
 def test_site_twins_and_aliases(site: KnowledgeBase) -> None:
-    finch, android, stork = site.get("birds/finch"), site.get("android/finch"), site.get("birds/stork-the-slow-bird-tool")
+    finch, android = site.get("birds/finch"), site.get("android/finch")
+    stork = site.get("birds/stork-the-slow-bird-tool")
     assert finch.also_on == ("android/finch",) and android.also_on == ("birds/finch",)
     assert "finch" not in finch.aliases  # the bare slug would name either page's Finch
     assert stork.aliases == ("Stork", "stork-the-slow-bird-tool")
@@ -192,7 +193,8 @@ def test_snapshot_vpn_first_best_case_criterion(snapshot: KnowledgeBase) -> None
 def test_snapshot_nested_list_items_stay_with_their_parent(snapshot: KnowledgeBase) -> None:
     criteria = [snapshot.criterion(c) for c in snapshot.category("dns").criteria]
     texts = [c.text.get("en") for c in criteria]
-    assert any(t.startswith("Must not log any personal data to disk.") and "As noted in the footnotes" in t for t in texts)
+    [parent] = [t for t in texts if t.startswith("Must not log any personal data to disk.")]
+    assert "As noted in the footnotes" in parent
     assert not any(t.startswith("As noted") for t in texts)
 
 

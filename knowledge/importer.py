@@ -580,7 +580,9 @@ def _box_text(box: _Box) -> str:
     return "\n\n".join(_cleaned(_prose(box.body)))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[*]?[A-Z0-9À-Þ])")
+# A sentence ends at . ! ? before a capital (Latin, Cyrillic) or a Hebrew letter (no case), and
+# at the full-width 。！？ of Chinese, which needs no space after it.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[*]?[A-Z0-9À-ÞА-ЯЁ\u05d0-\u05ea])|(?<=[。！？])\s*(?=\S)")
 
 
 def _sentences(text: str) -> list[str]:

@@ -220,6 +220,9 @@ def test_snapshot_translated_texts_are_aligned(snapshot: KnowledgeBase) -> None:
     assert vpn.summary.get("fr") != vpn.summary.get("en")
     assert all("Proton VPN" in vpn.summary.get(lang) for lang in ("fr", "ru", "zh-TW"))
     assert not snapshot.get("real-time-communication/signal").summary.get("he").startswith("**")
+    bitwarden = snapshot.get("passwords/bitwarden").summary  # one sentence in every script
+    assert bitwarden.get("zh-TW").endswith("。") and bitwarden.get("zh-TW").count("。") == 1
+    assert all(bitwarden.get(lang).count(". ") == 0 for lang in ("ru", "he", "en"))
     sources = snapshot.category("vpn").sources
     assert {(s.lang, s.date) for s in sources} >= {("en", "2026-03-11"), ("ru", "2026-08-22")}
 

@@ -212,11 +212,16 @@ class StatusInfo:
     cross_signed: bool | None = None  # the bot's device (None: not known)
 
 
+STATUS_MAX_SOURCES = 10  # source pages listed by !status; the rest are counted
+
+
 def status(info: StatusInfo, lang: str) -> Reply:
     kb = info.kb
     doc = Doc().title(_say(lang, "status_title"))
     doc.para(_say(lang, "status_knowledge", version=kb.version, entries=len(kb.entries), criteria=len(kb.criteria)))
-    sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources]
+    sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources[:STATUS_MAX_SOURCES]]
+    if len(kb.sources) > STATUS_MAX_SOURCES:  # a whole site has hundreds of page files
+        sources.append([f"… +{len(kb.sources) - STATUS_MAX_SOURCES}"])
     doc.bullets(sources, _say(lang, "status_sources"))
     locations = ", ".join(redact_urls(location) for location in info.locations) or "bundled"
     doc.para(_say(lang, "status_from", locations=locations))

@@ -58,6 +58,10 @@ def cmd_kb(args: argparse.Namespace) -> int:
         f"ok: {len(kb.entries)} entries, {len(kb.criteria)} criteria, {len(kb.warnings)} warnings "
         f"from {', '.join(sources)} (version {kb.version})"
     )
+    if kb.categories:  # a site: what it covers
+        pages = {s.file for s in kb.sources}
+        langs = sorted({s.lang for s in kb.sources})
+        print(f"   {len(pages)} page files, {len(kb.categories)} categories, languages: {' '.join(langs)}")
     return 0
 
 

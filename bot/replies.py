@@ -45,6 +45,8 @@ SAY: dict[str, dict[str, str]] = {
         "status_never": "Last refresh: none yet.",
         "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
         "status_room": "This room: language {language}, auto-answer {autoanswer}.",
+        "status_cross_signed": "Encryption: this device is cross-signed by the bot's account (trusted by Element).",
+        "status_not_cross_signed": "Encryption: this device is NOT cross-signed; Element may not share room keys with it.",
         "ok": "ok",
         "failed": "failed",
         "on": "on",
@@ -85,6 +87,8 @@ SAY: dict[str, dict[str, str]] = {
         "status_never": "Laatste verversing: nog geen.",
         "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
         "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}.",
+        "status_cross_signed": "Versleuteling: dit apparaat is ondertekend door het account van de bot (vertrouwd door Element).",
+        "status_not_cross_signed": "Versleuteling: dit apparaat is NIET ondertekend; Element deelt er mogelijk geen sleutels mee.",
         "ok": "gelukt",
         "failed": "mislukt",
         "on": "aan",
@@ -205,13 +209,19 @@ class StatusInfo:
     answered: int
     room: RoomSettings
     language: str  # the room's effective language
+    cross_signed: bool | None = None  # the bot's device (None: not known)
+
+
+STATUS_MAX_SOURCES = 10  # source pages listed by !status; the rest are counted
 
 
 def status(info: StatusInfo, lang: str) -> Reply:
     kb = info.kb
     doc = Doc().title(_say(lang, "status_title"))
     doc.para(_say(lang, "status_knowledge", version=kb.version, entries=len(kb.entries), criteria=len(kb.criteria)))
-    sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources]
+    sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources[:STATUS_MAX_SOURCES]]
+    if len(kb.sources) > STATUS_MAX_SOURCES:  # a whole site has hundreds of page files
+        sources.append([f"… +{len(kb.sources) - STATUS_MAX_SOURCES}"])
     doc.bullets(sources, _say(lang, "status_sources"))
     locations = ", ".join(redact_urls(location) for location in info.locations) or "bundled"
     doc.para(_say(lang, "status_from", locations=locations))
@@ -220,6 +230,8 @@ def status(info: StatusInfo, lang: str) -> Reply:
     doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
     autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
     doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer))
+    if info.cross_signed is not None:
+        doc.para(_say(lang, "status_cross_signed" if info.cross_signed else "status_not_cross_signed"))
     return _reply(doc)
 
 

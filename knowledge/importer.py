@@ -8,9 +8,15 @@ the 1-based line numbers of the file:
 1. normalise the text (BOM, CRLF, tabs, trailing spaces) and read the YAML front matter;
 2. split the lines into blocks: headings, paragraphs, bullets and *boxes* (admonitions,
    ``<div class="admonition …">``, ``<details>``). A box holds blocks of its own; plain
-   containers (content tabs, other divs) are flattened into their parent;
+   containers (content tabs, other divs) are flattened into their parent, rendered examples
+   (``<div class="result">``) dropped;
 3. walk the top-level blocks once, tracking the nearest heading, warnings placed directly under
-   a section heading and the criteria section, and turn each recommendation box into an Entry.
+   a section heading, "Additional Options" sections and the criteria section (its topic
+   sub-headings and bold marker lines), and turn each recommendation box into an Entry.
+
+``import_markdown`` reads one page on its own; ``import_page`` reads it as part of a site
+(knowledge/site.py): ids ``PAGE/NAME-SLUG``, a category, resolved relative links and what the
+site needs to align its translations.
 
 Links and downloads are recognised by their icon, never by their (translated) titles. Facts are
 read from the text only where a sentence states them plainly; all else stays None (unknown).
@@ -20,9 +26,12 @@ A page that cannot be read raises KnowledgeError with file and line, and nothing
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import functools
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
@@ -40,11 +49,15 @@ from .model import (
     KnowledgeError,
     Link,
     Offline,
+    OpenSource,
     PageWarning,
     Problem,
     Source,
     Text,
+    fact_schema,
+    page_of_url,
 )
+from .text import detect_language, normalize, tokens
 
 INTERNAL_ERROR = "internal error in the markdown importer"
 
@@ -56,39 +69,100 @@ def import_markdown(
     text: str, *, file: str = "<page>", url: str = "", lang: str | None = None, date: str = ""
 ) -> KnowledgeBase:
     """Entries, criteria and warnings of one page; raises only KnowledgeError."""
+    return import_page(text, file=file, url=url, lang=lang, date=date).kb
+
+
+@dataclass(frozen=True)
+class PageImport:
+    """One page read for a site (see knowledge/site.py): its base and what aligns translations."""
+
+    kb: KnowledgeBase
+    title: str
+    intro: str  # the first paragraph of prose before any card
+    criteria_heading: int | None  # position of its criteria heading, counted from the last heading
+
+
+def import_page(
+    text: str,
+    *,
+    file: str = "<page>",
+    url: str = "",
+    lang: str | None = None,
+    date: str = "",
+    page: str = "",
+    criteria_at: int | None = None,
+    resolve: Callable[[str], str] | None = None,
+    require_cards: bool = True,
+    fallback_date: str = "",
+) -> PageImport:
+    """A page as part of a site when ``page`` (its path) is given: ids ``PAGE/NAME-SLUG``,
+    criteria and warning ids under ``PAGE/``, entries of category ``page``. ``criteria_at`` is
+    the English page's ``criteria_heading``, for pages whose headings the words cannot tell;
+    ``resolve`` turns relative link targets into URLs; ``fallback_date`` is the source's
+    (snapshot or archive) date, for a page whose front matter has none."""
     try:
-        return _import(text, file, url, lang, date)
+        return _import(text, file, url, lang, date, page, criteria_at, resolve, require_cards, fallback_date)
     except KnowledgeError:
         raise
     except Exception as exc:  # a bug here must not take down a running bot: report it instead
         raise KnowledgeError([Problem(file, 0, f"{INTERNAL_ERROR}: {exc!r}")]) from exc
 
 
-def _import(text: str, file: str, url: str, lang: str | None, date: str) -> KnowledgeBase:
+def _import(
+    text: str,
+    file: str,
+    url: str,
+    lang: str | None,
+    date: str,
+    page_path: str,
+    criteria_at: int | None,
+    resolve: Callable[[str], str] | None,
+    require_cards: bool,
+    fallback_date: str = "",
+) -> PageImport:
     meta, lines = _front_matter(_normalise(text), file)
     blocks = _BlockReader(file).read(lines)
     page = _Page(
         title=_page_title(meta, blocks, file),
         url=url,
         lang=lang or _detect_lang(" ".join(line for _, line in lines)),
-        date=date or _meta_date(meta),
+        date=date or _meta_date(meta) or fallback_date,
         file=file,
+        path=page_path,
+        resolve=resolve,
     )
-    walker = _Walker(_slug(page.title) or "page")
+    headings = [b for b in blocks if isinstance(b, _Heading)]
+    if criteria_at is not None and any(_CRITERIA_WORDS.search(_words(h.text)) for h in headings):
+        criteria_at = None  # the words tell: a page's own structure beats the English one's
+    elif criteria_at is not None:
+        criteria_at = len(headings) - criteria_at  # counted from the end: cards come and go above
+    walker = _Walker(_slug(page.title) or "page", criteria_at)
     walker.walk(blocks)
-    if not walker.cards:
+    if not walker.cards and require_cards:
         raise KnowledgeError([Problem(file, 0, "no recommendation cards found")])
-    warnings = {w.id: _page_warning(w, page) for w in walker.section_warnings if w.cards}
-    names = _names(walker.cards, page)
+    prefix = f"{page_path}/" if page_path else ""
+    warnings = {prefix + w.id: _page_warning(w, page, prefix) for w in walker.section_warnings if w.cards}
+    names = _site_names(walker.cards, page) if page_path else _names(walker.cards, page)
+    ids = _Unique()
     entries = tuple(
-        _entry(card, name, page, [warnings[w.id] for w in card.warnings]) for card, name in zip(walker.cards, names)
+        _entry(card, name, page, [warnings[prefix + w.id] for w in card.warnings], ids)
+        for card, name in zip(walker.cards, names)
     )
-    return KnowledgeBase(
+    if page_path:  # warnings name the entries by their site ids
+        renamed = {card.id: entry.id for card, entry in zip(walker.cards, entries)}
+        warnings = {
+            wid: dataclasses.replace(w, applies_to=tuple(renamed[a] for a in w.applies_to))
+            for wid, w in warnings.items()
+        }
+    kb = KnowledgeBase(
         entries=entries,
-        criteria=_criteria(walker.criteria, page),
+        criteria=_criteria(walker.criteria, page, prefix),
         warnings=tuple(warnings.values()),
         sources=(page.source(),),
     )
+    intro = next((_clean(t) for t in _prose(walker.intro) if _clean(t)), "")
+    at = walker.criteria_heading
+    return PageImport(kb, page.title, intro, None if at is None else len(headings) - at)
 
 
 @dataclass(frozen=True)
@@ -98,6 +172,14 @@ class _Page:
     lang: str
     date: str
     file: str
+    path: str = ""  # the page path in a site, "" for a single page
+    resolve: Callable[[str], str] | None = None
+
+    def link(self, target: str) -> str:
+        """A link target as a URL: relative ones resolved when the page knows its site."""
+        if self.resolve is None or re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+            return target
+        return self.resolve(target)
 
     def source(self, line: int = 0) -> Source:
         return Source(self.title, self.url, self.lang, self.date, self.file, line)
@@ -111,6 +193,9 @@ def _normalise(text: str) -> list[_Line]:
     return [(n, line.replace("\t", "    ").rstrip()) for n, line in enumerate(text.split("\n"), start=1)]
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: a site has 1,000 pages
+
+
 def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], list[_Line]]:
     """The front matter mapping (empty if none) and the lines after it."""
     if not lines or lines[0][1] != "---":
@@ -119,7 +204,7 @@ def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], 
     if end is None:
         return {}, lines
     try:
-        data = yaml.safe_load("\n".join(text for _, text in lines[1:end]))
+        data = yaml.load("\n".join(text for _, text in lines[1:end]), Loader=_YAML_LOADER)  # noqa: S506 - safe
     except Exception as exc:  # PyYAML raises ValueError & co. too, e.g. on impossible dates
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -149,16 +234,10 @@ def _meta_date(meta: dict[object, object]) -> str:
     return ""
 
 
-# Common words that are frequent in one language and rare in the other.
-_DUTCH_WORDS = frozenset("de het een en van niet zijn voor met dat je jouw wordt ook die naar bij maar kan wij".split())
-_ENGLISH_WORDS = frozenset("the and of not are for with that you your is be also which to by can we our".split())
-
-
 def _detect_lang(text: str) -> str:
-    words = re.findall(r"[a-z]+", text.lower())
-    dutch = sum(word in _DUTCH_WORDS for word in words)
-    english = sum(word in _ENGLISH_WORDS for word in words)
-    return "nl" if dutch > english else "en"
+    """The page's language by the question detector's common words (nl or en)."""
+    words = tokens(normalize(text))
+    return detect_language(words, default="en").lang
 
 
 # --- step 2: blocks -------------------------------------------------------------------------
@@ -317,6 +396,8 @@ class _BlockReader:
         body, end = found
         title, body = _html_title(_dedent(body))
         blocks = self._nested(n, body, depth)
+        if tag == "div" and "result" in classes:  # a rendered example (meta pages): not content
+            return [], end
         if tag == "div" and "admonition" not in classes:
             return blocks, end
         kind = next((c for c in classes if c != "admonition"), tag)
@@ -336,8 +417,17 @@ def _bullet(lines: list[_Line], i: int) -> tuple[list[_Block], int]:
     assert match is not None  # _classify saw it
     indent, parts = len(match.group(1)), [match.group(2)]
     end = i + 1
-    while end < len(lines) and lines[end][1].strip():
+    while end < len(lines):
         following = lines[end][1]
+        if not following.strip():  # a blank line ends the item unless indented lines follow it
+            after = next((k for k in range(end, len(lines)) if lines[k][1].strip()), len(lines))
+            if after == len(lines) or _indent(lines[after][1]) <= indent or _classify(lines[after][1]) not in (
+                "text",
+                "bullet",
+            ):
+                break
+            end = after
+            continue
         if _indent(following) <= indent and _classify(following) != "text":
             break
         parts.append(_BULLET.sub(r"\2", following).strip())
@@ -446,6 +536,7 @@ _LONE_BRACES = re.compile(r"(?<!\S)[{}]{1,10}(?!\S)")
 _ANY_LINK = re.compile(r"!?\[" + _LINK_TEXT + r"\]" + _LINK_TARGET + r"(?:\s{0,20}\{[^{}]{0,300}\})?")
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and a page asks for the same texts several times
 def _clean(markdown: str) -> str:
     """Plain text: links become their text; images, icons, footnote markers, attribute lists,
     HTML tags and emphasis marks go; whitespace is collapsed."""
@@ -489,7 +580,9 @@ def _box_text(box: _Box) -> str:
     return "\n\n".join(_cleaned(_prose(box.body)))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[*]?[A-Z0-9À-Þ])")
+# A sentence ends at . ! ? before a capital (Latin, Cyrillic) or a Hebrew letter (no case), and
+# at the full-width 。！？ of Chinese, which needs no space after it.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[*]?[A-Z0-9À-ÞА-ЯЁ\u05d0-\u05ea])|(?<=[。！？])\s*(?=\S)")
 
 
 def _sentences(text: str) -> list[str]:
@@ -527,8 +620,23 @@ class _Unique:
 
 _WARNING_KINDS = frozenset({"warning", "danger", "caution"})
 _HEADING_ID = re.compile(r"\{\s{0,20}#([A-Za-z0-9_-]{1,100})[^{}]{0,300}\}$")
-_CRITERIA_SLUG = re.compile(r"[ck]riter")
-_BEST_SLUG = re.compile(r"best|meilleur|mejor|melhor|miglior")
+# Words of headings and marker lines, matched on normalize()d text; pages in other scripts are
+# read by their position relative to the English page instead (see knowledge/site.py).
+_CRITERIA_WORDS = re.compile(r"[ck]riter|критер|標準|קריטריונ")
+_BEST_WORDS = re.compile(r"best|meilleur|optima|mejor|melhor|miglior|лучш|最佳|הטוב")
+_MINIMUM_WORDS = re.compile(r"minim|минимал|最低|מינימ")
+_ADDITIONAL_WORDS = re.compile(
+    r"^(?:additional|other) options\b|^aanvullende opties\b|^opciones adicionales\b|^options supplementaires\b"
+    r"|^autres options\b|^opzioni aggiuntive\b|^altre opzioni\b|^weitere optionen\b"
+)
+_MARKER = re.compile(r"^\*\*([^*]{1,120}?)\s*[:：]?\s*\*\*\s*[:：]?$")
+
+
+def _words(markdown: str) -> str:
+    """Text to match heading words on: normalised (accents and homoglyphs folded) for Latin
+    scripts, and casefolded as written for the others."""
+    text = _clean(markdown)
+    return f"{normalize(text)} | {text.casefold()}"
 
 
 def _anchor(heading: _Heading) -> str:
@@ -543,7 +651,9 @@ class _Card:
     box: _Box
     heading: _Heading | None
     warnings: tuple[_SectionWarning, ...]  # the section warnings covering it
+    additional: bool = False  # under a section the page presents as lesser ("Additional Options")
     after: list[_Block] = field(default_factory=list)  # until the next heading or card
+    details: list[_Block] = field(default_factory=list)  # under sub-headings of its own heading
 
 
 @dataclass(eq=False)
@@ -554,59 +664,112 @@ class _SectionWarning:
     level: int
     box: _Box
     cards: list[_Card] = field(default_factory=list)
+    owner: _Card | None = None  # the card whose sub-section it sits in, if any
+
+
+@dataclass(frozen=True)
+class _RawCriterion:
+    """A criteria bullet with where it sits: the sub-heading (its number in the criteria section
+    and text) and the bold marker line above it ("**Best Case:**"), if any."""
+
+    bullet: _Bullet
+    sub: int | None = None
+    sub_text: str = ""
+    marker: int | None = None
+    marker_text: str = ""
 
 
 class _Walker:
     """One pass over the top-level blocks, collecting cards, section warnings and criteria."""
 
-    def __init__(self, fallback_id: str):
+    def __init__(self, fallback_id: str, criteria_at: int | None = None):
         self.cards: list[_Card] = []
         self.section_warnings: list[_SectionWarning] = []
-        self.criteria: list[tuple[str, _Bullet]] = []  # (level, bullet)
+        self.criteria: list[_RawCriterion] = []
+        self.intro: list[_Block] = []
+        self.criteria_heading: int | None = None
+        self._criteria_at = criteria_at
         self._fallback_id = fallback_id
         self._entry_ids = _Unique()
         self._warning_ids = _Unique()
         self._heading: _Heading | None = None
+        self._headings = 0
         self._card: _Card | None = None
         self._open: list[_SectionWarning] = []
         self._criteria_level: int | None = None  # level of the criteria heading while inside it
-        self._best = False
+        self._sub: tuple[int, str] | None = None  # sub-heading in the criteria section
+        self._subs = 0
+        self._marker: tuple[int, str] | None = None
+        self._markers = 0
+        self._additional_level: int | None = None
+        self._owner: _Card | None = None  # the card whose heading's sub-sections we are in
 
     def walk(self, blocks: list[_Block]) -> None:
+        self._walk(blocks)
+        for warning in self.section_warnings:  # one in a card's sub-section covering no card
+            if not warning.cards and warning.owner is not None:  # is that card's caveat
+                warning.owner.details.append(warning.box)
+
+    def _walk(self, blocks: list[_Block]) -> None:
         for block in blocks:
             if isinstance(block, _Heading):
                 self._on_heading(block)
             elif isinstance(block, _Box) and block.kind == "recommendation":
                 self._on_card(block)
-            elif isinstance(block, _Bullet) and self._criteria_level is not None:
-                self.criteria.append(("best" if self._best else "minimum", block))
+            elif self._criteria_level is not None:
+                self._on_criteria_block(block)
             elif self._card is not None:
                 self._card.after.append(block)
-            elif isinstance(block, _Box) and block.kind in _WARNING_KINDS and self._heading is not None:
-                self._on_section_warning(block, self._heading)
+            elif isinstance(block, _Box) and block.kind in _WARNING_KINDS and (self._heading or not self.cards):
+                self._on_section_warning(block, self._heading)  # before any heading: the whole page
+            elif self._owner is not None:  # "#### Independently Audited" under "### Proton VPN"
+                self._owner.details.append(block)
+            elif isinstance(block, _Para) and not self.cards and (self._heading is None or self._heading.level == 1):
+                self.intro.append(block)
+
+    def _on_criteria_block(self, block: _Block) -> None:
+        if isinstance(block, _Bullet):
+            sub, marker = self._sub or (None, ""), self._marker or (None, "")
+            self.criteria.append(_RawCriterion(block, sub[0], sub[1], marker[0], marker[1]))
+        elif isinstance(block, _Para):
+            match = _MARKER.match(" ".join(block.lines))
+            if match:
+                self._marker = (self._markers, _clean(match.group(1)))
+                self._markers += 1
 
     def _on_heading(self, heading: _Heading) -> None:
+        index, self._headings = self._headings, self._headings + 1
         self._heading, self._card = heading, None
+        owner = self._owner
+        if owner is None or owner.heading is None or heading.level <= owner.heading.level:
+            self._owner = None
         self._open = [w for w in self._open if w.level < heading.level]
-        slug = _slug(_clean(heading.text))
+        text = _words(heading.text)
+        if self._additional_level is not None and heading.level <= self._additional_level:
+            self._additional_level = None
+        if _ADDITIONAL_WORDS.search(text):
+            self._additional_level = heading.level
         if self._criteria_level is not None and heading.level > self._criteria_level:
-            self._best = bool(_BEST_SLUG.search(slug))
-        elif _CRITERIA_SLUG.search(slug):
-            self._criteria_level, self._best = heading.level, False
+            self._sub, self._subs = (self._subs, _clean(heading.text)), self._subs + 1
+            self._marker, self._markers = None, 0
+        elif index == self._criteria_at or (self._criteria_at is None and _CRITERIA_WORDS.search(text)):
+            self._criteria_level, self.criteria_heading = heading.level, index
+            self._sub, self._subs, self._marker, self._markers = None, 0, None, 0
         else:
             self._criteria_level = None
 
     def _on_card(self, box: _Box) -> None:
         base = (_anchor(self._heading) if self._heading else "") or self._fallback_id
-        card = _Card(self._entry_ids.take(base), box, self._heading, tuple(self._open))
+        additional = self._additional_level is not None
+        card = _Card(self._entry_ids.take(base), box, self._heading, tuple(self._open), additional)
         self.cards.append(card)
         for warning in self._open:
             warning.cards.append(card)
-        self._card = card
+        self._card = self._owner = card
 
-    def _on_section_warning(self, box: _Box, heading: _Heading) -> None:
-        base = f"warning-{_anchor(heading) or self._fallback_id}"
-        warning = _SectionWarning(self._warning_ids.take(base), heading.level, box)
+    def _on_section_warning(self, box: _Box, heading: _Heading | None) -> None:
+        base = f"warning-{(_anchor(heading) if heading else '') or self._fallback_id}"
+        warning = _SectionWarning(self._warning_ids.take(base), heading.level if heading else 0, box, owner=self._owner)
         self.section_warnings.append(warning)
         self._open.append(warning)
 
@@ -657,37 +820,73 @@ def _names(cards: list[_Card], page: _Page) -> list[str]:
 
 def _bold_lead(card: _Box) -> str:
     match = re.match(r"\s*\*\*(.+?)\*\*", next(iter(_prose(card.body)), ""))
-    return _clean(match.group(1)) if match else ""
+    return _name(match.group(1)) if match else ""
 
 
-def _entry(card: _Card, name: str, page: _Page, warnings: list[PageWarning]) -> Entry:
+_SMALL_ELEMENT = re.compile(r"<small\b[^<>]{0,200}>.{0,200}?</small\s*>", re.I | re.S)
+_PARENTHETICAL = re.compile(r"\s*[(（][^()（）]{0,120}[)）]\s*$")
+
+
+def _name(markdown: str) -> str:
+    """A product name as plain text: inline HTML elements (``<small>Paid</small>``) go first."""
+    return _clean(_SMALL_ELEMENT.sub(" ", markdown))
+
+
+def _site_names(cards: list[_Card], page: _Page) -> list[str]:
+    """Names in a site: the heading a card sits under, or its first bold name when several cards
+    share that heading (grids) or it has none."""
+    per_heading: dict[int, int] = {}
+    for card in cards:
+        per_heading[id(card.heading)] = per_heading.get(id(card.heading), 0) + 1
+    result: list[str] = []
+    for card in cards:
+        heading = _name(_HEADING_ID.sub("", card.heading.text)) if card.heading else ""
+        lead = _bold_lead(card.box)
+        shared = per_heading[id(card.heading)] > 1 or card.heading is None or card.heading.level == 1
+        result.append((lead if shared and lead else heading) or lead or page.title)
+    return result
+
+
+def _aliases(name: str, card: _Card) -> tuple[str, ...]:
+    """Other names a card goes by: without its parenthetical ("I2P"), its bold short name ("LUKS")."""
+    found = [_PARENTHETICAL.sub("", name), _bold_lead(card.box)]
+    return tuple(dict.fromkeys(a for a in found if a and a.casefold() != name.casefold() and len(a) <= 60))
+
+
+def _entry(card: _Card, name: str, page: _Page, warnings: list[PageWarning], ids: _Unique) -> Entry:
     own, after = _prose(card.box.body), _prose(card.after)
     described = _cleaned(own + after)
     first = (_cleaned(own) or described or [""])[0]  # the card's own first paragraph, if it has one
-    downloads = _downloads(card.box)
-    no_forward_secrecy = any(_FORWARD_SECRECY.search(w.text.get(page.lang)) for w in warnings)
-    boxes = [b for b in (*card.box.body, *card.after) if isinstance(b, _Box)]
+    downloads = _downloads(card.box, page)
+    messenger = fact_schema(page.path) == "messenger"
+    no_forward_secrecy = messenger and any(_FORWARD_SECRECY.search(w.text.get(page.lang)) for w in warnings)
+    # in a site, the sub-sections under the card's heading (audits, notes) are the card's too
+    details = card.details if page.path else []
+    boxes = [b for b in (*card.box.body, *card.after, *details) if isinstance(b, _Box)]
     caveats = [_box_text(b) for b in boxes if b.kind in _WARNING_KINDS]
+    links = _links(card.box, page)
     return Entry(
-        id=card.id,
+        id=ids.take(f"{page.path}/{_slug(name) or 'card'}") if page.path else card.id,
         name=name,
-        tier="additional" if warnings else "recommended",
+        aliases=_aliases(name, card) if page.path else (),
+        tier="additional" if card.additional else "recommended",
         summary=Text.of(page.lang, next(iter(_sentences(first)), "")),
         description=Text.of(page.lang, "\n\n".join(described)),
-        facts=_facts(own + after, downloads, no_forward_secrecy),
-        links=_links(card.box),
+        facts=_facts(own + after + _prose(details), downloads, links, no_forward_secrecy, page),
+        links=links,
         downloads=downloads,
         caveats=tuple(Text.of(page.lang, text) for text in caveats if text),
         warnings=tuple(w.id for w in warnings),
         source=page.source(card.box.line),
+        category=page.path or page_of_url(page.url),
     )
 
 
-def _links(card: _Box) -> tuple[Link, ...]:
+def _links(card: _Box, page: _Page) -> tuple[Link, ...]:
     links: dict[Link, None] = {}  # ordered and without repeats
     for text in _raw_texts(card.body):
         for match in _ICON_LINK.finditer(text):
-            kind, url = _LINK_ICONS.get(match.group(1)), match.group(3)
+            kind, url = _LINK_ICONS.get(match.group(1)), page.link(match.group(3))
             if kind and url:
                 links[Link(kind, url, _title_attr(match.group(4) or "") or _clean(match.group(2)))] = None
     return tuple(links)
@@ -702,10 +901,10 @@ def _title_attr(attributes: str) -> str:
     return next((g for g in match.groups() if g), "") if match else ""
 
 
-def _downloads(card: _Box) -> tuple[Download, ...]:
+def _downloads(card: _Box, page: _Page) -> tuple[Download, ...]:
     boxes = [b for b in card.body if isinstance(b, _Box) and b.kind == "downloads"]
     return tuple(
-        _download(match.group(1), match.group(2))
+        _download(match.group(1), page.link(match.group(2)))
         for box in boxes
         for text in _raw_texts(box.body)
         for match in _LINK.finditer(text)
@@ -723,23 +922,52 @@ def _download(label: str, url: str) -> Download:
     return Download(_clean(text) or icon or url, "", url)
 
 
-def _page_warning(warning: _SectionWarning, page: _Page) -> PageWarning:
+def _page_warning(warning: _SectionWarning, page: _Page, prefix: str) -> PageWarning:
     return PageWarning(
-        id=warning.id,
+        id=prefix + warning.id,
         text=Text.of(page.lang, _box_text(warning.box)),
         applies_to=tuple(card.id for card in warning.cards),
         source=page.source(warning.box.line),
     )
 
 
-def _criteria(items: list[tuple[str, _Bullet]], page: _Page) -> tuple[Criterion, ...]:
+def _criteria(items: list[_RawCriterion], page: _Page, prefix: str) -> tuple[Criterion, ...]:
     ids, criteria = _Unique(), []
-    for level, bullet in items:
-        text = _clean(bullet.text)
+    levels = _criterion_levels(items)
+    grouped = any(item.marker is not None for item in items)  # sub-headings are topics then
+    for item, level in zip(items, levels):
+        text = _clean(item.bullet.text)
         if text:
             base = _slug(" ".join(text.split()[:6])) or "criterion"
-            criteria.append(Criterion(ids.take(base), level, Text.of(page.lang, text), source=page.source(bullet.line)))
+            criteria.append(
+                Criterion(
+                    ids.take(prefix + base),
+                    level,
+                    Text.of(page.lang, text),
+                    source=page.source(item.bullet.line),
+                    group=Text.of(page.lang, item.sub_text) if grouped else Text(),
+                    category=page.path,
+                )
+            )
     return tuple(criteria)
+
+
+def _criterion_levels(items: list[_RawCriterion]) -> list[str]:
+    """Minimum or best for each bullet: from bold marker lines under topic sub-headings when the
+    page has them, else from the sub-headings; by their words, else by position (the first
+    marker or sub-heading is the minimum, later ones the best case)."""
+
+    def level(text: str, position: int | None) -> str:
+        words = _words(text)
+        if _BEST_WORDS.search(words):
+            return "best"
+        if _MINIMUM_WORDS.search(words) or not position:
+            return "minimum"
+        return "best"
+
+    if any(item.marker is not None for item in items):
+        return [level(item.marker_text, item.marker) if item.marker is not None else "minimum" for item in items]
+    return [level(item.sub_text, item.sub) if item.sub is not None else "minimum" for item in items]
 
 
 # --- facts from the text: only what a sentence states plainly -------------------------------
@@ -772,9 +1000,20 @@ _MONTHS = {
 _MONTH_BEFORE = re.compile(r"([A-Za-z]+)\s+(?:of\s+|van\s+)?$")
 
 
-def _facts(raw: list[str], downloads: tuple[Download, ...], no_forward_secrecy: bool) -> Facts:
-    sentences = [s for text in raw for s in _sentences(_clean(text))]
+def _facts(
+    raw: list[str], downloads: tuple[Download, ...], links: tuple[Link, ...], no_forward_secrecy: bool, page: _Page
+) -> Facts:
+    """The common facts (platforms, open source, audits) of every card; on the messenger page
+    (or a page of unknown category) also the messenger facts its sentences state plainly."""
     have = {d.platform for d in downloads}
+    common = Facts(
+        platforms=tuple(p for p in PLATFORMS if p in have),
+        audits=_audits(raw, page),
+        open_source=OpenSource(client=True) if any(k.kind in ("source", "repository") for k in links) else OpenSource(),
+    )
+    if fact_schema(page.path or page_of_url(page.url)) != "messenger":
+        return common
+    sentences = [s for text in raw for s in _sentences(_clean(text))]
     return Facts(
         e2ee=Encryption(default=_affirmed(sentences, _E2EE, _BY_DEFAULT)),
         forward_secrecy="no" if no_forward_secrecy else _forward_secrecy(sentences),
@@ -785,8 +1024,9 @@ def _facts(raw: list[str], downloads: tuple[Download, ...], no_forward_secrecy: 
             bluetooth=_affirmed(sentences, _BLUETOOTH),
             mesh=_affirmed(sentences, _MESH),
         ),
-        platforms=tuple(p for p in PLATFORMS if p in have),
-        audits=_audits(raw),
+        platforms=common.platforms,
+        audits=common.audits,
+        open_source=common.open_source,
     )
 
 
@@ -807,7 +1047,7 @@ def _forward_secrecy(sentences: list[str]) -> str | None:
     return said.pop() if len(said) == 1 else None
 
 
-def _audits(raw: list[str]) -> tuple[Audit, ...]:
+def _audits(raw: list[str], page: _Page) -> tuple[Audit, ...]:
     """A year in a sentence about an audit, with the link nearest to it (one is required)."""
     audits: dict[tuple[int, int | None, str], Audit] = {}  # ordered and without repeats
     for sentence in (s for text in raw for s in _sentences(_FOOTNOTE_REF.sub("", text))):
@@ -820,7 +1060,7 @@ def _audits(raw: list[str]) -> tuple[Audit, ...]:
             month = _MONTH_BEFORE.search(visible[max(0, year.start() - 30) : year.start()])
             audit = Audit(
                 year=int(year.group(0)),
-                url=_nearest(links, starts, year.start()).group(2),
+                url=page.link(_nearest(links, starts, year.start()).group(2)),
                 month=_MONTHS.get(month.group(1).lower()) if month else None,
             )
             audits.setdefault((audit.year, audit.month, audit.url), audit)

@@ -7,12 +7,24 @@ this raises, which is what makes a failed refresh harmless.
 
 from __future__ import annotations
 
+import dataclasses
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .model import Entry, KnowledgeBase, KnowledgeError, Problem
+from .model import (
+    SITE_LANGS,
+    Category,
+    Criterion,
+    Entry,
+    KnowledgeBase,
+    KnowledgeError,
+    PageWarning,
+    Problem,
+    Source,
+    Text,
+)
 
 BUNDLED = "bundled"
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -51,9 +63,22 @@ def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FET
         raise KnowledgeError([Problem(url, 0, f"not UTF-8 text: {exc}")]) from exc
 
 
+def lang_of_location(location: str) -> str | None:
+    """A page's language from where it lives: a ``/ru/`` folder or URL segment, or a
+    ``page.nl.md`` suffix; None (detect it from the text) when neither tells."""
+    parts = location.replace("\\", "/").split("/")
+    suffix = parts[-1].rsplit(".", 2)
+    if len(suffix) == 3 and suffix[1] in SITE_LANGS:
+        return suffix[1]
+    return next((part for part in reversed(parts[:-1]) if part in SITE_LANGS), None)
+
+
 def load_source(source: str) -> KnowledgeBase:
-    """Load one source: ``bundled``, a YAML file or directory, a markdown file, or a URL."""
+    """Load one source: ``bundled``, a YAML file or directory, a markdown file, a site folder
+    (markdown pages, or one folder of them per language; see knowledge/site.py), a GitHub
+    tarball of the site (``.tar.gz``), or a URL."""
     from .importer import import_markdown  # imported here: most runs only read YAML
+    from .site import is_archive, is_site, load_archives, load_site
     from .yaml_loader import load_yaml
 
     if source == BUNDLED:
@@ -63,10 +88,14 @@ def load_source(source: str) -> KnowledgeBase:
         path = urllib.parse.urlsplit(source).path.lower()
         if path.endswith(YAML_SUFFIXES):
             raise KnowledgeError([Problem(source, 0, "YAML over http is not supported; use markdown pages")])
-        return import_markdown(text, file=source, url=source)
+        return import_markdown(text, file=source, url=source, lang=lang_of_location(urllib.parse.urlsplit(source).path))
     path = Path(source)
     if not path.exists():
         raise KnowledgeError([Problem(source, 0, "no such file or directory")])
+    if is_archive(source):
+        return load_archives([path])
+    if path.is_dir() and is_site(path):
+        return load_site(path)
     if path.is_dir() or path.suffix.lower() in YAML_SUFFIXES:
         return load_yaml(path)
     if path.suffix.lower() in MARKDOWN_SUFFIXES:
@@ -74,16 +103,25 @@ def load_source(source: str) -> KnowledgeBase:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise KnowledgeError([Problem(source, 0, f"cannot read: {exc}")]) from exc
-        return import_markdown(text, file=source)
-    raise KnowledgeError([Problem(source, 0, "unknown kind of source (expected .yaml, .md, a directory or a URL)")])
+        return import_markdown(text, file=source, lang=lang_of_location(str(path)))
+    expected = "expected .yaml, .md, .tar.gz, a directory or a URL"
+    raise KnowledgeError([Problem(source, 0, f"unknown kind of source ({expected})")])
 
 
 def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
     """Load and merge sources (none: the bundled pack) into one validated base."""
+    from .site import is_archive, load_archives
+
     sources = list(sources) or [BUNDLED]
     problems: list[Problem] = []
     parts: list[KnowledgeBase] = []
-    for source in sources:
+    archives = [s for s in sources if is_archive(s) and not is_url(s)]
+    if archives:  # the site's tarballs (English, translations) make one site together
+        try:
+            parts.append(load_archives([Path(a) for a in archives]))
+        except KnowledgeError as exc:
+            problems.extend(exc.problems)
+    for source in (s for s in sources if s not in archives):
         try:
             part = load_source(source)
         except KnowledgeError as exc:
@@ -101,15 +139,102 @@ def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
 
 def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:
     entries: list[Entry] = []
-    criteria = []
+    criteria: dict[str, Criterion] = {}
     warnings = []
-    sources = []
+    sources: dict[Source, None] = {}
+    categories: dict[str, Category] = {}
     for part in parts:
         entries.extend(part.entries)
-        criteria.extend(c for c in part.criteria if all(c.id != have.id for have in criteria))
+        for criterion in part.criteria:
+            criteria.setdefault(criterion.id, criterion)
         warnings.extend(part.warnings)
-        sources.extend(s for s in part.sources if s not in sources)
-    return KnowledgeBase(tuple(entries), tuple(criteria), tuple(warnings), tuple(sources))
+        sources.update(dict.fromkeys(part.sources))
+        for category in part.categories:
+            have = categories.get(category.path)
+            categories[category.path] = category if have is None else _merged_category(have, category)
+    entries, warnings = _fold_curated(entries, warnings)
+    return KnowledgeBase(
+        tuple(_link_twins(entries)),
+        tuple(criteria.values()),
+        tuple(warnings),
+        tuple(sources),
+        tuple(categories.values()),
+    )
+
+
+def _merged_category(first: Category, other: Category) -> Category:
+    """The same page from two sources (the curated pack, then the site): the first one's texts
+    win per language and its criteria, if it has any, stand for the page (curated criteria
+    carry their later changes); warnings and sources of both."""
+    return dataclasses.replace(
+        first,
+        title=Text({**other.title.by_lang, **first.title.by_lang}),
+        intro=Text({**other.intro.by_lang, **first.intro.by_lang}),
+        criteria=first.criteria or other.criteria,
+        warnings=tuple(dict.fromkeys((*first.warnings, *other.warnings))),
+        date=first.date or other.date,
+        sources=tuple(dict.fromkeys((*first.sources, *other.sources))),
+    )
+
+
+def _names_of(entry: Entry) -> set[str]:
+    return {name.casefold().strip() for name in (entry.name, *entry.aliases)}
+
+
+def _fold_curated(entries: list[Entry], warnings: list[PageWarning]) -> tuple[list[Entry], list[PageWarning]]:
+    """A curated entry and a site card of the same product (same category, a name in common) are
+    one entry: the curated id, facts and texts win, the card's id becomes an alias and the card
+    fills what the curated entry lacks (links, downloads, texts in more languages)."""
+    curated = [e for e in entries if "/" not in e.id and e.category]
+    if not curated:
+        return entries, warnings
+    renamed: dict[str, str] = {}
+    folded: dict[str, Entry] = {e.id: e for e in curated}
+    for card in (e for e in entries if "/" in e.id):
+        mine = next(
+            (c for c in curated if c.category == card.category and _names_of(c) & _names_of(card)), None
+        )
+        if mine is None or mine.id in renamed.values():
+            continue
+        renamed[card.id] = mine.id
+        base = folded[mine.id]
+        extra = [card.id, card.name, *card.aliases]
+        folded[mine.id] = dataclasses.replace(
+            base,
+            aliases=tuple(dict.fromkeys(a for a in (*base.aliases, *extra) if a.casefold() != base.name.casefold())),
+            summary=Text({**card.summary.by_lang, **base.summary.by_lang}),
+            description=Text({**card.description.by_lang, **base.description.by_lang}),
+            links=base.links or card.links,
+            downloads=base.downloads or card.downloads,
+            caveats=base.caveats or card.caveats,
+            warnings=tuple(dict.fromkeys((*base.warnings, *card.warnings))),
+            also_on=tuple(dict.fromkeys((*base.also_on, *card.also_on))),
+        )
+    if not renamed:
+        return entries, warnings
+    result = []
+    for entry in entries:
+        if entry.id in renamed:
+            continue
+        entry = folded.get(entry.id, entry)
+        also = tuple(dict.fromkeys(renamed.get(i, i) for i in entry.also_on if renamed.get(i, i) != entry.id))
+        result.append(dataclasses.replace(entry, also_on=also))
+    moved = [dataclasses.replace(w, applies_to=tuple(renamed.get(i, i) for i in w.applies_to)) for w in warnings]
+    return result, moved
+
+
+def _link_twins(entries: list[Entry]) -> list[Entry]:
+    """Entries of different categories with the same name are the same product on two pages."""
+    by_name: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_name.setdefault(entry.name.casefold().strip(), []).append(entry)
+    result = []
+    for entry in entries:
+        twins = [e.id for e in by_name[entry.name.casefold().strip()] if e.category != entry.category]
+        if twins and entry.category:
+            entry = dataclasses.replace(entry, also_on=tuple(dict.fromkeys((*entry.also_on, *twins))))
+        result.append(entry)
+    return result
 
 
 def validate(kb: KnowledgeBase) -> None:
@@ -127,10 +252,10 @@ def validate(kb: KnowledgeBase) -> None:
             report(entry.source, f"duplicate entry id '{entry.id}' (also at {other.file}:{other.line})")
             continue
         seen_ids[entry.id] = entry
-        for name in (entry.name, *entry.aliases):
+        for name in (entry.name, *entry.aliases):  # twins on other pages (also_on) share names
             key = name.casefold().strip()
             owner = seen_names.get(key)
-            if owner is not None and owner.id != entry.id:
+            if owner is not None and owner.id != entry.id and owner.id not in entry.also_on:
                 report(entry.source, f"name or alias '{name}' of '{entry.id}' is already used by '{owner.id}'")
             seen_names.setdefault(key, entry)
 

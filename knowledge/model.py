@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 LANGS: tuple[str, ...] = ("nl", "en")
+#: The languages Privacy Guides publishes (English is the reference). ``Text`` takes any code;
+#: ``LANGS`` stays the bot's own reply languages until the replies are written in more.
+SITE_LANGS: tuple[str, ...] = ("en", "es", "fr", "he", "it", "nl", "ru", "zh-Hant", "zh-TW")
+#: Languages to try before English when a text lacks the one asked for.
+RELATED_LANGS: dict[str, tuple[str, ...]] = {"zh-TW": ("zh-Hant",), "zh-Hant": ("zh-TW",)}
+#: The page the bundled pack describes; its entries are the only ones with messenger ``Facts``.
+MESSENGER_CATEGORY = "real-time-communication"
 
 Tier = Literal["recommended", "additional", "not_listed"]
 Status = Literal["recommended", "additional", "removed", "moved", "not_listed"]
@@ -55,7 +63,7 @@ class Text:
     def get(self, lang: str) -> str:
         if self.by_lang.get(lang):
             return self.by_lang[lang]
-        for other in ("en", *LANGS, *self.by_lang):
+        for other in (*RELATED_LANGS.get(lang, ()), "en", *LANGS, *self.by_lang):
             if self.by_lang.get(other):
                 return self.by_lang[other]
         return ""
@@ -199,6 +207,8 @@ class Criterion:
     text: Text
     since: str = ""  # YYYY-MM when added after the source page's date
     source: Source | None = None
+    group: Text = field(default_factory=Text)  # the topic sub-heading ("Privacy"), if the page has one
+    category: str = ""  # page path of the category it belongs to ("" on single pages)
 
 
 @dataclass(frozen=True)
@@ -231,6 +241,13 @@ class Entry:
     warnings: tuple[str, ...] = ()  # PageWarning ids that apply
     client_of: str = ""  # entry id of the service this is an alternative client for
     evidence: tuple[Evidence, ...] = ()  # per-fact sources (see Evidence)
+    category: str = ""  # page path of its category ("vpn", "android/distributions"); "" unknown
+    also_on: tuple[str, ...] = ()  # ids of the same product's entries on other pages
+
+    @property
+    def has_messenger_facts(self) -> bool:
+        """Whether ``facts`` beyond the common ones (see COMMON_FACTS) apply to this entry."""
+        return fact_schema(self.category) == "messenger"
 
     def evidence_for(self, fact: str) -> Evidence | None:
         """The evidence that names ``fact`` (or its parent, e.g. "identifiers" for "identifiers.signup")."""
@@ -251,18 +268,68 @@ class Entry:
         return ""
 
 
+#: Facts every card has, whatever its category: read from its downloads, links and text.
+COMMON_FACTS: tuple[str, ...] = ("platforms", "open_source", "audits")
+
+
+def fact_schema(category: str) -> str:
+    """The category-specific facts that apply: "messenger" for the messenger page (and for
+    entries of unknown category, which before categories were all messengers), else "" (none:
+    only COMMON_FACTS, links, downloads, caveats and the card's text)."""
+    return "messenger" if category in ("", MESSENGER_CATEGORY) else ""
+
+
+@dataclass(frozen=True)
+class Category:
+    """A recommendation page of the site: what its entries are picks of."""
+
+    path: str  # page path under the docs root without .md ("vpn", "android/distributions")
+    title: Text  # the page title per language
+    intro: Text = field(default_factory=Text)  # the page's first paragraph per language
+    criteria: tuple[str, ...] = ()  # Criterion ids, in page order
+    warnings: tuple[str, ...] = ()  # PageWarning ids
+    date: str = ""  # YYYY-MM or YYYY-MM-DD: the state of the page
+    sources: tuple[Source, ...] = ()  # one per language loaded
+
+    @property
+    def fact_schema(self) -> str:
+        return fact_schema(self.path)
+
+    def url(self, lang: str) -> str:
+        """The page's address in ``lang``, else in English, else any."""
+        by_lang = {s.lang: s.url for s in self.sources}
+        return by_lang.get(lang) or by_lang.get("en") or next(iter(by_lang.values()), "")
+
+
+def page_of_url(url: str) -> str:
+    """The page path of a Privacy Guides URL (``…/en/android/distributions/#x`` gives
+    ``android/distributions``); "" when the URL has no path."""
+    path = re.sub(r"^[a-z]+://[^/]*", "", url.split("#", 1)[0].split("?", 1)[0]).strip("/")
+    parts = path.split("/")
+    if parts and (parts[0] in SITE_LANGS or re.fullmatch(r"[a-z]{2}(?:-[A-Za-z]{2,4})?", parts[0])):
+        parts = parts[1:]
+    return "/".join(p for p in parts if p)
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     criteria: tuple[Criterion, ...] = ()
     warnings: tuple[PageWarning, ...] = ()
     sources: tuple[Source, ...] = ()
+    categories: tuple[Category, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+
+    def category(self, path: str) -> Category | None:
+        return next((c for c in self.categories if c.path == path), None)
+
+    def entries_in(self, path: str) -> list[Entry]:
+        return [e for e in self.entries if e.category == path]
 
     def warnings_for(self, entry: Entry) -> list[PageWarning]:
         return [w for w in self.warnings if w.id in entry.warnings or entry.id in w.applies_to]
@@ -278,6 +345,8 @@ class KnowledgeBase:
             "criteria": [content_of(c) for c in self.criteria],
             "warnings": [content_of(w) for w in self.warnings],
         }
+        if self.categories:  # only then: bases without categories keep their versions
+            data["categories"] = [content_of(c) for c in self.categories]
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -30,6 +30,7 @@ from .model import (
     TIERS,
     Audit,
     Calls,
+    Category,
     Criterion,
     Download,
     Encryption,
@@ -48,6 +49,7 @@ from .model import (
     Source,
     Text,
     Update,
+    page_of_url,
 )
 
 
@@ -382,6 +384,8 @@ def _entry(r: _Reader, file: str, default_source: Source | None) -> Entry:
         client_of=r.str("client_of"),
         evidence=evidence,
         source=source,
+        # An app Privacy Guides does not list cites its vendor; it belongs to the page it is filed under.
+        category=page_of_url((default_source if status == "not_listed" and default_source else source).url),
     )
 
 
@@ -430,6 +434,7 @@ def _criterion(r: _Reader, source: Source | None) -> Criterion:
         text=r.text("text", required=True),
         since=r.date("since"),
         source=source,
+        category=page_of_url(source.url) if source else "",
     )
 
 
@@ -512,12 +517,39 @@ def load_yaml(path: str | Path) -> KnowledgeBase:
     if order:  # the page's own order (recommended first), not file-name order
         rank = {entry_id: n for n, entry_id in enumerate(order)}
         entries.sort(key=lambda e: rank.get(e.id, len(rank)))
+    sources = tuple(dict.fromkeys(default_sources.values())) or tuple(dict.fromkeys(e.source for e in entries))
     return KnowledgeBase(
         entries=tuple(entries),
         criteria=tuple(criteria),
         warnings=tuple(warnings),
-        sources=tuple(dict.fromkeys(default_sources.values())) or tuple(dict.fromkeys(e.source for e in entries)),
+        sources=sources,
+        categories=_categories(entries, criteria, warnings, sources),
     )
+
+
+def _categories(
+    entries: list[Entry], criteria: list[Criterion], warnings: list[PageWarning], sources: tuple[Source, ...]
+) -> tuple[Category, ...]:
+    """One category per page the curated entries describe (the bundled pack: real-time-communication)."""
+    found: list[Category] = []
+    for path in dict.fromkeys(e.category for e in entries if e.category):
+        mine = [s for s in sources if page_of_url(s.url) == path]
+        mine = mine or [e.source for e in entries if e.category == path][:1]
+        members = [e for e in entries if e.category == path]
+        attached = {w for e in members for w in e.warnings} | {
+            w.id for w in warnings if {e.id for e in members} & set(w.applies_to)
+        }
+        found.append(
+            Category(
+                path=path,
+                title=Text({s.lang: s.page for s in mine}),
+                criteria=tuple(c.id for c in criteria if c.category == path),
+                warnings=tuple(w.id for w in warnings if w.id in attached),
+                date=mine[0].date if mine else "",
+                sources=tuple(Source(s.page, s.url, s.lang, s.date) for s in mine),
+            )
+        )
+    return tuple(found)
 
 
 def _read_document(

@@ -61,6 +61,13 @@ def test_kb_check_bundled_and_seed():
     assert "5 entries" in result.stdout
 
 
+def test_kb_check_a_multilingual_site():
+    result = recbot("kb", "check", str(ROOT.parent / "shared" / "seeds" / "privacyguides"))
+    assert result.returncode == 0, result.stderr
+    assert "47 categories, languages: en es fr he it nl ru zh-Hant zh-TW" in result.stdout
+    assert "423 page files" in result.stdout and "159 entries" in result.stdout
+
+
 def test_kb_check_reports_every_error_with_line(tmp_path):
     (tmp_path / "a.yaml").write_text("id: a\nname: A\ntier: recommended\nsummary: {en: x}\n")
     result = recbot("kb", "check", str(tmp_path / "a.yaml"), str(tmp_path / "missing.md"))

@@ -350,7 +350,7 @@ def test_a_section_warning_covers_nested_headings_only(sections: KnowledgeBase) 
     assert warning.applies_to == ("tern", "tern-2", "tern-desktop")
     for entry in sections.entries:
         covered = entry.id in warning.applies_to
-        assert entry.tier == ("additional" if covered else "recommended")
+        assert entry.tier == "recommended"  # a warning is a caveat; only "Additional Options" demotes
         assert entry.warnings == ((warning.id,) if covered else ())
         # the warning says nothing about forward secrecy: leave it unknown
         assert entry.facts.forward_secrecy is None

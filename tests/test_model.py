@@ -8,6 +8,8 @@ def test_text_falls_back_to_any_language():
     assert Text({"nl": "hallo"}).get("en") == "hallo"
     assert Text({"fr": "bonjour"}).get("nl") == "bonjour"
     assert Text().get("nl") == ""
+    assert Text({"en": "calls", "zh-Hant": "通話"}).get("zh-TW") == "通話"  # a related language first
+    assert Text({"en": "calls", "ru": "звонки"}).get("he") == "calls"
     assert not Text({"nl": ""})
 
 
@@ -17,6 +19,7 @@ def test_version_depends_on_content_not_location(kb):
         kb.criteria,
         kb.warnings,
         kb.sources,
+        kb.categories,
     )
     assert moved.version == kb.version
     changed = KnowledgeBase((replace(kb.entries[0], name="Signal 2"), *kb.entries[1:]), kb.criteria, kb.warnings)

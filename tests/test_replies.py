@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from bot import replies
 from bot.refresh import KnowledgeDiff, RefreshOutcome
 from bot.settings import RoomSettings, Setting
 from bot.storage import RefreshRecord
+from knowledge.loading import load_sources
 from knowledge.model import KnowledgeBase
 
 
@@ -70,6 +74,15 @@ def test_status_shows_knowledge_and_figures_but_no_secrets(kb: KnowledgeBase) ->
     assert "secret" not in text and "token" not in text
     assert "Running for 1h 2m in 4 room(s); 12 question(s) answered since the start." in text
     assert "This room: language nl, auto-answer on." in text
+
+
+def test_status_lists_a_site_s_sources_bounded() -> None:
+    site = load_sources([str(Path(__file__).resolve().parent / "pages" / "site")])
+    many = replace(site, sources=site.sources * 20)  # a whole site has hundreds of page files
+    info = replies.StatusInfo(many, (), None, 1, 1, 0, RoomSettings(None, False), "en")
+    lines = replies.status(info, "en").text.splitlines()
+    assert sum(line.startswith("• ") for line in lines) == replies.STATUS_MAX_SOURCES + 1
+    assert f"• … +{len(many.sources) - replies.STATUS_MAX_SOURCES}" in lines
 
 
 def test_durations() -> None:

@@ -606,12 +606,18 @@ def meets_criterion(entry: Entry, criterion_id: str) -> bool | None:
 
 
 def missed_minimum(kb: KnowledgeBase, entry: Entry) -> list:
-    return [c for c in kb.criteria if c.level == "minimum" and meets_criterion(entry, c.id) is False]
+    """The minimum criteria of the entry's own page that it misses."""
+    return [c for c in kb.criteria if c.level == "minimum" and _same_page(c, entry) and meets_criterion(entry, c.id) is False]
+
+
+def _same_page(item: object, entry: Entry) -> bool:
+    page = getattr(item, "category", "")
+    return not page or not entry.category or page == entry.category
 
 
 def alternatives(kb: KnowledgeBase, entry: Entry, lang: str) -> list[tuple[str, list[Entry]]]:
     """Recommended entries for the same need, by what this entry lacks: (reason, entries)."""
-    recommended = [e for e in kb.entries if e.current_status == "recommended" and not e.client_of]
+    recommended = [e for e in kb.entries if e.current_status == "recommended" and not e.client_of and _same_page(e, entry)]
     out: list[tuple[str, list[Entry]]] = []
     signup = entry.facts.identifiers.signup
     if signup is not None:  # what it lacks (a phone number to sign up), or what it is used for (signing up without one)

@@ -7,6 +7,7 @@ the cost per question stays small even with thousands of entries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -73,6 +74,14 @@ class EntityIndex:
                     self.common_names.add(phrase[0])
                 self.phrases.setdefault(phrase, entry.id)
                 self.max_words = max(self.max_words, len(phrase))
+        # Capitalised names in an entry's own texts ("apps such as Conversations, Monal"): a product
+        # the question names that only one entry's texts name is that entry's (a client of it).
+        seen: dict[str, set[str]] = {}
+        for entry in entries:
+            texts = [entry.summary.get("en"), entry.description.get("en"), *(c.get("en") for c in entry.caveats)]
+            for word in re.findall(r"(?<![\w.])[A-Z][a-z]+[A-Za-z]*\b", " ".join(texts)):
+                seen.setdefault(normalize(word), set()).add(entry.id)
+        self.named_in_texts = {w: next(iter(ids)) for w, ids in seen.items() if len(ids) == 1}
         self._longest: dict[str, int] = {}  # first word of a phrase -> its most words
         for phrase in self.phrases:
             self._longest[phrase[0]] = max(self._longest.get(phrase[0], 1), len(phrase))

@@ -605,7 +605,7 @@ def _unknown_products(message: str, normalized: str, words: list[str], mentions:
             add(written)
     for m in mentions:  # "Zom or SimpleX", "Signal vs Zom": compared with a known one
         for x, joint in ((m.start - 2, m.start - 1), (m.end + 1, m.end)):
-            if 0 <= x < len(words) and 0 <= joint < len(words) and words[joint] in _JOINTS and unknown(words[x]):
+            if 0 <= x < len(words) and 0 <= joint < len(words) and words[joint] in _JOINTS - {"to", "instead"} and unknown(words[x]):
                 written = _as_written(message, words[x])
                 if len(words) <= 4 or written[:1] != written[:1].lower():
                     add(written)
@@ -802,6 +802,13 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         spans = [m.span() for situation in situations for m in situation.pattern.finditer(masked)]
         mentions = [m for m in mentions if not any(a <= _offset(normalized, words, m.start) < b + 12 for a, b in spans)]
     unknown = tuple(_unknown_products(message, normalized, words, mentions, props, index))
+    if unknown:  # "Conversations": not a name of an entry, but the app one entry's texts name
+        known = {u: index.named_in_texts.get(normalize(u)) if u[:1].isupper() and len(u) >= 4 else None for u in unknown}
+        for name, owner in known.items():
+            if owner is not None:
+                n = next((i for i, w in enumerate(words) if w == normalize(name)), 0)
+                mentions = sorted([*mentions, Mention(owner, n, n + 1, 100.0, normalize(name))], key=lambda m: m.start)
+        unknown = tuple(u for u, owner in known.items() if owner is None)
     if unknown:  # "modded WhatsApp" is not WhatsApp
         mentions = [m for m in mentions if not any(normalize(m.surface) in normalize(u) and normalize(u) != normalize(m.surface) for u in unknown)
                     and normalize(m.surface) not in {normalize(u) for u in unknown}]

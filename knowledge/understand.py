@@ -4,9 +4,13 @@ reading carries a confidence and anything unsure becomes intent ``none``.
 
 Order of reasoning:
 1. Commands (``!info``, ``/help``, Dutch or English, typo tolerant with "did you mean").
-2. Free text: entries (exact, alias, fuzzy; common words like "signal" or "session" only in
-   the sense of the app), properties with negation, and cue phrases per intent.
-3. A decision from those signals, with a confidence; off-topic and small talk are ``none``.
+2. Free text: the language (another one gets a line and the card of what it names); entries
+   (exact, alias, split or hyphenated, fuzzy; common words like "signal" or "session" only in
+   the sense of the app; apps named only as context dropped); products the knowledge does not
+   know; properties with negation, and the situations that imply them; cue phrases per intent.
+3. A decision from those signals, with a confidence: a named entry first (a yes/no question is
+   marked as such), app support, remarks and requests to developers, off-topic and small talk
+   are ``none``.
 """
 
 from __future__ import annotations

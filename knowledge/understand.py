@@ -9,8 +9,8 @@ Order of reasoning:
    the sense of the app; apps named only as context dropped); products the knowledge does not
    know; properties with negation, and the situations that imply them; cue phrases per intent.
 3. A decision from those signals, with a confidence: a named entry first (a yes/no question is
-   marked as such), app support, remarks and requests to developers, off-topic and small talk
-   are ``none``.
+   marked as such), app support about it as ``support``; remarks, requests to an app's
+   developers, off-topic and small talk are ``none``.
 """
 
 from __future__ import annotations

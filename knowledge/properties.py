@@ -374,10 +374,11 @@ SITUATIONS: tuple[Situation, ...] = (
     _situation(
         "blocked",
         [r"(?:overheid|regering|land|provider|school|werk\w*) (?:\w+ ){0,3}(?:blokkeert|blokkeren|verbiedt|verbieden|censureert)",
-         r"(?:geblokkeerd|verboden|afgesloten|geweerd) (?:\w+ ){0,3}(?:in|door|op|bij)", r"(?:in|uit) (?:een )?(?:land|landen) (?:waar|met) (?:\w+ ){0,4}(?:geblokkeerd|verboden|censuur|blokkeert)",
+         r"(?:geblokkeerd|verboden|afgesloten|geweerd) (?:\w+ ){0,3}(?:in|door|op|bij)", r"(?:is|zijn|wordt|worden) (?:\w+ )?(?:geblokkeerd|verboden)", r"(?:in|uit) (?:een )?(?:land|landen) (?:waar|met) (?:\w+ ){0,4}(?:geblokkeerd|verboden|censuur|blokkeert)",
          r"internetcensuur|firewall van china|great firewall"],
         [r"(?:government|regime|country|countries|state|isp|provider|school|work|employer)s? (?:\w+ ){0,3}(?:blocks?|blocking|bans?|banned|banning|censors?|censoring|restricts?|shut\w* down)",
          r"(?:blocked|banned|censored|restricted|outlawed) (?:\w+ ){0,3}(?:in|by|at)", r"where (?:\w+ ){0,4}(?:is|are|gets?|got) (?:blocked|banned|censored)",
+         r"(?:is|are|gets?|got|was|were|been|being) (?:\w+ )?(?:blocked|banned|censored)",
          r"great firewall|internet censorship|bypass\w* (?:\w+ )?(?:blocks?|blocking|censorship|firewall)|get around (?:\w+ )?(?:blocks?|blocking|censorship)"],
         (("censorship", False),),
         "waar de app geblokkeerd wordt, komen apps die via Tor, peer-to-peer of zonder internet werken er nog door",
@@ -429,6 +430,32 @@ def find_situations(normalized: str, asked: list[PropertyQuery]) -> list[tuple[S
         if not added:
             found.append((situation, None))  # the question already names the property; the situation still says why
     return found
+
+
+def group_at_least(members: int) -> Property:
+    """"A club of 500 members": groups must hold at least that many, where the limit is known."""
+
+    def test(entry: Entry) -> bool | None:
+        limit = entry.facts.group_limit
+        return None if limit is None else limit >= members
+
+    return Property(f"group_at_least:{members}", "groups", _p(r"(?!x)x"), test,
+                    _lbl(f"groepen van minstens {members} leden", f"groups of at least {members} members"))
+
+
+_MEMBERS = re.compile(r"(\d[\d.,]*)\s*(?:k\b)?\s*(?:\w+\s+)?(?:members|people|users|participants|leden|mensen|deelnemers|gebruikers)")
+
+
+def members_asked(normalized: str) -> int | None:
+    """The group size a question names ("500 leden", "5k participants", "thousands of members")."""
+    match = _MEMBERS.search(normalized)
+    if match:
+        digits = re.sub(r"[.,]", "", match.group(1))
+        if digits.isdigit():
+            return int(digits) * (1000 if re.match(r"\s*k\b", normalized[match.end(1):]) else 1)
+    if re.search(r"\b(?:thousands|duizenden|thousand|duizend)\b", normalized):
+        return 1000
+    return None
 
 
 # How properties of one family combine when nobody says "or": phone AND tablet is rare,

@@ -23,7 +23,9 @@ from rapidfuzz import fuzz, process
 
 from .index import EntityIndex, Mention
 from .model import KnowledgeBase
-from .properties import PROPERTIES, SITUATIONS, PropertyQuery, Situation, dedupe, find_properties, find_situations
+from .properties import (
+    PROPERTIES, SITUATIONS, PropertyQuery, Situation, dedupe, find_properties, find_situations, group_at_least, members_asked,
+)
 from .text import _DUTCH, _ENGLISH, detect_language, normalize, tokens
 
 CONFIDENT = 0.5  # below this the intent is "none"
@@ -801,6 +803,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     props = tuple(q for q in props if q.prop.family in ("identity", "platform") and not (q.prop.id == "mobile" and q.negated)
                   or not any(a <= q.start < b for a, b in spans))
     props = tuple(sorted(props + tuple(q for _, q in implied if q is not None), key=lambda q: q.start))
+    members = members_asked(normalized) if any(q.id == "group_limit" for q in props) else None
+    if members and members >= 2:  # "een club met 500 leden": groups must hold that many
+        props = tuple(PropertyQuery(group_at_least(members), q.negated, q.start, q.end) if q.id == "group_limit" else q
+                      for q in props)
     mentions = _entities(words, index, normalized, has_props=bool(props), message=message)
     if situations:  # "where the government blocks WhatsApp": the app named is the situation, not the question
         spans = [m.span() for situation in situations for m in situation.pattern.finditer(masked)]

@@ -358,6 +358,7 @@ _DETERMINERS = {
     "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
     "wifi", "gsm", "cell", "radio", "tv", "mobile", "phone", "telefoon", "phone's", "gps", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
 }
+_AUDIENCE = {"users", "gebruikers", "people", "mensen"}  # "for WhatsApp users": whom the advice is for
 _ARTICLES = {"that", "this", "the", "dat", "dit", "de", "het"}  # "that briar was distributed, no phone number?"
 _PREP_BEFORE = {"of", "with", "met", "in", "at", "vol", "full"}
 _POSSESSIVES = {"my", "your", "our", "their", "his", "her", "mijn", "jouw", "onze", "ons", "hun", "zijn", "haar"}
@@ -822,8 +823,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if unknown:  # "modded WhatsApp" is not WhatsApp
         mentions = [m for m in mentions if not any(normalize(m.surface) in normalize(u) and normalize(u) != normalize(m.surface) for u in unknown)
                     and normalize(m.surface) not in {normalize(u) for u in unknown}]
-    # "the discord bot": a bot that lives on that app, not the app
-    mentions = [m for m in mentions if not (m.end < len(words) and words[m.end] in ("bot", "bots"))]
+    # "the discord bot": a bot that lives on that app; "voor whatsapp gebruikers": who it is for
+    mentions = [m for m in mentions if not (m.end < len(words) and (
+        words[m.end] in ("bot", "bots")
+        or words[m.end] in _AUDIENCE and m.start > 0 and words[m.start - 1] in ("for", "voor", "to", "naar", "aan")))]
     asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)

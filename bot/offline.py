@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -31,6 +32,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
         engine = _engine(args.kb)
     except KnowledgeError as exc:
         return _report(exc)
+    try:
+        return _ask(engine, args)
+    except BrokenPipeError:  # the reader went away (`recbot ask ... | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _ask(engine: Engine, args: argparse.Namespace) -> int:
     if args.question == "-":
         for line in sys.stdin:
             answer = engine.answer(line.rstrip("\r\n"), args.lang)

@@ -36,6 +36,14 @@ def test_ask_json_stdin_protocol_keeps_order_and_empty_lines():
     assert lines[0]["entries"] == ["briar"]
 
 
+def test_ask_json_support_unknown_and_not_listed():
+    questions = ["How do I back up Signal?", "Is Zom safe?", "Is Telegram private?"]
+    result = recbot("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(d["intent"], d["entries"]) for d in lines] == [("support", ["signal"]), ("none", []), ("card", ["telegram"])]
+    assert lines[1]["text"] and lines[1]["html"]  # the one line recbot sends when addressed
+
+
 def test_ask_from_the_imported_source_page():
     result = recbot("ask", "--kb", str(SEED_PAGE), "!info briar")
     assert result.returncode == 0, result.stderr

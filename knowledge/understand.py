@@ -695,6 +695,7 @@ def _set_against(mentions: list[Mention], words: list[str]) -> bool:
 
 
 FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?:something|iets|another|een ander|an alternative|een alternatief)")
+CLIENT_OF_CUE = _cue(r"(?:is there|are there|any|een|an?|another|other|andere|alternative|alternatieve|hardened|third[ -]party) (?:\w+ ){0,2}(?:clients?|forks?|variants?|versions? of)")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
@@ -831,6 +832,11 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
     ids = tuple(_unique(m.entry_id for m in mentions))
+    asks_client = False
+    if len(ids) == 1 and CLIENT_OF_CUE.search(normalized):  # "a hardened Signal client": the alternative clients of it
+        clients = [e.id for e in kb.entries if e.client_of == ids[0]]
+        asks_client = bool(clients)
+        ids = tuple(_unique([*clients, *ids])) if clients else ids
     if mentions and any(q.id == "identifier" for q in props):  # "Session ID", "Threema-ID": the app's own account ID
         ends = {_offset(normalized, words, m.end - 1) + len(words[m.end - 1]) for m in mentions}
         props = tuple(q for q in props if not (q.id == "identifier" and any(0 <= q.start - e <= 1 for e in ends)))
@@ -882,6 +888,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
     if ids:
         base = 0.55 + 0.4 * strength
+        if asks_client:
+            return result("card", base)  # its alternative client's card (Molly for Signal)
         joined = any(b.start - a.end == 1 and words[a.end] in _JOINTS - {"to"} for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"

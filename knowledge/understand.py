@@ -193,7 +193,7 @@ DOMAIN_WORDS = _cue(
 # "Why is X not (or no longer) on the list?": about X's caveats, or about the criteria.
 WHY_NOT_LISTED = _cue(
     r"waarom (?:staat|staan|zit|zitten) (?:\w+ ){0,3}(?:niet|er niet)|why (?:isn'?t|is not|aren'?t|isnt) (?:\w+ ){0,2}(?:on|in) (?:the |your )?list|"
-    r"why (?:did|does|do) (?:\w+ ){0,3}(?:drop|remove|exclude)\w*|waarom (?:\w+ ){0,3}(?:verwijderd|geschrapt|weggehaald)"
+    r"why (?:did|does|do) (?:\w+ ){0,3}(?:drop|remove|exclude)\w*|(?:waarom|wrm) (?:\w+ ){0,3}(?:verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald)"
 )
 ADDRESSED_TO_OTHERS = _cue(
     r"(?:weet|heeft|kan|wil|gaat|is) (?:er )?iemand|iemand (?:een )?idee|does anyone|anyone (?:know|have|got|else|here)|"
@@ -696,6 +696,7 @@ def _set_against(mentions: list[Mention], words: list[str]) -> bool:
 
 FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?:something|iets|another|een ander|an alternative|een alternatief)")
 CLIENT_OF_CUE = _cue(r"(?:is there|are there|any|een|an?|another|other|andere|alternative|alternatieve|hardened|third[ -]party) (?:\w+ ){0,2}(?:clients?|forks?|variants?|versions? of)")
+REMOVAL = _cue(r"verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald|removed|dropped|kicked out|taken off")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
@@ -902,7 +903,9 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
                 ids = tuple(_unique([target, *ids])) if target else ids  # "from Signal to Molly": about Molly
             return result("support", base + 0.05, ids)
         if cues["why_not"]:
-            return result("caveats", base + 0.1)
+            entry = kb.get(ids[0])
+            removed = entry is not None and entry.current_status in ("removed", "moved")
+            return result("criteria" if removed and REMOVAL.search(normalized) else "caveats", base + 0.1)
         if cues["criteria"] and not cues["compare"] or (cues["criteria"] and len(ids) == 1):
             return result("criteria", base + 0.1)
         if cues["caveats"]:

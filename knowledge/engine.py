@@ -53,8 +53,7 @@ class Engine:
 
     def answer(self, message: str, default_lang: str = "nl", prefix: str = "!", moderator: bool = False) -> Answer:
         """Understand and reply. Never raises. Intent "none" carries no text, except the one line
-        for a product the knowledge does not know or a language recbot does not answer in
-        (the bot sends it only when addressed)."""
+        for a product the knowledge does not know (the bot sends it only when addressed)."""
         u = self.understand(message, default_lang, prefix)
         return self.reply(u, prefix, moderator)
 

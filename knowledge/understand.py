@@ -344,7 +344,7 @@ KNOWN_WORDS = frozenset(
     | set(re.findall(r"[a-z]{2,}", SMALL_TALK.pattern))
 )
 # Product names the cue patterns mention are names, not everyday vocabulary, for the index.
-PRODUCT_WORDS = frozenset({"whatsapp", "telegram", "threema", "viber", "wickr", "imessage", "discord", "jami", "xmpp", "jabber",
+PRODUCT_WORDS = frozenset({"whatsapp", "telegram", "threema", "viber", "wickr", "imessage", "discord", "jami", "xmpp", "jabber", "omemo",
                            "deltachat", "qtox", "gajim", "monal", "keybase", "olvid", "kik", "wechat", "skype", "snapchat"})
 INDEX_COMMON = KNOWN_WORDS - PRODUCT_WORDS
 # A name that is also an everyday word counts as the app only in the app's sense.
@@ -833,6 +833,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
     ids = tuple(_unique(m.entry_id for m in mentions))
+    counts = {i: sum(m.entry_id == i for m in mentions) for i in ids}
+    ids = tuple(sorted(ids, key=lambda i: -counts[i]))  # the app named most often is what it is about; else first named
     asks_client = False
     if len(ids) == 1 and CLIENT_OF_CUE.search(normalized):  # "a hardened Signal client": the alternative clients of it
         clients = [e.id for e in kb.entries if e.client_of == ids[0]]

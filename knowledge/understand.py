@@ -834,7 +834,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
     ids = tuple(_unique(m.entry_id for m in mentions))
     counts = {i: sum(m.entry_id == i for m in mentions) for i in ids}
-    ids = tuple(sorted(ids, key=lambda i: -counts[i]))  # the app named most often is what it is about; else first named
+    by_count = tuple(sorted(ids, key=lambda i: -counts[i]))  # a card is about the app named most often; else the first
     asks_client = False
     if len(ids) == 1 and CLIENT_OF_CUE.search(normalized):  # "a hardened Signal client": the alternative clients of it
         clients = [e.id for e in kb.entries if e.client_of == ids[0]]
@@ -919,7 +919,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             return result("filter", base)
         if cues["list"] and not cues["card"] and len(words) > 3 and re.search(r"\b(welke|which|wat|what)\b", normalized):
             return result("list", base)
-        return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0))
+        return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0), by_count)
 
     # No entry named.
     if (ADDRESSED_TO_OTHERS.search(normalized) or message.lstrip().startswith("@")) and not cues["help"]:

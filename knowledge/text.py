@@ -122,7 +122,8 @@ def detect_language(
         top = ranked[0] if ranked else None
         if top is not None:
             code = top.language.iso_code_639_1.name.lower()
-            if code in ("nl", "en") and top.value >= 0.5 and not (nl > en and code == "en") and not (en > nl and code == "nl"):
+            lists_disagree = (nl > en and code == "en") or (en > nl and code == "nl")
+            if code in ("nl", "en") and top.value >= (0.8 if lists_disagree else 0.5):
                 return LangGuess(code, True)
             if code not in ("nl", "en") and top.value >= (0.3 if len(content) >= 3 else 0.5) and nl + en <= len(content) // 4 and len(content) >= 2:
                 return LangGuess(default, False, code)

@@ -853,7 +853,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "criteria": bool(CRITERIA_CUES.search(normalized)),
         "why_not": bool(WHY_NOT_LISTED.search(normalized)),
         "compare": bool(COMPARE_CUES.search(normalized if lang == "nl" else re.sub(r"\bof\b", " ", normalized))),  # "of" is "or" only in Dutch
-        "card": bool(CARD_CUES.search(normalized)),
+        "card": bool(CARD_CUES.search(normalized if lang == "nl" else re.sub(r"\bover\b", " ", normalized))),  # "over" is "about" only in Dutch
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
         "support": bool(SUPPORT_HOWTO.search(normalized))

@@ -45,6 +45,7 @@ from .model import (
     Source,
     Text,
 )
+from .text import detect_language, normalize, tokens
 
 INTERNAL_ERROR = "internal error in the markdown importer"
 
@@ -149,16 +150,9 @@ def _meta_date(meta: dict[object, object]) -> str:
     return ""
 
 
-# Common words that are frequent in one language and rare in the other.
-_DUTCH_WORDS = frozenset("de het een en van niet zijn voor met dat je jouw wordt ook die naar bij maar kan wij".split())
-_ENGLISH_WORDS = frozenset("the and of not are for with that you your is be also which to by can we our".split())
-
-
 def _detect_lang(text: str) -> str:
-    words = re.findall(r"[a-z]+", text.lower())
-    dutch = sum(word in _DUTCH_WORDS for word in words)
-    english = sum(word in _ENGLISH_WORDS for word in words)
-    return "nl" if dutch > english else "en"
+    """The page's language, by the one detector questions use too (English when unsure)."""
+    return detect_language(tokens(normalize(text)), default="en").lang
 
 
 # --- step 2: blocks -------------------------------------------------------------------------

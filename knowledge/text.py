@@ -1,4 +1,4 @@
-"""Text normalisation, tokens and language detection for questions.
+"""Text normalisation, quote stripping, tokens and language detection for questions.
 
 Everything a question goes through first: it must take any unicode of any length without
 raising, and bound the work it does (hostile input is cut, not choked on).
@@ -32,6 +32,16 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_HOMOGLYPHS)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return text.casefold()[:MAX_CHARS]
+
+
+_CODE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+
+
+def strip_quotes_and_code(message: str) -> str:
+    """``message`` without code blocks and quoted lines (a Matrix reply fallback is the
+    quoted "> <@user> …" lines at its start), trimmed."""
+    message = _CODE.sub(" ", message[:20000])
+    return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith(">")).strip()
 
 
 def tokens(normalized: str) -> list[str]:

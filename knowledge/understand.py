@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from .index import EntityIndex, Mention
 from .model import KnowledgeBase
 from .properties import PROPERTIES, PropertyQuery, dedupe, find_properties
-from .text import _DUTCH, _ENGLISH, detect_language, normalize, tokens
+from .text import _DUTCH, _ENGLISH, detect_language, normalize, strip_quotes_and_code, tokens
 
 CONFIDENT = 0.5  # below this the intent is "none"
 
@@ -243,15 +243,6 @@ def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang
     if command is not None:
         return _understand_command(command, index, kb, default_lang)
     return _understand_text(message, index, kb, default_lang)
-
-
-_CODE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
-
-
-def strip_quotes_and_code(message: str) -> str:
-    """Drop code blocks and quoted lines (Matrix reply fallbacks start with "> <@user>")."""
-    message = _CODE.sub(" ", message[:20000])
-    return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith(">")).strip()
 
 
 def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:

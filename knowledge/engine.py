@@ -8,7 +8,7 @@ from . import render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
 from .properties import FilterPlan, PropertyQuery
-from .understand import Understanding, parse_command, understand
+from .understand import PARSE, Command, Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "none")
 
@@ -41,12 +41,22 @@ class Engine:
         self.kb = kb
         self.index = EntityIndex(kb.entries)
 
-    def understand(self, message: str, default_lang: str = "nl", prefix: str = "!") -> Understanding:
-        return understand(message, self.index, self.kb, default_lang, prefix)
+    def understand(
+        self, message: str, default_lang: str = "nl", prefix: str = "!", command: Command | None = PARSE
+    ) -> Understanding:
+        return understand(message, self.index, self.kb, default_lang, prefix, command)
 
-    def answer(self, message: str, default_lang: str = "nl", prefix: str = "!", moderator: bool = False) -> Answer:
-        """Understand and reply. Never raises; intent "none" carries no text."""
-        u = self.understand(message, default_lang, prefix)
+    def answer(
+        self,
+        message: str,
+        default_lang: str = "nl",
+        prefix: str = "!",
+        moderator: bool = False,
+        command: Command | None = PARSE,
+    ) -> Answer:
+        """Understand and reply. Never raises; intent "none" carries no text. ``command``:
+        the message's command if the caller parsed it (see ``understand``)."""
+        u = self.understand(message, default_lang, prefix, command)
         return self.reply(u, prefix, moderator)
 
     def reply(self, u: Understanding, prefix: str = "!", moderator: bool = False) -> Answer:
@@ -68,6 +78,8 @@ class Engine:
             return done("help", render.sources(kb, lang), ())
         if u.command is not None and u.command.spec is not None and u.command.spec.moderator:
             return done("help", render.moderator_only(lang), ())
+        if command == "about":  # the bot replies with its own about text; offline: the sources
+            return done("help", render.sources(kb, lang), ())
         if u.intent == "help":
             return done("help", render.help_reply(lang, prefix, moderator), ())
         if u.intent == "list":
@@ -115,4 +127,4 @@ class Engine:
         return done("filter", reply, [e.id for e, _ in matches])
 
 
-__all__ = ["Answer", "Engine", "INTENTS", "parse_command"]
+__all__ = ["Answer", "Command", "Engine", "INTENTS", "PARSE", "parse_command"]

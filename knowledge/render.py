@@ -554,6 +554,7 @@ HELP_LINES = (
     ("caveats", "nadelen", "session", "session"),
     ("criteria", "eisen", "briar", "briar"),
     ("sources", "bronnen", "", ""),
+    ("about", "over", "", ""),
     ("help", "hulp", "", ""),
 )
 MODERATOR_HELP_LINES = (
@@ -561,6 +562,8 @@ MODERATOR_HELP_LINES = (
     ("status", "toestand", "", ""),
     ("set", "instel", "language en", "taal en"),
     ("history", "geschiedenis", "", ""),
+    ("feedback", "terugkoppeling", "", ""),
+    ("unanswered", "onbeantwoord", "", ""),
 )
 
 
@@ -670,6 +673,9 @@ SAY: dict[str, dict[str, str]] = {
         "help_status": "knowledge version, sources, uptime",
         "help_set": "room settings: language nl|en, autoanswer on|off",
         "help_history": "the last refreshes",
+        "help_feedback": "how people rated the answers (👍/👎)",
+        "help_unanswered": "questions I could not answer (with collection on)",
+        "help_about": "what this bot is and what it stores",
         "unknown_command": "I don't know the command {word}.",
         "unknown_command_suggest": "I don't know the command {word}. Did you mean {suggestion}?",
         "unknown_entry": "I don't know \"{asked}\".",
@@ -717,6 +723,9 @@ SAY: dict[str, dict[str, str]] = {
         "help_status": "kennisversie, bronnen, uptime",
         "help_set": "kamerinstellingen: language nl|en, autoanswer on|off",
         "help_history": "de laatste verversingen",
+        "help_feedback": "hoe mensen de antwoorden beoordeelden (👍/👎)",
+        "help_unanswered": "vragen die ik niet kon beantwoorden (als verzamelen aan staat)",
+        "help_about": "wat deze bot is en wat hij bewaart",
         "unknown_command": "Het commando {word} ken ik niet.",
         "unknown_command_suggest": "Het commando {word} ken ik niet. Bedoel je {suggestion}?",
         "unknown_entry": "\"{asked}\" ken ik niet.",

@@ -61,6 +61,8 @@ class BotConfig:
     autojoin: bool = True
     allowed_inviters: tuple[str, ...] = ()
     max_event_age: int = 600
+    source_url: str = ""  # where the bot's source code is (shown by !about); "": not given
+    feedback_days: int = 90  # answers and their votes are kept this many days
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,15 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
 _KEYS: dict[str, tuple[str, ...]] = {
     "matrix": ("homeserver", "user_id", "password", "access_token", "device_id"),
     "storage": ("data_dir",),
-    "bot": ("command_prefix", "default_language", "autojoin", "allowed_inviters", "max_event_age"),
+    "bot": (
+        "command_prefix",
+        "default_language",
+        "autojoin",
+        "allowed_inviters",
+        "max_event_age",
+        "source_url",
+        "feedback_days",
+    ),
     "moderation": ("power_level", "users"),
     "knowledge": ("sources",),
     "limits": ("user_per_minute", "room_per_minute"),
@@ -236,6 +246,8 @@ class _Reader:
             autojoin=self.get(section, "bot.autojoin", True, self.boolean),
             allowed_inviters=self.get(section, "bot.allowed_inviters", (), self.inviters),
             max_event_age=self.get(section, "bot.max_event_age", 600, self.max_age),
+            source_url=self.get(section, "bot.source_url", "", self.public_url),
+            feedback_days=self.get(section, "bot.feedback_days", 90, lambda value: self.integer(value, 1, 3650)),
         )
 
     def metrics(self, section: dict[Any, Any]) -> MetricsConfig:
@@ -269,6 +281,13 @@ class _Reader:
         parts = urllib.parse.urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _Invalid(f"must be an http(s) URL, not {text!r}")
+        return text
+
+    def public_url(self, value: Any) -> str:
+        """An http(s) URL shown to everyone: no credentials in it."""
+        text = self.url(value)
+        if urllib.parse.urlsplit(text).username is not None:
+            raise _Invalid("must not contain credentials")
         return text
 
     def user_id(self, value: Any) -> str:

@@ -1,10 +1,11 @@
-"""The Matrix bot: sync, decide what is addressed to it, answer, accept invites.
+"""The Matrix bot's I/O: sync, fill gaps, decrypt (with retries), accept invites, and
+send, edit and redact for the pipeline (``bot.pipeline``), which decides everything else.
 
 ``Bot.run()`` logs in, then syncs until ``Bot.shutdown()``. Each sync's events are
-handled in tasks (bounded by a semaphore) so answering never stalls syncing; the
-sync token of a sync is saved once every task it started has finished, so a crash
-re-reads rather than loses questions, and claims in the database keep a re-read
-question from being answered twice.
+parsed into Messages and handed to the pipeline in tasks (bounded by a semaphore) so
+answering never stalls syncing; the sync token of a sync is saved once every task it
+started has finished, so a crash re-reads rather than loses events, and claims in the
+database keep a re-read event from being acted on twice.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +27,10 @@ from nio import (
     LocalProtocolError,
     MegolmEvent,
     MessageDirection,
+    RoomGetEventResponse,
     RoomMemberEvent,
     RoomMessagesResponse,
-    RoomMessageText,
+    RoomRedactResponse,
     RoomSendResponse,
     SendRetryError,
     SyncError,
@@ -37,22 +39,16 @@ from nio import (
 from nio.exceptions import EncryptionError
 from nio.responses import Timeline
 
-from knowledge.engine import Answer, Engine
+from knowledge.engine import Engine
 
-from .addressing import (
-    Addressed,
-    address,
-    inviter_allowed,
-    is_dm,
-    is_fresh,
-    thread_root,
-)
 from .config import Config
-from .conversation import Conversation
 from .health import MetricsServer
 from .metrics import Metrics
 from .ordering import KeyedLocks, RecentIds
-from .respond import build_reply, reply_txn_id
+from .pipeline.actions import EditAnswer, RedactAnswer, SendReply
+from .pipeline.flow import Pipeline, Room
+from .pipeline.message import Me, Message, parse
+from .pipeline.policy import inviter_allowed, is_fresh
 from .retry import (
     TRANSIENT_EXCEPTIONS,
     Stopped,
@@ -113,18 +109,6 @@ class _Batch:
         return all(task.done() and not task.cancelled() for task in self.tasks)
 
 
-@dataclass(frozen=True)
-class _Question:
-    room_id: str
-    event_id: str
-    sender: str
-    addressed: Addressed
-    thread_root: str | None
-    dm: bool
-    server_ts: int
-    received: float = field(default_factory=time.monotonic)
-
-
 class Bot:
     """One bot account on one homeserver, answering with ``engine``."""
 
@@ -142,9 +126,9 @@ class Bot:
         self._batches: deque[_Batch] = deque()
         self._joining: set[str] = set()
         self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
-        #: Room settings, moderators, flood control and moderator commands.
-        self.conversation = Conversation(config, self, lambda: len(self.client.rooms))
         self.metrics = Metrics(lambda: self.engine.kb)
+        #: What to do with each event: room settings, policy, commands and the stages.
+        self.pipeline = Pipeline(config, self, self.metrics, lambda: len(self.client.rooms))
         #: Per room: syncs are taken in, and replies sent, in the order of the questions.
         self._intake = KeyedLocks()
         self._replying = KeyedLocks()
@@ -161,11 +145,13 @@ class Bot:
             self.metrics, self.config.metrics, 2 * self.tuning.sync_timeout_ms / 1000 + _HEALTH_MARGIN_S
         )
         try:
-            await self.conversation.start(self._storage)
+            await self.pipeline.start(self._storage, self)
             await server.start()
             await log_in(self.client, self.config, self._storage, self._stopping)
             make_private(self.config.storage.data_dir)
             await self._storage.prune(_now_ms() - max(2000 * self.config.bot.max_event_age, _MIN_CLAIM_RETENTION_MS))
+            await self._storage.prune_answers(_now_ms() - self.config.bot.feedback_days * 24 * 3600 * 1000)
+            await self._storage.prune_unanswered(_now_ms())
             if interrupted := await self._storage.release_pending():
                 log.info("answering again %d question(s) whose reply was interrupted by the last stop", interrupted)
             await self._upload_keys()
@@ -189,7 +175,7 @@ class Bot:
         if not self.ready.is_set() or self._stopping.is_set():
             log.warning("not refreshing the knowledge: the bot is not running")
             return
-        self._spawn(self.conversation.refresh_on_signal(), None)
+        self._spawn(self.pipeline.refresh_on_signal(), None)
 
     @property
     def storage(self) -> Storage:
@@ -280,7 +266,7 @@ class Bot:
     async def _handle_sync(self, response: SyncResponse, answering: bool) -> None:
         """Start the tasks for one sync's invites and messages, then do the e2e chores."""
         batch = _Batch(response.next_batch)
-        self.conversation.observe(response)
+        self.pipeline.observe(response)
         self._accept_invites(response)
         for room_id, info in response.rooms.join.items():
             if info.timeline.events:
@@ -389,45 +375,33 @@ class Bot:
         return gap[::-1]
 
     async def _consider(self, room_id: str, event: Any, joined_ms: int | None, batch: _Batch) -> None:
-        """Start answering ``event`` if it is a fresh message addressed to the bot."""
+        """Hand ``event`` to the pipeline as a Message (decrypting it first if need be)."""
         room = self.client.rooms.get(room_id)
-        if room is None or not isinstance(event, (RoomMessageText, MegolmEvent)):
-            return
-        if event.sender == self.client.user_id:
-            return
-        if not is_fresh(event.server_timestamp, _now_ms(), self.config.bot.max_event_age, joined_ms):
+        if room is None:
             return
         if isinstance(event, MegolmEvent):
-            self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch)
+            if is_fresh(event.server_timestamp, _now_ms(), self.config.bot.max_event_age, joined_ms):
+                self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch)
             return
-        content = event.source.get("content") or {}
-        addressed = address(
-            content,
-            event.sender,
-            bot_user_id=self.client.user_id,
-            bot_names=self._names(room.users.get(self.client.user_id)),
-            member_count=room.member_count,
-            prefix=self.config.bot.command_prefix,
-        )
-        if addressed is None:
-            addressed = self.conversation.unaddressed(room_id, content, event.sender, self.client.user_id)
-        if addressed is not None:
-            question = _Question(
-                room_id,
-                event.event_id,
-                event.sender,
-                addressed,
-                thread_root(content),
-                is_dm(room.member_count),
-                event.server_timestamp,
-            )
-            self._spawn(self._answer(question), batch)
+        source = getattr(event, "source", None)
+        message = parse(source, room_id, self._me(room_id)) if isinstance(source, dict) else None
+        if message is not None:
+            self._spawn(self._handle(message, Room(self._me(room_id), room.member_count, joined_ms)), batch)
 
-    def _names(self, member: Any) -> Sequence[str]:
-        """What people may call the bot: its display name in the room and its localpart."""
+    async def _handle(self, message: Message, room: Room) -> None:
+        """Run the pipeline for ``message``, in the room's order, bounded in number."""
+        received = time.monotonic()
+        async with self._replying.hold(message.room_id), self._answering:
+            await self.pipeline.handle(message, room, received)
+
+    def _me(self, room_id: str) -> Me:
+        """Who the bot is in ``room_id``: its display name there and its localpart."""
+        room = self.client.rooms.get(room_id)
+        member = room.users.get(self.client.user_id) if room is not None else None
         localpart = self.client.user_id[1:].split(":", 1)[0]
         display_name = getattr(member, "display_name", None)
-        return (localpart, display_name) if display_name else (localpart,)
+        names = (localpart, display_name) if display_name else (localpart,)
+        return Me(self.client.user_id, names, self.config.bot.command_prefix)
 
     async def _decrypt_later(self, room_id: str, event: MegolmEvent, joined_ms: int | None, batch: _Batch) -> None:
         """Request the missing room key and retry decrypting after each sync for a
@@ -452,69 +426,53 @@ class Bot:
         self.metrics.error("undecryptable")
         log.info("no key arrived for event %s in %s; not answering it", event.event_id, room_id)
 
-    # -- answering -------------------------------------------------------------------
+    # -- I/O for the pipeline ------------------------------------------------------------
 
-    async def _answer(self, question: _Question) -> None:
-        """Reply at most once per event, in the room's order: the engine's answer, a moderator
-        command's result, a pointer to an identical earlier answer or a flood notice."""
-        async with self._replying.hold(question.room_id), self._answering:
-            turn = await self.conversation.understand(question)
-            if turn is None:
-                return  # auto-answer, and the engine is not sure this is a question for the bot
-            self.metrics.question()
-            answer = turn.answer
-            if turn.quiet:
-                self._unanswered(question, answer, "not_understood")
-                return
-            if not await self.storage.claim(question.event_id, question.room_id):
-                self._unanswered(question, answer, "already_answered")
-                return
-            reply = await self.conversation.reply(turn)
-            if reply is None:
-                self._unanswered(question, answer, "rate_limited")
-                await self.storage.release(question.event_id)
-                return
-            content = build_reply(
-                reply.text, reply.html, in_reply_to=question.event_id, thread_root=question.thread_root
-            )
-            too_old_s = self.config.bot.max_event_age - (_now_ms() - question.server_ts) / 1000
-            sent = await self._send(
-                question.room_id,
-                content,
-                tx_id=reply_txn_id(question.event_id),
-                deadline=time.monotonic() + too_old_s,
-            )
-            self.conversation.sent(turn, reply, sent)
-            if not sent:
-                self._unanswered(question, answer, "send_failed")
-                await self.storage.release(question.event_id)
-                return
-            await self.storage.mark_answered(question.event_id)
-            latency_s = time.monotonic() - question.received
-            self.metrics.answered(answer.intent, latency_s)
-            log.info(
-                "answered room=%s reason=%s reply=%s intent=%s entries=%s confidence=%.2f latency_ms=%d",
-                question.room_id,
-                question.addressed.reason,
-                reply.kind,
-                answer.intent,
-                ",".join(answer.entries) or "-",
-                answer.confidence,
-                latency_s * 1000,
-            )
+    async def send(self, action: SendReply | EditAnswer) -> str | None:
+        """Send a reply or an edit (see ``pipeline.actions.Io``)."""
+        deadline = action.deadline if isinstance(action, SendReply) else None
+        return await self._send(action.room_id, action.content(), tx_id=action.txn_id, deadline=deadline)
 
-    def _unanswered(self, question: _Question, answer: Answer, cause: str) -> None:
-        """Count and log (without the message text) a question left without a reply."""
-        self.metrics.unanswered(cause)
-        log.info(
-            "unanswered room=%s reason=%s cause=%s intent=%s entries=%s confidence=%.2f",
-            question.room_id,
-            question.addressed.reason,
-            cause,
-            answer.intent,
-            ",".join(answer.entries) or "-",
-            answer.confidence,
-        )
+    async def redact(self, action: RedactAnswer) -> bool:
+        """Redact the bot's answer, retrying transient failures with one transaction id."""
+        try:
+            response = await retrying(
+                lambda: self.client.room_redact(
+                    action.room_id, action.answer_id, reason=action.reason, tx_id=action.txn_id
+                ),
+                f"redacting in {action.room_id}",
+                attempts=self.tuning.request_attempts,
+                cap_s=self.tuning.backoff_cap_s,
+            )
+        except _SEND_FAILURES as exc:
+            response = exc
+        if isinstance(response, RoomRedactResponse):
+            return True
+        log.warning("could not redact in %s: %s", action.room_id, describe(response))
+        return False
+
+    async def fetch(self, room_id: str, event_id: str) -> Message | None:
+        """One event of ``room_id`` as a Message (decrypted if the key is there)."""
+        try:
+            response = await retrying(
+                lambda: self.client.room_get_event(room_id, event_id),
+                f"fetching an event in {room_id}",
+                attempts=self.tuning.request_attempts,
+            )
+        except TRANSIENT_EXCEPTIONS as exc:
+            response = exc
+        if not isinstance(response, RoomGetEventResponse):
+            log.info("could not fetch an event in %s: %s", room_id, describe(response))
+            return None
+        event = response.event
+        if isinstance(event, MegolmEvent):
+            event.room_id = room_id
+            try:
+                event = self.client.decrypt_event(event)
+            except EncryptionError:
+                return None
+        source = getattr(event, "source", None)
+        return parse(source, room_id, self._me(room_id)) if isinstance(source, dict) else None
 
     async def _send(
         self, room_id: str, content: dict[str, Any], *, tx_id: str | None = None, deadline: float | None = None

@@ -1,5 +1,5 @@
 """Moderators: who they are, and the commands only they may use (``!refresh``,
-``!status``, ``!set``, ``!history`` and their Dutch names).
+``!status``, ``!set``, ``!history``, ``!feedback``, ``!unanswered`` and their Dutch names).
 
 A moderator is a user listed in ``moderation.users``, or, outside DMs, a member whose
 power level in the room is at least ``moderation.power_level``. Power levels come from
@@ -137,8 +137,13 @@ class ModeratorCommands:
         assert self._refresher is not None, "moderation is not started"
         return await self._refresher.refresh(requested_by, room_id)
 
-    async def run(self, name: str, args: str, sender: str, room_id: str, lang: str) -> Reply:
-        """The reply to moderator command ``name`` (canonical) with ``args``."""
+    async def run(self, name: str, args: str, sender: str, room_id: str, lang: str, *, all_rooms: bool = False) -> Reply:
+        """The reply to moderator command ``name`` (canonical) with ``args``; ``all_rooms``:
+        an admin's ``!feedback`` and ``!unanswered`` (in a DM) cover every room."""
+        if name == "feedback":
+            return await self._feedback(room_id, all_rooms, lang)
+        if name == "unanswered":
+            return await self._unanswered(room_id, all_rooms, lang)
         if name == "refresh":
             return replies.refresh_result(await self.refresh(sender, room_id), lang)
         if name == "set":
@@ -153,7 +158,19 @@ class ModeratorCommands:
         if setting is None:
             return replies.set_usage(self._config.bot.command_prefix, lang)
         await self._settings.change(room_id, setting, sender)
-        return replies.setting_changed(setting, lang)
+        return replies.setting_changed(setting, lang, self._config.bot.command_prefix)
+
+    async def _feedback(self, room_id: str, all_rooms: bool, lang: str) -> Reply:
+        assert self._storage is not None, "moderation is not started"
+        rows = await self._storage.feedback(None if all_rooms else room_id)
+        return replies.feedback(rows, all_rooms=all_rooms, days=self._config.bot.feedback_days, lang=lang)
+
+    async def _unanswered(self, room_id: str, all_rooms: bool, lang: str) -> Reply:
+        assert self._storage is not None, "moderation is not started"
+        rows = await self._storage.unanswered(None if all_rooms else room_id)
+        collecting = self._settings.get(room_id).collect
+        prefix = self._config.bot.command_prefix
+        return replies.unanswered(rows, collecting=collecting, all_rooms=all_rooms, prefix=prefix, lang=lang)
 
     async def _history(self, limit: int) -> list[RefreshRecord]:
         assert self._storage is not None, "moderation is not started"

@@ -1,4 +1,5 @@
-"""The bot's own replies (moderator commands, flood control), in Dutch and English.
+"""The bot's own replies (moderator commands, flood control, feedback, unanswered
+questions, about), in Dutch and English.
 
 Built with the knowledge renderer's document model, so plain text and HTML say the same
 thing and every piece of text is escaped.
@@ -16,7 +17,7 @@ from knowledge.render import Doc, Line, Link, Reply
 
 from .refresh import RefreshOutcome, redact_urls
 from .settings import RoomSettings, Setting
-from .storage import RefreshRecord
+from .storage import UNANSWERED_PER_ROOM, UNANSWERED_RETENTION_MS, FeedbackRow, RefreshRecord
 
 #: Problems listed in a failed refresh's reply; the rest are counted.
 SHOW_PROBLEMS = 10
@@ -44,7 +45,7 @@ SAY: dict[str, dict[str, str]] = {
         "status_last": "Last refresh: {when} by {who}: {result}.",
         "status_never": "Last refresh: none yet.",
         "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
-        "status_room": "This room: language {language}, auto-answer {autoanswer}.",
+        "status_room": "This room: language {language}, auto-answer {autoanswer}, collecting unanswered questions {collect}.",
         "ok": "ok",
         "failed": "failed",
         "on": "on",
@@ -53,7 +54,7 @@ SAY: dict[str, dict[str, str]] = {
         "problems": "{n} problem(s)",
         "history_title": "Last refreshes:",
         "history_none": "No refreshes recorded yet.",
-        "set_usage": "Usage: {prefix}set language nl|en, or {prefix}set autoanswer on|off.",
+        "set_usage": "Usage: {prefix}set language nl|en, {prefix}set autoanswer on|off, or {prefix}set collect on|off.",
         "set_language": "This room's language is now {language}.",
         "set_autoanswer_on": "Auto-answer is on: I also answer questions here that are not addressed to me, "
         "when I am sure what is asked.",
@@ -61,6 +62,32 @@ SAY: dict[str, dict[str, str]] = {
         "lang_nl": "Dutch",
         "lang_en": "English",
         "units": "d h m s",
+        "set_collect_on": "Collecting is on: I keep the text (not who sent it) of the last {n} questions here "
+        "I could not answer, for {days} days; moderators see them with {prefix}unanswered.",
+        "set_collect_off": "Collecting is off; the questions kept for this room are deleted.",
+        "feedback_title": "Feedback on answers (👍/👎)",
+        "feedback_none": "No votes on answers yet.",
+        "feedback_scope_room": "This room, the last {days} days.",
+        "feedback_scope_all": "All rooms, the last {days} days.",
+        "feedback_intents": "Per kind of answer:",
+        "feedback_entries": "Per entry:",
+        "feedback_lowest": "Lowest rated:",
+        "feedback_row": "{name}: 👍 {up} · 👎 {down}",
+        "answer_link": "answer",
+        "unanswered_title": "Questions I could not answer (newest first):",
+        "unanswered_none": "No unanswered questions kept.",
+        "unanswered_off": "Collecting is off in this room; a moderator turns it on with {prefix}set collect on.",
+        "about_title": "About recbot",
+        "about_what": "I answer questions about the messengers Privacy Guides recommends: cards, comparisons, "
+        "criteria and caveats. I only repeat what the sources say.",
+        "about_knowledge": "Knowledge version {version}, from: {pages}.",
+        "about_stores": "What I keep: the ids of messages I answered and my answers to them, with the kind of "
+        "answer and the entries it was about ({days} days, so edits, deletions and 👍/👎 work); votes as a "
+        "salted hash per voter, never who voted; and, only where a moderator turned collecting on, the text "
+        "of the last {n} questions I could not answer, without sender, for {unanswered_days} days. "
+        "No message text otherwise, and nothing of what I was not asked.",
+        "about_source": "Source code: ",
+        "about_no_source": "Source code: ask the operator of this bot (not configured).",
     },
     "nl": {
         "slow_down": "Rustig aan graag: dat zijn meer vragen dan ik per minuut beantwoord. Probeer het zo nog eens.",
@@ -84,7 +111,7 @@ SAY: dict[str, dict[str, str]] = {
         "status_last": "Laatste verversing: {when} door {who}: {result}.",
         "status_never": "Laatste verversing: nog geen.",
         "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
-        "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}.",
+        "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}, onbeantwoorde vragen verzamelen {collect}.",
         "ok": "gelukt",
         "failed": "mislukt",
         "on": "aan",
@@ -93,7 +120,7 @@ SAY: dict[str, dict[str, str]] = {
         "problems": "{n} probleem/problemen",
         "history_title": "Laatste verversingen:",
         "history_none": "Nog geen verversingen vastgelegd.",
-        "set_usage": "Gebruik: {prefix}instel taal nl|en, of {prefix}instel autoanswer aan|uit.",
+        "set_usage": "Gebruik: {prefix}instel taal nl|en, {prefix}instel autoanswer aan|uit, of {prefix}instel verzamel aan|uit.",
         "set_language": "De taal van deze kamer is nu {language}.",
         "set_autoanswer_on": "Automatisch antwoorden staat aan: ik beantwoord hier ook vragen die niet aan mij "
         "gericht zijn, als ik zeker weet wat er gevraagd wordt.",
@@ -101,6 +128,32 @@ SAY: dict[str, dict[str, str]] = {
         "lang_nl": "Nederlands",
         "lang_en": "Engels",
         "units": "d u m s",
+        "set_collect_on": "Verzamelen staat aan: ik bewaar de tekst (niet wie het stuurde) van de laatste {n} vragen "
+        "hier die ik niet kon beantwoorden, {days} dagen lang; moderators zien ze met {prefix}onbeantwoord.",
+        "set_collect_off": "Verzamelen staat uit; de bewaarde vragen van deze kamer zijn gewist.",
+        "feedback_title": "Terugkoppeling op antwoorden (👍/👎)",
+        "feedback_none": "Nog geen stemmen op antwoorden.",
+        "feedback_scope_room": "Deze kamer, de laatste {days} dagen.",
+        "feedback_scope_all": "Alle kamers, de laatste {days} dagen.",
+        "feedback_intents": "Per soort antwoord:",
+        "feedback_entries": "Per item:",
+        "feedback_lowest": "Laagst gewaardeerd:",
+        "feedback_row": "{name}: 👍 {up} · 👎 {down}",
+        "answer_link": "antwoord",
+        "unanswered_title": "Vragen die ik niet kon beantwoorden (nieuwste eerst):",
+        "unanswered_none": "Geen onbeantwoorde vragen bewaard.",
+        "unanswered_off": "Verzamelen staat uit in deze kamer; een moderator zet het aan met {prefix}instel verzamel aan.",
+        "about_title": "Over recbot",
+        "about_what": "Ik beantwoord vragen over de messengers die Privacy Guides aanraadt: kaarten, vergelijkingen, "
+        "criteria en nadelen. Ik herhaal alleen wat de bronnen zeggen.",
+        "about_knowledge": "Kennisversie {version}, uit: {pages}.",
+        "about_stores": "Wat ik bewaar: de id's van berichten die ik beantwoordde en mijn antwoorden, met de soort "
+        "antwoord en de items waarover het ging ({days} dagen, zodat bewerken, verwijderen en 👍/👎 werken); "
+        "stemmen als gezouten hash per stemmer, nooit wie er stemde; en alleen waar een moderator verzamelen "
+        "aanzette de tekst van de laatste {n} vragen die ik niet kon beantwoorden, zonder afzender, "
+        "{unanswered_days} dagen lang. Verder geen berichttekst, en niets van wat niet aan mij gevraagd is.",
+        "about_source": "Broncode: ",
+        "about_no_source": "Broncode: vraag de beheerder van deze bot (niet ingesteld).",
     },
 }
 _DIFF_PARTS = ("added", "removed", "changed", "criteria_added", "criteria_removed", "criteria_changed", "warnings_changed")
@@ -219,7 +272,8 @@ def status(info: StatusInfo, lang: str) -> Reply:
     uptime = duration(info.uptime_s, lang)
     doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
     autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
-    doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer))
+    collect = _say(lang, "on" if info.room.collect else "off")
+    doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer, collect=collect))
     return _reply(doc)
 
 
@@ -251,9 +305,77 @@ def set_usage(prefix: str, lang: str) -> Reply:
     return _one(_say(lang, "set_usage", prefix=prefix))
 
 
-def setting_changed(setting: Setting, lang: str) -> Reply:
+def setting_changed(setting: Setting, lang: str, prefix: str = "!") -> Reply:
     """Confirms a changed setting (a new language is confirmed in that language)."""
     if setting.key == "language":
         new = str(setting.value)
         return _one(_say(new, "set_language", language=_say(new, f"lang_{new}")))
+    if setting.key == "collect":
+        if not setting.value:
+            return _one(_say(lang, "set_collect_off"))
+        days = UNANSWERED_RETENTION_MS // DAY_MS
+        return _one(_say(lang, "set_collect_on", n=UNANSWERED_PER_ROOM, days=days, prefix=prefix))
     return _one(_say(lang, "set_autoanswer_on" if setting.value else "set_autoanswer_off"))
+
+
+# -- feedback, unanswered questions, about ------------------------------------------------------
+
+#: Rows shown per part of ``!feedback``.
+FEEDBACK_ROWS = 10
+DAY_MS = 24 * 3600 * 1000
+
+
+def feedback(rows: Sequence[FeedbackRow], *, all_rooms: bool, days: int, lang: str) -> Reply:
+    """Votes per intent and per entry, and the lowest-rated answers (linked)."""
+    doc = Doc().title(_say(lang, "feedback_title"))
+    if not rows:
+        return _reply(doc.para(_say(lang, "feedback_none")))
+    doc.para(_say(lang, "feedback_scope_all" if all_rooms else "feedback_scope_room", days=days))
+    intents: dict[str, list[int]] = {}
+    entries: dict[str, list[int]] = {}
+    for row in rows:
+        for key, table in [(row.intent, intents), *((entry, entries) for entry in row.entries)]:
+            counts = table.setdefault(key, [0, 0])
+            counts[0] += row.up
+            counts[1] += row.down
+    for title, table in (("feedback_intents", intents), ("feedback_entries", entries)):
+        ranked = sorted(table.items(), key=lambda item: (item[1][0] - item[1][1], item[0]))[:FEEDBACK_ROWS]
+        lines: list[Line] = [[_say(lang, "feedback_row", name=name, up=up, down=down)] for name, (up, down) in ranked]
+        doc.bullets(lines, _say(lang, title))
+    lowest: list[Line] = []
+    for row in [row for row in rows if row.down > row.up][:FEEDBACK_ROWS]:
+        name = f"{row.intent} {', '.join(row.entries)}".strip()
+        link = Link(_say(lang, "answer_link"), event_link(row.room_id, row.answer_id))
+        lowest.append([_say(lang, "feedback_row", name=name, up=row.up, down=row.down), " (", link, ")"])
+    if lowest:
+        doc.bullets(lowest, _say(lang, "feedback_lowest"))
+    return _reply(doc)
+
+
+def unanswered(rows: Sequence[tuple[str, int, str]], *, collecting: bool, all_rooms: bool, prefix: str, lang: str) -> Reply:
+    """The kept unanswered questions, newest first (with the room when for every room)."""
+    if not rows:
+        return _one(_say(lang, "unanswered_none" if collecting or all_rooms else "unanswered_off", prefix=prefix))
+    lines: list[Line] = [
+        [f"{when(ts)}{f' ({room})' if all_rooms else ''}: ", _clip(text)] for room, ts, text in rows
+    ]
+    return _reply(Doc().bullets(lines, _say(lang, "unanswered_title")))
+
+
+def about(kb: KnowledgeBase, source_url: str, *, feedback_days: int, lang: str) -> Reply:
+    """What the bot is, where its knowledge comes from, what it keeps and for how long."""
+    doc = Doc().title(_say(lang, "about_title"))
+    doc.para(_say(lang, "about_what"))
+    pages = ", ".join(f"{source.page} ({source.date or '?'})" for source in kb.sources) or "-"
+    doc.para(_say(lang, "about_knowledge", version=kb.version, pages=pages))
+    days = UNANSWERED_RETENTION_MS // DAY_MS
+    doc.para(_say(lang, "about_stores", days=feedback_days, n=UNANSWERED_PER_ROOM, unanswered_days=days))
+    if source_url:
+        doc.para(_say(lang, "about_source"), Link(source_url, source_url))
+    else:
+        doc.para(_say(lang, "about_no_source"))
+    return _reply(doc)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

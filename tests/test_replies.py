@@ -69,7 +69,7 @@ def test_status_shows_knowledge_and_figures_but_no_secrets(kb: KnowledgeBase) ->
     assert "Loaded from: https://example.org/page.md, /srv/pack." in text
     assert "secret" not in text and "token" not in text
     assert "Running for 1h 2m in 4 room(s); 12 question(s) answered since the start." in text
-    assert "This room: language nl, auto-answer on." in text
+    assert "This room: language nl, auto-answer on, collecting unanswered questions off." in text
 
 
 def test_durations() -> None:

@@ -7,16 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.addressing import Addressed
 from bot.settings import (
-    AUTO,
     RoomSettings,
     RoomSettingsBook,
     Setting,
     applied,
     confident,
     parse_setting,
-    unaddressed,
 )
 from bot.storage import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Storage
 from knowledge.engine import Answer, Engine
@@ -69,16 +66,6 @@ async def test_settings_are_kept_across_a_reopen(tmp_path: Path) -> None:
         assert reread.get("!other:x") == RoomSettings()
     finally:
         await storage.close()
-
-
-def test_unaddressed_takes_plain_text_from_others_only() -> None:
-    bot = "@recbot:x"
-    assert unaddressed({"msgtype": "m.text", "body": "what is briar?"}, "@a:x", bot) == Addressed("what is briar?", AUTO)
-    assert unaddressed({"msgtype": "m.notice", "body": "what is briar?"}, "@otherbot:x", bot) is None
-    assert unaddressed({"msgtype": "m.text", "body": "what is briar?"}, bot, bot) is None
-    edit = {"msgtype": "m.text", "body": "* x", "m.relates_to": {"rel_type": "m.replace", "event_id": "$e"}}
-    assert unaddressed(edit, "@a:x", bot) is None
-    assert unaddressed({"msgtype": "m.text", "body": "> <@b:x> hi\n\n  "}, "@a:x", bot) is None
 
 
 def test_auto_answers_only_when_confident(engine: Engine) -> None:

@@ -127,7 +127,7 @@ async def test_moderators_refresh_the_knowledge_from_changed_sources(
         assert "Alleen moderators" in await ask(bob, room_id, "!refresh", bot_id)
 
         await set_power_level(alice, room_id, bob.user_id, 50)
-        await until(lambda: bot.conversation.is_moderator(room_id, bob.user_id, dm=False), "bob is a moderator")
+        await until(lambda: bot.pipeline.policy.is_moderator(room_id, bob.user_id, dm=False), "bob is a moderator")
         add_entry(pack, "zapp", "Zapp")
         signal_file = pack / "entries" / "signal.yaml"
         signal_text = signal_file.read_text(encoding="utf-8")
@@ -148,7 +148,7 @@ async def test_moderators_refresh_the_knowledge_from_changed_sources(
         assert bot.engine.kb.version in status and "7 items" in status and bot_account.password not in status
 
         await set_power_level(alice, room_id, bob.user_id, None)  # demoted: removed from the list
-        await until(lambda: not bot.conversation.is_moderator(room_id, bob.user_id, dm=False), "bob is demoted")
+        await until(lambda: not bot.pipeline.policy.is_moderator(room_id, bob.user_id, dm=False), "bob is demoted")
         assert "Alleen moderators" in await ask(bob, room_id, "!status", bot_id)
 
 

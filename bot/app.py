@@ -18,6 +18,7 @@ from .health import HealthServerError
 from .matrix_bot import Bot
 from .session import LoginError
 from .storage import StorageError
+from .verify import describe_cross_signing
 
 log = logging.getLogger("recbot")
 
@@ -51,6 +52,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for line in config.summary():
         print(f"  {line}")
     print(f"  knowledge: {len(kb.entries)} entries")
+    print(f"  cross-signing: {asyncio.run(describe_cross_signing(config))}")
     return 0
 
 

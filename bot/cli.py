@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     cc = sub.add_parser("check-config", help="validate a configuration file and exit")
     cc.add_argument("--config", "-c", default="config.yaml")
 
+    verify = sub.add_parser("verify", help="cross-sign the bot's device (after `recbot run` logged it in)")
+    verify.add_argument("--config", "-c", default="config.yaml")
+    verify.add_argument("--reset", action="store_true",
+                        help="replace the account's cross-signing identity and recovery key (needs matrix.password)")
+
     health = sub.add_parser("health", help="ask the running bot's /health endpoint (exit 0 if healthy)")
     health.add_argument("--config", "-c", default="config.yaml")
 
@@ -57,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import app
 
         handler = app.cmd_run if args.command == "run" else app.cmd_check_config
+    elif args.command == "verify":
+        from .verify import cmd_verify as handler
     elif args.command == "health":
         from .health import cmd_health as handler
     else:

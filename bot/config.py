@@ -3,7 +3,8 @@
 Every problem is reported with its dotted key ("matrix.homeserver: must be an http(s)
 URL"), unknown keys included, and all problems are collected before raising
 :class:`ConfigError`. Secrets (password, access token) never appear in reprs or errors;
-the environment variables ``RECBOT_PASSWORD`` and ``RECBOT_ACCESS_TOKEN`` override them.
+the environment variables ``RECBOT_PASSWORD``, ``RECBOT_ACCESS_TOKEN`` and
+``RECBOT_RECOVERY_KEY`` override them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from typing import Any, TypeVar
 
 import yaml
 
+from .secret_storage import SecretStorageError, decode_recovery_key
+
 LANGUAGES = ("nl", "en")
 PASSWORD_ENV = "RECBOT_PASSWORD"
 ACCESS_TOKEN_ENV = "RECBOT_ACCESS_TOKEN"
+RECOVERY_KEY_ENV = "RECBOT_RECOVERY_KEY"
 
 # A user id: "@localpart:server", server a hostname, IPv4 or [IPv6] with an optional port.
 _SERVER = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?"
@@ -47,6 +51,8 @@ class MatrixConfig:
     device_id: str
     password: str = field(default="", repr=False)
     access_token: str = field(default="", repr=False)
+    #: Opens the account's Secret Storage (cross-signing); see bot/crosssign.py.
+    recovery_key: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,7 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
 
 
 _KEYS: dict[str, tuple[str, ...]] = {
-    "matrix": ("homeserver", "user_id", "password", "access_token", "device_id"),
+    "matrix": ("homeserver", "user_id", "password", "access_token", "device_id", "recovery_key"),
     "storage": ("data_dir",),
     "bot": (
         "command_prefix",
@@ -237,7 +243,14 @@ class _Reader:
                 ("matrix.password", f"set a password or an access_token (or {PASSWORD_ENV} / {ACCESS_TOKEN_ENV})")
             )
         device_id = self.get(section, "matrix.device_id", "RECBOT", self.device_id)
-        return MatrixConfig(homeserver.rstrip("/"), user_id, device_id, password, token)
+        recovery_key = self.env.get(RECOVERY_KEY_ENV) or self.get(section, "matrix.recovery_key", "", self.secret)
+        if recovery_key:
+            try:
+                decode_recovery_key(recovery_key)
+            except SecretStorageError as exc:  # the message never quotes the key
+                source = f" (from {RECOVERY_KEY_ENV})" if self.env.get(RECOVERY_KEY_ENV) else ""
+                self.problems.append(("matrix.recovery_key", f"{exc}{source}"))
+        return MatrixConfig(homeserver.rstrip("/"), user_id, device_id, password, token, recovery_key)
 
     def bot(self, section: dict[Any, Any]) -> BotConfig:
         return BotConfig(

@@ -42,6 +42,7 @@ from nio.responses import Timeline
 from knowledge.engine import Engine
 
 from .config import Config
+from .crosssign import cross_sign_at_start
 from .health import MetricsServer
 from .metrics import Metrics
 from .ordering import KeyedLocks, RecentIds
@@ -155,6 +156,7 @@ class Bot:
             if interrupted := await self._storage.release_pending():
                 log.info("answering again %d question(s) whose reply was interrupted by the last stop", interrupted)
             await self._upload_keys()
+            self.pipeline.stats.cross_signed = await cross_sign_at_start(self.client, self.config, self._stopping)
             await self._sync_loop()
         except Stopped:
             pass

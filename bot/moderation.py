@@ -114,6 +114,8 @@ class Stats:
     joined_rooms: Callable[[], int]
     started: float = field(default_factory=time.monotonic)
     answered: int = 0
+    #: Whether the bot's device is cross-signed (None until checked at start).
+    cross_signed: bool | None = None
 
 
 class ModeratorCommands:
@@ -187,4 +189,5 @@ class ModeratorCommands:
             answered=self._stats.answered,
             room=room,
             language=room.language or self._config.bot.default_language,
+            cross_signed=self._stats.cross_signed,
         )

@@ -46,6 +46,8 @@ SAY: dict[str, dict[str, str]] = {
         "status_never": "Last refresh: none yet.",
         "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
         "status_room": "This room: language {language}, auto-answer {autoanswer}, collecting unanswered questions {collect}.",
+        "status_cross_signed": "Encryption: this device is cross-signed by the bot's account (trusted by Element).",
+        "status_not_cross_signed": "Encryption: this device is NOT cross-signed; Element may not share room keys with it.",
         "ok": "ok",
         "failed": "failed",
         "on": "on",
@@ -112,6 +114,8 @@ SAY: dict[str, dict[str, str]] = {
         "status_never": "Laatste verversing: nog geen.",
         "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
         "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}, onbeantwoorde vragen verzamelen {collect}.",
+        "status_cross_signed": "Versleuteling: dit apparaat is ondertekend door het account van de bot (vertrouwd door Element).",
+        "status_not_cross_signed": "Versleuteling: dit apparaat is NIET ondertekend; Element deelt er mogelijk geen sleutels mee.",
         "ok": "gelukt",
         "failed": "mislukt",
         "on": "aan",
@@ -258,6 +262,7 @@ class StatusInfo:
     answered: int
     room: RoomSettings
     language: str  # the room's effective language
+    cross_signed: bool | None = None  # the bot's device (None: not known)
 
 
 def status(info: StatusInfo, lang: str) -> Reply:
@@ -274,6 +279,8 @@ def status(info: StatusInfo, lang: str) -> Reply:
     autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
     collect = _say(lang, "on" if info.room.collect else "off")
     doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer, collect=collect))
+    if info.cross_signed is not None:
+        doc.para(_say(lang, "status_cross_signed" if info.cross_signed else "status_not_cross_signed"))
     return _reply(doc)
 
 

@@ -1,10 +1,11 @@
 """The Matrix bot: sync, decide what is addressed to it, answer, accept invites.
 
 ``Bot.run()`` logs in, then syncs until ``Bot.shutdown()``. Each sync's events are
-handled in tasks (bounded by a semaphore) so answering never stalls syncing; the
-sync token of a sync is saved once every task it started has finished, so a crash
-re-reads rather than loses questions, and claims in the database keep a re-read
-question from being answered twice.
+handled in tasks (rooms, joins and answers each bounded by a semaphore) so answering
+never stalls syncing; the sync token of a sync is saved once every task it started has
+finished, so a crash re-reads rather than loses questions, and claims in the database
+keep a re-read question from being answered twice. A handler that raises is retried
+once, then answered with a short "something went wrong".
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from .conversation import Conversation
 from .health import MetricsServer
 from .metrics import Metrics
 from .ordering import KeyedLocks, RecentIds
+from . import replies
 from .respond import build_reply, reply_txn_id
 from .retry import (
     TRANSIENT_EXCEPTIONS,
@@ -62,14 +64,14 @@ from .retry import (
     wait_or_stop,
 )
 from .session import LoginError, crypto_housekeeping, log_in, make_client
-from .storage import Storage, make_private
+from .storage import Storage, claim_retention_ms, make_private
 
 log = logging.getLogger(__name__)
 
-#: Claims are kept at least this long (older events are never answered anyway).
-_MIN_CLAIM_RETENTION_MS = 24 * 3600 * 1000
 #: /health stays good this long beyond two sync timeouts without a successful sync.
 _HEALTH_MARGIN_S = 15.0
+#: Old claims and audit rows are pruned this often while running.
+_PRUNE_EVERY_S = 600.0
 
 
 class _SyncFailed(Exception):
@@ -96,6 +98,8 @@ class Tuning:
     gap_max_pages: int = 5
     decrypt_grace_s: float = 10.0
     max_concurrent_answers: int = 8
+    max_concurrent_rooms: int = 16  # rooms whose new events are taken in at once
+    max_concurrent_joins: int = 4  # invites being joined or declined at once
     shutdown_grace_s: float = 10.0
     request_attempts: int = 4
     join_attempts: int = 6
@@ -142,6 +146,9 @@ class Bot:
         self._batches: deque[_Batch] = deque()
         self._joining: set[str] = set()
         self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
+        self._room_slots = asyncio.Semaphore(self.tuning.max_concurrent_rooms)
+        self._join_slots = asyncio.Semaphore(self.tuning.max_concurrent_joins)
+        self._pruned_at = 0.0
         #: Room settings, moderators, flood control and moderator commands.
         self.conversation = Conversation(config, self, lambda: len(self.client.rooms))
         self.metrics = Metrics(lambda: self.engine.kb)
@@ -165,7 +172,7 @@ class Bot:
             await server.start()
             await log_in(self.client, self.config, self._storage, self._stopping)
             make_private(self.config.storage.data_dir)
-            await self._storage.prune(_now_ms() - max(2000 * self.config.bot.max_event_age, _MIN_CLAIM_RETENTION_MS))
+            await self._prune()
             if interrupted := await self._storage.release_pending():
                 log.info("answering again %d question(s) whose reply was interrupted by the last stop", interrupted)
             await self._upload_keys()
@@ -255,6 +262,17 @@ class Bot:
             first, answering, failures = False, True, 0
             self.metrics.synced()
             self.ready.set()
+            if time.monotonic() - self._pruned_at >= _PRUNE_EVERY_S:
+                await self._prune()
+
+    async def _prune(self) -> None:
+        """Drop claims too old to matter (such events are never answered again) and audit
+        rows beyond the retention limits."""
+        self._pruned_at = time.monotonic()
+        claims = await self.storage.prune(_now_ms() - claim_retention_ms(self.config.bot.max_event_age))
+        audit = await self.storage.prune_audit(_now_ms())
+        if claims or audit:
+            log.info("pruned %d old claim(s) and %d old audit row(s)", claims, audit)
 
     async def _sync_once(self, since: str | None, *, resume: bool, first: bool) -> SyncResponse | SyncError | None:
         """One sync request, abandoned (None) if shutdown is requested meanwhile."""
@@ -329,21 +347,26 @@ class Bot:
     # -- rooms and events -------------------------------------------------------------
 
     async def _handle_room(self, room_id: str, timeline: Timeline, answering: bool, batch: _Batch) -> None:
-        """Note the bot's joins; when answering, fill a gap and consider every message."""
-        events = list(timeline.events)
-        for event in events:
-            if self._is_own_join(event):
-                await self.storage.set_joined_at(room_id, event.server_timestamp)
-        if not answering:
-            return
-        joined_ms = await self.storage.joined_at(room_id)
-        if timeline.limited and timeline.prev_batch:
-            gap = await self._fetch_gap(room_id, timeline.prev_batch, joined_ms)
-            log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
-            events = gap + events
-        for event in events:
-            if self._taken.first_time(getattr(event, "event_id", None)):
-                await self._consider(room_id, event, joined_ms, batch)
+        """Note the bot's joins; when answering, fill a gap and consider every message.
+        A timeline holding the bot's own join has no gap worth fetching: everything
+        before it is from before the bot was there (Synapse marks a new join limited)."""
+        async with self._room_slots:
+            events = list(timeline.events)
+            joined_here = False
+            for event in events:
+                if self._is_own_join(event):
+                    joined_here = True
+                    await self.storage.set_joined_at(room_id, event.server_timestamp)
+            if not answering:
+                return
+            joined_ms = await self.storage.joined_at(room_id)
+            if timeline.limited and timeline.prev_batch and not joined_here:
+                gap = await self._fetch_gap(room_id, timeline.prev_batch, joined_ms)
+                log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
+                events = gap + events
+            for event in events:
+                if self._taken.first_time(getattr(event, "event_id", None)):
+                    await self._consider(room_id, event, joined_ms, batch)
 
     def _is_own_join(self, event: Any) -> bool:
         return (
@@ -430,15 +453,11 @@ class Bot:
         return (localpart, display_name) if display_name else (localpart,)
 
     async def _decrypt_later(self, room_id: str, event: MegolmEvent, joined_ms: int | None, batch: _Batch) -> None:
-        """Request the missing room key and retry decrypting after each sync for a
-        grace period; give up silently (the bot never says it cannot decrypt)."""
+        """Retry decrypting after each sync for a grace period (the sender's client shares
+        the room key to the bot's device, typically a moment later); give up silently (the
+        bot never says it cannot decrypt). No key request is sent: nio addresses it only to
+        the bot's own other devices, and the bot has none that could answer."""
         event.room_id = room_id
-        try:
-            await self.client.request_room_key(event)
-        except LocalProtocolError:
-            pass  # already requested for this session
-        except TRANSIENT_EXCEPTIONS as exc:
-            log.info("could not request a room key in %s: %s", room_id, describe(exc))
         deadline = time.monotonic() + self.tuning.decrypt_grace_s
         while (remaining := deadline - time.monotonic()) > 0:
             if not await self._wait_for_sync(remaining):
@@ -455,6 +474,38 @@ class Bot:
     # -- answering -------------------------------------------------------------------
 
     async def _answer(self, question: _Question) -> None:
+        """Answer ``question``; a failure is retried once, then answered with a short
+        "something went wrong" notice, so a crash never silently loses a question."""
+        for attempt in (1, 2):
+            try:
+                await self._answer_once(question)
+                return
+            except Exception:
+                self.metrics.error("handler")
+                log.exception("answering %s in %s failed (attempt %d)", question.event_id, question.room_id, attempt)
+                with suppress(Exception):
+                    await self.storage.release(question.event_id)
+        await self._apologise(question)
+
+    async def _apologise(self, question: _Question) -> None:
+        """Tell the asker that answering failed (once per event, like an answer)."""
+        try:
+            if not await self.storage.claim(question.event_id, question.room_id):
+                return
+            lang = self.conversation.settings.get(question.room_id).language or self.config.bot.default_language
+            notice = replies.went_wrong(lang)
+            content = build_reply(notice.text, notice.html, in_reply_to=question.event_id, thread_root=question.thread_root)
+            sent = await self._send(question.room_id, content, tx_id=reply_txn_id(question.event_id))
+            if sent:
+                await self.storage.mark_answered(question.event_id)
+                self.metrics.unanswered("failed")
+            else:
+                await self.storage.release(question.event_id)
+        except Exception:
+            self.metrics.error("handler")
+            log.exception("could not tell %s in %s that answering failed", question.event_id, question.room_id)
+
+    async def _answer_once(self, question: _Question) -> None:
         """Reply at most once per event, in the room's order: the engine's answer, a moderator
         command's result, a pointer to an identical earlier answer or a flood notice."""
         async with self._replying.hold(question.room_id), self._answering:
@@ -563,26 +614,39 @@ class Bot:
             self._spawn(self._handle_invite(room_id, inviter), None)
 
     async def _handle_invite(self, room_id: str, inviter: str | None) -> None:
-        """Join if autojoin is on and the inviter is allowed, else decline."""
-        bot = self.config.bot
+        """Join if autojoin is on and the inviter is allowed, else decline; a few at a time."""
         try:
-            if bot.autojoin and inviter_allowed(inviter, bot.allowed_inviters):
-                response = await retrying(
-                    lambda: self.client.join(room_id), f"joining {room_id}", attempts=self.tuning.join_attempts
-                )
-                if isinstance(response, JoinResponse):
-                    log.info("joined %s (invited by %s)", room_id, inviter)
-                else:
-                    log.warning("could not join %s: %s", room_id, describe(response))
-            else:
-                log.info("declining the invite to %s from %s", room_id, inviter)
-                await retrying(
-                    lambda: self.client.room_leave(room_id), f"declining {room_id}", attempts=self.tuning.join_attempts
-                )
+            async with self._join_slots:
+                await self._join_or_decline(room_id, inviter)
         except TRANSIENT_EXCEPTIONS as exc:
             log.warning("could not answer the invite to %s: %s", room_id, describe(exc))
+        except Stopped:
+            pass  # stopping: the invite is still there at the next start
         finally:
             self._joining.discard(room_id)
+
+    async def _join_or_decline(self, room_id: str, inviter: str | None) -> None:
+        """Join (waiting out the homeserver's rate limits) or decline one invite."""
+        bot = self.config.bot
+        if bot.autojoin and inviter_allowed(inviter, bot.allowed_inviters):
+            response = await retrying(
+                lambda: self.client.join(room_id),
+                f"joining {room_id}",
+                attempts=self.tuning.join_attempts,
+                stopping=self._stopping,
+            )
+            if isinstance(response, JoinResponse):
+                log.info("joined %s (invited by %s)", room_id, inviter)
+            else:
+                log.warning("could not join %s: %s", room_id, describe(response))
+        else:
+            log.info("declining the invite to %s from %s", room_id, inviter)
+            await retrying(
+                lambda: self.client.room_leave(room_id),
+                f"declining {room_id}",
+                attempts=self.tuning.join_attempts,
+                stopping=self._stopping,
+            )
 
 
 def _now_ms() -> int:

@@ -2,10 +2,11 @@
 send, edit and redact for the pipeline (``bot.pipeline``), which decides everything else.
 
 ``Bot.run()`` logs in, then syncs until ``Bot.shutdown()``. Each sync's events are
-parsed into Messages and handed to the pipeline in tasks (bounded by a semaphore) so
-answering never stalls syncing; the sync token of a sync is saved once every task it
-started has finished, so a crash re-reads rather than loses events, and claims in the
-database keep a re-read event from being acted on twice.
+parsed into Messages and handed to the pipeline in tasks (rooms, joins and answers each
+bounded by a semaphore) so answering never stalls syncing; the sync token of a sync is
+saved once every task it started has finished, so a crash re-reads rather than loses
+events, and claims in the database keep a re-read event from being acted on twice. A
+handler that raises is retried once, then a question gets a short "something went wrong".
 """
 
 from __future__ import annotations
@@ -59,14 +60,14 @@ from .retry import (
     wait_or_stop,
 )
 from .session import LoginError, crypto_housekeeping, log_in, make_client
-from .storage import Storage, make_private
+from .storage import Storage, claim_retention_ms, make_private
 
 log = logging.getLogger(__name__)
 
-#: Claims are kept at least this long (older events are never answered anyway).
-_MIN_CLAIM_RETENTION_MS = 24 * 3600 * 1000
 #: /health stays good this long beyond two sync timeouts without a successful sync.
 _HEALTH_MARGIN_S = 15.0
+#: Old claims and audit rows are pruned this often while running.
+_PRUNE_EVERY_S = 600.0
 
 
 class _SyncFailed(Exception):
@@ -93,6 +94,8 @@ class Tuning:
     gap_max_pages: int = 5
     decrypt_grace_s: float = 10.0
     max_concurrent_answers: int = 8
+    max_concurrent_rooms: int = 16  # rooms whose new events are taken in at once
+    max_concurrent_joins: int = 4  # invites being joined or declined at once
     shutdown_grace_s: float = 10.0
     request_attempts: int = 4
     join_attempts: int = 6
@@ -127,6 +130,9 @@ class Bot:
         self._batches: deque[_Batch] = deque()
         self._joining: set[str] = set()
         self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
+        self._room_slots = asyncio.Semaphore(self.tuning.max_concurrent_rooms)
+        self._join_slots = asyncio.Semaphore(self.tuning.max_concurrent_joins)
+        self._pruned_at = 0.0
         self.metrics = Metrics(lambda: self.engine.kb)
         #: What to do with each event: room settings, policy, commands and the stages.
         self.pipeline = Pipeline(config, self, self.metrics, lambda: len(self.client.rooms))
@@ -150,9 +156,7 @@ class Bot:
             await server.start()
             await log_in(self.client, self.config, self._storage, self._stopping)
             make_private(self.config.storage.data_dir)
-            await self._storage.prune(_now_ms() - max(2000 * self.config.bot.max_event_age, _MIN_CLAIM_RETENTION_MS))
-            await self._storage.prune_answers(_now_ms() - self.config.bot.feedback_days * 24 * 3600 * 1000)
-            await self._storage.prune_unanswered(_now_ms())
+            await self._prune()
             if interrupted := await self._storage.release_pending():
                 log.info("answering again %d question(s) whose reply was interrupted by the last stop", interrupted)
             await self._upload_keys()
@@ -243,6 +247,24 @@ class Bot:
             first, answering, failures = False, True, 0
             self.metrics.synced()
             self.ready.set()
+            if time.monotonic() - self._pruned_at >= _PRUNE_EVERY_S:
+                await self._prune()
+
+    async def _prune(self) -> None:
+        """Drop claims too old to matter (such events are never answered again), audit rows
+        beyond the retention limits, answers and votes past ``bot.feedback_days`` and
+        unanswered questions past their 14 days."""
+        self._pruned_at = time.monotonic()
+        now = _now_ms()
+        claims = await self.storage.prune(now - claim_retention_ms(self.config.bot.max_event_age))
+        audit = await self.storage.prune_audit(now)
+        answers = await self.storage.prune_answers(now - self.config.bot.feedback_days * 24 * 3600 * 1000)
+        unanswered = await self.storage.prune_unanswered(now)
+        if claims or audit or answers or unanswered:
+            log.info(
+                "pruned %d old claim(s), %d audit row(s), %d answer record(s), %d unanswered question(s)",
+                claims, audit, answers, unanswered,
+            )
 
     async def _sync_once(self, since: str | None, *, resume: bool, first: bool) -> SyncResponse | SyncError | None:
         """One sync request, abandoned (None) if shutdown is requested meanwhile."""
@@ -317,21 +339,26 @@ class Bot:
     # -- rooms and events -------------------------------------------------------------
 
     async def _handle_room(self, room_id: str, timeline: Timeline, answering: bool, batch: _Batch) -> None:
-        """Note the bot's joins; when answering, fill a gap and consider every message."""
-        events = list(timeline.events)
-        for event in events:
-            if self._is_own_join(event):
-                await self.storage.set_joined_at(room_id, event.server_timestamp)
-        if not answering:
-            return
-        joined_ms = await self.storage.joined_at(room_id)
-        if timeline.limited and timeline.prev_batch:
-            gap = await self._fetch_gap(room_id, timeline.prev_batch, joined_ms)
-            log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
-            events = gap + events
-        for event in events:
-            if self._taken.first_time(getattr(event, "event_id", None)):
-                await self._consider(room_id, event, joined_ms, batch)
+        """Note the bot's joins; when answering, fill a gap and consider every message.
+        A timeline holding the bot's own join has no gap worth fetching: everything
+        before it is from before the bot was there (Synapse marks a new join limited)."""
+        async with self._room_slots:
+            events = list(timeline.events)
+            joined_here = False
+            for event in events:
+                if self._is_own_join(event):
+                    joined_here = True
+                    await self.storage.set_joined_at(room_id, event.server_timestamp)
+            if not answering:
+                return
+            joined_ms = await self.storage.joined_at(room_id)
+            if timeline.limited and timeline.prev_batch and not joined_here:
+                gap = await self._fetch_gap(room_id, timeline.prev_batch, joined_ms)
+                log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
+                events = gap + events
+            for event in events:
+                if self._taken.first_time(getattr(event, "event_id", None)):
+                    await self._consider(room_id, event, joined_ms, batch)
 
     def _is_own_join(self, event: Any) -> bool:
         return (
@@ -391,10 +418,25 @@ class Bot:
             self._spawn(self._handle(message, Room(self._me(room_id), room.member_count, joined_ms)), batch)
 
     async def _handle(self, message: Message, room: Room) -> None:
-        """Run the pipeline for ``message``, in the room's order, bounded in number."""
+        """Run the pipeline for ``message``, in the room's order, bounded in number. A
+        failure is retried once; then a question is answered with a short "something went
+        wrong" notice, so a crash never silently loses it."""
         received = time.monotonic()
         async with self._replying.hold(message.room_id), self._answering:
-            await self.pipeline.handle(message, room, received)
+            for attempt in (1, 2):
+                try:
+                    await self.pipeline.handle(message, room, received)
+                    return
+                except Exception:
+                    self.metrics.error("handler")
+                    log.exception("handling %s in %s failed (attempt %d)", message.event_id, message.room_id, attempt)
+                    with suppress(Exception):
+                        await self.storage.release(message.event_id)
+            try:
+                await self.pipeline.apologise(message, room)
+            except Exception:
+                self.metrics.error("handler")
+                log.exception("could not tell %s in %s that answering failed", message.event_id, message.room_id)
 
     def _me(self, room_id: str) -> Me:
         """Who the bot is in ``room_id``: its display name there and its localpart."""
@@ -406,15 +448,11 @@ class Bot:
         return Me(self.client.user_id, names, self.config.bot.command_prefix)
 
     async def _decrypt_later(self, room_id: str, event: MegolmEvent, joined_ms: int | None, batch: _Batch) -> None:
-        """Request the missing room key and retry decrypting after each sync for a
-        grace period; give up silently (the bot never says it cannot decrypt)."""
+        """Retry decrypting after each sync for a grace period (the sender's client shares
+        the room key to the bot's device, typically a moment later); give up silently (the
+        bot never says it cannot decrypt). No key request is sent: nio addresses it only to
+        the bot's own other devices, and the bot has none that could answer."""
         event.room_id = room_id
-        try:
-            await self.client.request_room_key(event)
-        except LocalProtocolError:
-            pass  # already requested for this session
-        except TRANSIENT_EXCEPTIONS as exc:
-            log.info("could not request a room key in %s: %s", room_id, describe(exc))
         deadline = time.monotonic() + self.tuning.decrypt_grace_s
         while (remaining := deadline - time.monotonic()) > 0:
             if not await self._wait_for_sync(remaining):
@@ -523,26 +561,39 @@ class Bot:
             self._spawn(self._handle_invite(room_id, inviter), None)
 
     async def _handle_invite(self, room_id: str, inviter: str | None) -> None:
-        """Join if autojoin is on and the inviter is allowed, else decline."""
-        bot = self.config.bot
+        """Join if autojoin is on and the inviter is allowed, else decline; a few at a time."""
         try:
-            if bot.autojoin and inviter_allowed(inviter, bot.allowed_inviters):
-                response = await retrying(
-                    lambda: self.client.join(room_id), f"joining {room_id}", attempts=self.tuning.join_attempts
-                )
-                if isinstance(response, JoinResponse):
-                    log.info("joined %s (invited by %s)", room_id, inviter)
-                else:
-                    log.warning("could not join %s: %s", room_id, describe(response))
-            else:
-                log.info("declining the invite to %s from %s", room_id, inviter)
-                await retrying(
-                    lambda: self.client.room_leave(room_id), f"declining {room_id}", attempts=self.tuning.join_attempts
-                )
+            async with self._join_slots:
+                await self._join_or_decline(room_id, inviter)
         except TRANSIENT_EXCEPTIONS as exc:
             log.warning("could not answer the invite to %s: %s", room_id, describe(exc))
+        except Stopped:
+            pass  # stopping: the invite is still there at the next start
         finally:
             self._joining.discard(room_id)
+
+    async def _join_or_decline(self, room_id: str, inviter: str | None) -> None:
+        """Join (waiting out the homeserver's rate limits) or decline one invite."""
+        bot = self.config.bot
+        if bot.autojoin and inviter_allowed(inviter, bot.allowed_inviters):
+            response = await retrying(
+                lambda: self.client.join(room_id),
+                f"joining {room_id}",
+                attempts=self.tuning.join_attempts,
+                stopping=self._stopping,
+            )
+            if isinstance(response, JoinResponse):
+                log.info("joined %s (invited by %s)", room_id, inviter)
+            else:
+                log.warning("could not join %s: %s", room_id, describe(response))
+        else:
+            log.info("declining the invite to %s from %s", room_id, inviter)
+            await retrying(
+                lambda: self.client.room_leave(room_id),
+                f"declining {room_id}",
+                attempts=self.tuning.join_attempts,
+                stopping=self._stopping,
+            )
 
 
 def _now_ms() -> int:

@@ -25,6 +25,7 @@ SHOW_PROBLEMS = 10
 SAY: dict[str, dict[str, str]] = {
     "en": {
         "slow_down": "Slow down, please: that is more questions than I answer in a minute. Try again shortly.",
+        "went_wrong": "Sorry, something went wrong while answering this. Please try again later.",
         "pointer": "Answered just above: ",
         "earlier_answer": "the earlier answer",
         "refresh_ok": "Knowledge refreshed: version {old} → {new} ({entries} entries, {criteria} criteria).",
@@ -48,6 +49,9 @@ SAY: dict[str, dict[str, str]] = {
         "status_room": "This room: language {language}, auto-answer {autoanswer}, collecting unanswered questions {collect}.",
         "status_cross_signed": "Encryption: this device is cross-signed by the bot's account (trusted by Element).",
         "status_not_cross_signed": "Encryption: this device is NOT cross-signed; Element may not share room keys with it.",
+        "status_stale": "Warning: a knowledge source could not be fetched at start; answering from the last good copy.",
+        "refresh_running": "A refresh is already running; its result follows when it is done.",
+        "admin_only": "Only the bot's admins can use this command.",
         "ok": "ok",
         "failed": "failed",
         "on": "on",
@@ -93,6 +97,7 @@ SAY: dict[str, dict[str, str]] = {
     },
     "nl": {
         "slow_down": "Rustig aan graag: dat zijn meer vragen dan ik per minuut beantwoord. Probeer het zo nog eens.",
+        "went_wrong": "Sorry, er ging iets mis bij het beantwoorden hiervan. Probeer het later nog eens.",
         "pointer": "Hierboven al beantwoord: ",
         "earlier_answer": "het eerdere antwoord",
         "refresh_ok": "Kennis vernieuwd: versie {old} → {new} ({entries} items, {criteria} criteria).",
@@ -116,6 +121,9 @@ SAY: dict[str, dict[str, str]] = {
         "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}, onbeantwoorde vragen verzamelen {collect}.",
         "status_cross_signed": "Versleuteling: dit apparaat is ondertekend door het account van de bot (vertrouwd door Element).",
         "status_not_cross_signed": "Versleuteling: dit apparaat is NIET ondertekend; Element deelt er mogelijk geen sleutels mee.",
+        "status_stale": "Let op: een kennisbron was bij de start niet bereikbaar; ik antwoord uit de laatste goede kopie.",
+        "refresh_running": "Er loopt al een verversing; de uitkomst volgt als die klaar is.",
+        "admin_only": "Alleen de beheerders van de bot kunnen dit commando gebruiken.",
         "ok": "gelukt",
         "failed": "mislukt",
         "on": "aan",
@@ -181,6 +189,21 @@ def _one(text: str, *more: str | Link) -> Reply:
 
 def slow_down(lang: str) -> Reply:
     return _one(_say(lang, "slow_down"))
+
+
+def refresh_running(lang: str) -> Reply:
+    """The reply to ``!refresh`` while one is running."""
+    return _one(_say(lang, "refresh_running"))
+
+
+def admin_only(lang: str) -> Reply:
+    """The refusal of a global command to a room moderator."""
+    return _one(_say(lang, "admin_only"))
+
+
+def went_wrong(lang: str) -> Reply:
+    """The notice for a question whose handling failed twice."""
+    return _one(_say(lang, "went_wrong"))
 
 
 def pointer(room_id: str, event_id: str, lang: str) -> Reply:
@@ -263,12 +286,22 @@ class StatusInfo:
     room: RoomSettings
     language: str  # the room's effective language
     cross_signed: bool | None = None  # the bot's device (None: not known)
+    admin: bool = True  # the whole bot's state; a room moderator sees only the room's
+    stale: tuple[str, ...] = ()  # sources the live base was read from a cached copy of
 
 
 def status(info: StatusInfo, lang: str) -> Reply:
     kb = info.kb
     doc = Doc().title(_say(lang, "status_title"))
     doc.para(_say(lang, "status_knowledge", version=kb.version, entries=len(kb.entries), criteria=len(kb.criteria)))
+    if info.stale:
+        doc.para(_say(lang, "status_stale"))
+        if info.admin:
+            doc.bullets([[redact_urls(line)] for line in info.stale])
+    autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
+    if not info.admin:
+        doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer))
+        return _reply(doc)
     sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources]
     doc.bullets(sources, _say(lang, "status_sources"))
     locations = ", ".join(redact_urls(location) for location in info.locations) or "bundled"

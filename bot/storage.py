@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import sqlite3
@@ -31,6 +32,14 @@ UNANSWERED_PER_ROOM = 50
 UNANSWERED_RETENTION_MS = 14 * 24 * 3600 * 1000
 #: Characters of an unanswered question kept.
 UNANSWERED_MAX_CHARS = 500
+log = logging.getLogger(__name__)
+
+#: Claims are kept at least this long, and at least twice ``bot.max_event_age``: an
+#: older event is never answered again, so its claim has done its job.
+MIN_CLAIM_RETENTION_MS = 3600 * 1000
+#: The refresh audit trail keeps at most this many rows, none older than this.
+AUDIT_MAX_ROWS = 1000
+AUDIT_MAX_AGE_MS = 365 * 24 * 3600 * 1000
 
 #: MIGRATIONS[n] upgrades a database at version n to version n + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -164,14 +173,31 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def claim_retention_ms(max_event_age_s: int) -> int:
+    """How long a claim is kept: past that its event is too old to be answered anyway."""
+    return max(2000 * max_event_age_s, MIN_CLAIM_RETENTION_MS)
+
+
 def prepare_data_dir(data_dir: Path) -> None:
-    """Create ``data_dir`` owner-only if missing; raise StorageError if unusable."""
+    """Create ``data_dir`` owner-only if missing, or make an existing one owner-only (with
+    a warning: it holds the access token and encryption keys); raise StorageError if
+    unusable."""
     try:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"cannot create the data directory {data_dir}: {exc.strerror}") from None
     if not os.access(data_dir, os.W_OK | os.X_OK):
         raise StorageError(f"the data directory {data_dir} is not writable")
+    mode = data_dir.stat().st_mode & 0o777
+    if mode & 0o077:
+        try:
+            data_dir.chmod(0o700)
+        except OSError as exc:
+            raise StorageError(
+                f"the data directory {data_dir} is open to other users (mode {mode:o}) and cannot be "
+                f"made owner-only: {exc.strerror}"
+            ) from None
+        log.warning("the data directory %s was open to other users (mode %o); made it owner-only (700)", data_dir, mode)
 
 
 def make_private(data_dir: Path) -> None:
@@ -267,6 +293,17 @@ class Storage:
     async def prune(self, older_than_ms: int) -> int:
         """Drop claims made before ``older_than_ms`` (such events are too old to answer)."""
         cursor = await self._db.execute("DELETE FROM answered WHERE ts < ?", (older_than_ms,))
+        await self._db.commit()
+        return cursor.rowcount
+
+    async def prune_audit(
+        self, now_ms: int, *, max_rows: int = AUDIT_MAX_ROWS, max_age_ms: int = AUDIT_MAX_AGE_MS
+    ) -> int:
+        """Drop refresh audit rows older than ``max_age_ms`` or beyond the newest ``max_rows``."""
+        cursor = await self._db.execute(
+            "DELETE FROM refreshes WHERE ts < ? OR id <= (SELECT MAX(id) FROM refreshes) - ?",
+            (now_ms - max_age_ms, max_rows),
+        )
         await self._db.commit()
         return cursor.rowcount
 

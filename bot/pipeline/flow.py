@@ -388,7 +388,23 @@ class Pipeline:
         if await storage.vote(record.answer_id, voter, cast, value):
             log.info("vote %+d on an answer in %s (intent=%s)", value, record.room_id, record.intent)
 
-    # -- signals and logs ----------------------------------------------------------------
+    # -- failures, signals and logs ----------------------------------------------------------
+
+    async def apologise(self, message: Message, room: Room) -> None:
+        """Handling ``message`` failed twice: if it was a question for the bot, say that
+        something went wrong (once per event, like an answer)."""
+        if message.kind is not Kind.MESSAGE or self.address(message, room) is None:
+            return
+        if not await self.storage.claim(message.event_id, message.room_id):
+            return
+        lang = self.settings.get(message.room_id).language or self._config.bot.default_language
+        notice = replies.went_wrong(lang)
+        action = SendReply(message.room_id, message.event_id, message.thread_root, notice.text, notice.html)
+        if await self.io.send(action) is not None:
+            await self.storage.mark_answered(message.event_id)
+            self.metrics.unanswered("failed")
+        else:
+            await self.storage.release(message.event_id)
 
     async def refresh_on_signal(self) -> None:
         """Reload the knowledge sources because of SIGHUP (the outcome is logged and recorded)."""

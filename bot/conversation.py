@@ -23,7 +23,8 @@ from . import replies
 from .addressing import Addressed
 from .config import Config
 from .flood import FloodControl, RepeatGuard, Verdict, question_key
-from .moderation import MODERATOR_COMMANDS, ModeratorCommands, RoomPowerBook, Stats, is_moderator
+from .authority import Role, commands_for, may_use, rate_limited, refusal
+from .moderation import MODERATOR_COMMANDS, ModeratorCommands, RoomPowerBook, Stats, role
 from .refresh import SIGNAL, EngineHolder
 from .settings import AUTO, RoomSettingsBook, confident, unaddressed
 from .storage import Storage
@@ -59,8 +60,9 @@ class Turn:
     text: str  # the reply as plain text: the answer, or a DM's help pointer
     html: str
     key: str  # for the repeat guard: the question, normalized, and its reply
-    command: str = ""  # a moderator's moderator command, run instead of replying ``text``
+    command: str = ""  # a restricted command its sender may use, run instead of replying ``text``
     args: str = ""
+    role: Role = Role.MEMBER  # the sender's, in this room
 
     @property
     def quiet(self) -> bool:
@@ -100,8 +102,21 @@ class Conversation:
         """Take in a sync's power-level and room-creation events."""
         self.power.observe(response)
 
+    def role(self, room_id: str, user_id: str, *, dm: bool) -> Role:
+        """``user_id``'s authority in ``room_id`` (see :mod:`bot.authority`)."""
+        return role(user_id, self.power.get(room_id), dm=dm, config=self._config.moderation)
+
     def is_moderator(self, room_id: str, user_id: str, *, dm: bool) -> bool:
-        return is_moderator(user_id, self.power.get(room_id), dm=dm, config=self._config.moderation)
+        return self.role(room_id, user_id, dm=dm) >= Role.MODERATOR
+
+    @property
+    def stale_knowledge(self) -> tuple[str, ...]:
+        """Sources the live base was read from a cached copy of (empty: all fresh)."""
+        return self._commands.stale
+
+    @stale_knowledge.setter
+    def stale_knowledge(self, lines: tuple[str, ...]) -> None:
+        self._commands.stale = tuple(lines)
 
     def unaddressed(
         self, room_id: str, content: Mapping[str, Any], sender: str, bot_user_id: str
@@ -116,18 +131,22 @@ class Conversation:
         engine = self._holder.engine  # read once: a refresh never mixes two bases in one answer
         bot = self._config.bot
         room_lang = self.settings.get(question.room_id).language or bot.default_language
-        moderator = self.is_moderator(question.room_id, question.sender, dm=question.dm)
+        sender_role = self.role(question.room_id, question.sender, dm=question.dm)
         text = question.addressed.text
         answer = await asyncio.to_thread(
-            engine.answer, text, default_lang=room_lang, prefix=bot.command_prefix, moderator=moderator
+            engine.answer, text, default_lang=room_lang, prefix=bot.command_prefix, moderator=commands_for(sender_role)
         )
         auto = question.addressed.reason == AUTO
         if auto and not confident(answer):
             return None
         plain, html, command, args = answer.text, answer.html, "", ""
-        if moderator and answer.command in MODERATOR_COMMANDS:
-            parsed = parse_command(text, bot.command_prefix)
-            command, args = answer.command, parsed.args if parsed else ""
+        if sender_role is not Role.MEMBER and answer.command in MODERATOR_COMMANDS:
+            if may_use(sender_role, answer.command):
+                parsed = parse_command(text, bot.command_prefix)
+                command, args = answer.command, parsed.args if parsed else ""
+            else:  # a room moderator asking for something global
+                refused = getattr(replies, refusal(answer.command))(answer.lang)
+                plain, html = refused.text, refused.html
         elif answer.intent == "none":
             if not question.dm:
                 return None
@@ -144,21 +163,25 @@ class Conversation:
             _repeat_key(text, plain),
             command,
             args,
+            sender_role,
         )
 
     async def reply(self, turn: Turn) -> Outgoing | None:
         """What to send for ``turn`` (running a moderator command); None: stay silent,
         the flood limits are reached."""
+        if rate_limited(turn.role):
+            verdict = self._flood.admit(turn.sender, turn.room_id, may_notice=not turn.auto)
+            if verdict is Verdict.SILENT:
+                log.info("flood limit reached in %s; not answering", turn.room_id)
+                return None
+            if verdict is Verdict.NOTICE:
+                notice = replies.slow_down(turn.room_lang)
+                return Outgoing(notice.text, notice.html, "notice")
         if turn.command:
-            result = await self._commands.run(turn.command, turn.args, turn.sender, turn.room_id, turn.answer.lang)
+            result = await self._commands.run(
+                turn.command, turn.args, turn.sender, turn.room_id, turn.answer.lang, turn.role
+            )
             return Outgoing(result.text, result.html, "command")
-        verdict = self._flood.admit(turn.sender, turn.room_id, may_notice=not turn.auto)
-        if verdict is Verdict.SILENT:
-            log.info("flood limit reached in %s; not answering", turn.room_id)
-            return None
-        if verdict is Verdict.NOTICE:
-            notice = replies.slow_down(turn.room_lang)
-            return Outgoing(notice.text, notice.html, "notice")
         earlier = self._repeats.earlier(turn.room_id, turn.key, turn.event_id)
         if earlier is not None:
             pointer = replies.pointer(turn.room_id, earlier, turn.answer.lang)
@@ -176,7 +199,8 @@ class Conversation:
             self.stats.answered += 1
 
     async def refresh_on_signal(self) -> None:
-        """Reload the knowledge sources because of SIGHUP (the outcome is logged and recorded)."""
+        """Reload the knowledge sources because of SIGHUP, the operator's (an admin's) way;
+        the outcome is logged and recorded."""
         await self._commands.refresh(SIGNAL, None)
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
+from knowledge.loading import public_source
+from knowledge.yaml_safe import YamlError, load_bounded
 
 from .secret_storage import SecretStorageError, decode_recovery_key
 
@@ -74,12 +75,19 @@ class BotConfig:
 @dataclass(frozen=True)
 class ModerationConfig:
     power_level: int = 50
-    users: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()  # moderation.admins
+    users: tuple[str, ...] = ()  # the older name of the same list; both are merged into each
+
+    def __post_init__(self) -> None:
+        merged = tuple(dict.fromkeys((*self.admins, *self.users)))
+        object.__setattr__(self, "admins", merged)
+        object.__setattr__(self, "users", merged)
 
 
 @dataclass(frozen=True)
 class KnowledgeConfig:
     sources: tuple[str, ...] = ()
+    fetch_timeout: float = 20.0  # seconds for one whole fetch of a URL source
 
 
 @dataclass(frozen=True)
@@ -116,8 +124,9 @@ class Config:
             f"data directory: {self.storage.data_dir}",
             f"command prefix: {b.command_prefix}   language: {b.default_language}   max event age: {b.max_event_age}s",
             f"autojoin: {'yes' if b.autojoin else 'no'}   allowed inviters: {inviters}",
-            f"moderators: {len(self.moderation.users)} user(s) + power level >= {self.moderation.power_level}",
-            f"knowledge sources: {', '.join(self.knowledge.sources) or 'bundled'}",
+            f"admins: {len(self.moderation.admins)} user(s); room moderators: power level >= {self.moderation.power_level}",
+            f"knowledge sources: {', '.join(public_source(s) for s in self.knowledge.sources) or 'bundled'}"
+            f" (fetch timeout {self.knowledge.fetch_timeout:g}s)",
             f"limits: {_rate(self.limits.user_per_minute)} per user, {_rate(self.limits.room_per_minute)} per room",
             f"metrics: {f'http://{self.metrics.host}:{self.metrics.port}' if self.metrics.enabled else 'off'}",
         ]
@@ -136,11 +145,10 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
     except UnicodeDecodeError:
         raise ConfigError([("", "the file is not UTF-8 text")]) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ConfigError([("", f"{where}invalid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+        data = load_bounded(text)
+    except YamlError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        raise ConfigError([("", f"{where}invalid YAML: {exc.message}")]) from None
     return parse_config({} if data is None else data, env)
 
 
@@ -156,9 +164,13 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
         bot=reader.bot(sections["bot"]),
         moderation=ModerationConfig(
             power_level=reader.get(sections["moderation"], "moderation.power_level", 50, reader.power_level),
+            admins=reader.get(sections["moderation"], "moderation.admins", (), reader.user_ids),
             users=reader.get(sections["moderation"], "moderation.users", (), reader.user_ids),
         ),
-        knowledge=KnowledgeConfig(reader.get(sections["knowledge"], "knowledge.sources", (), reader.sources)),
+        knowledge=KnowledgeConfig(
+            reader.get(sections["knowledge"], "knowledge.sources", (), reader.sources),
+            reader.get(sections["knowledge"], "knowledge.fetch_timeout", 20.0, reader.fetch_timeout),
+        ),
         limits=LimitsConfig(
             user_per_minute=reader.get(sections["limits"], "limits.user_per_minute", 10, reader.rate),
             room_per_minute=reader.get(sections["limits"], "limits.room_per_minute", 30, reader.rate),
@@ -182,8 +194,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "source_url",
         "feedback_days",
     ),
-    "moderation": ("power_level", "users"),
-    "knowledge": ("sources",),
+    "moderation": ("power_level", "admins", "users"),
+    "knowledge": ("sources", "fetch_timeout"),
     "limits": ("user_per_minute", "room_per_minute"),
     "metrics": ("enabled", "host", "port"),
 }
@@ -358,6 +370,14 @@ class _Reader:
 
     def max_age(self, value: Any) -> int:
         return self.integer(value, 1, 7 * 24 * 3600)
+
+    @staticmethod
+    def fetch_timeout(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Invalid(f"must be a number of seconds, not {_type_name(value)}")
+        if not 1 <= value <= 300:
+            raise _Invalid(f"must be between 1 and 300 seconds, not {value}")
+        return float(value)
 
     def power_level(self, value: Any) -> int:
         return self.integer(value, 0, _MAX_POWER_LEVEL)

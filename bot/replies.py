@@ -299,8 +299,10 @@ def status(info: StatusInfo, lang: str) -> Reply:
         if info.admin:
             doc.bullets([[redact_urls(line)] for line in info.stale])
     autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
+    collect = _say(lang, "on" if info.room.collect else "off")
+    room_line = _say(lang, "status_room", language=info.language, autoanswer=autoanswer, collect=collect)
     if not info.admin:
-        doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer))
+        doc.para(room_line)
         return _reply(doc)
     sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources]
     doc.bullets(sources, _say(lang, "status_sources"))
@@ -309,9 +311,7 @@ def status(info: StatusInfo, lang: str) -> Reply:
     doc.para(_last_refresh(info.last_refresh, lang))
     uptime = duration(info.uptime_s, lang)
     doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
-    autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
-    collect = _say(lang, "on" if info.room.collect else "off")
-    doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer, collect=collect))
+    doc.para(room_line)
     if info.cross_signed is not None:
         doc.para(_say(lang, "status_cross_signed" if info.cross_signed else "status_not_cross_signed"))
     return _reply(doc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from . import render
@@ -51,15 +52,16 @@ class Engine:
         message: str,
         default_lang: str = "nl",
         prefix: str = "!",
-        moderator: bool = False,
+        moderator: bool | Collection[str] = False,
         command: Command | None = PARSE,
     ) -> Answer:
-        """Understand and reply. Never raises; intent "none" carries no text. ``command``:
+        """Understand and reply. Never raises; intent "none" carries no text. ``moderator``:
+        the restricted commands the asker may use (True: all), shown in help. ``command``:
         the message's command if the caller parsed it (see ``understand``)."""
         u = self.understand(message, default_lang, prefix, command)
         return self.reply(u, prefix, moderator)
 
-    def reply(self, u: Understanding, prefix: str = "!", moderator: bool = False) -> Answer:
+    def reply(self, u: Understanding, prefix: str = "!", moderator: bool | Collection[str] = False) -> Answer:
         kb, lang = self.kb, u.lang
         command = u.command.spec.name if u.command and u.command.spec else ""
         entries = [e for e in (kb.get(i) for i in u.entries) if e is not None]
@@ -71,7 +73,8 @@ class Engine:
             return Answer("none", (), lang, u.confidence, "", "", command)
         if u.command is not None and u.command.spec is None:
             suggestion = u.command.suggestion.words[0] if u.command.suggestion else None
-            if suggestion and u.command.suggestion and u.command.suggestion.moderator and not moderator:
+            spec = u.command.suggestion
+            if suggestion and spec and spec.moderator and not (moderator is True or (moderator and spec.name in moderator)):
                 suggestion = None
             return done("help", render.did_you_mean(u.command.word.lower(), suggestion, lang, prefix, moderator), ())
         if command == "sources":

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import yaml
+from .yaml_safe import YamlError, load_bounded
 
 from .model import (
     PLATFORMS,
@@ -120,12 +120,9 @@ def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], 
     if end is None:
         return {}, lines
     try:
-        data = yaml.safe_load("\n".join(text for _, text in lines[1:end]))
-    except Exception as exc:  # PyYAML raises ValueError & co. too, e.g. on impossible dates
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or exc
-        raise KnowledgeError([Problem(file, line, f"front matter is not valid YAML: {problem}")]) from exc
+        data = load_bounded("\n".join(text for _, text in lines[1:end]), first_line=2)
+    except YamlError as exc:
+        raise KnowledgeError([Problem(file, exc.line or 1, f"front matter is not valid YAML: {exc.message}")]) from None
     return (data if isinstance(data, dict) else {}), lines[end + 1 :]
 
 

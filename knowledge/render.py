@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import html
 import urllib.parse
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .model import Entry, KnowledgeBase
 from .properties import PLATFORM_NAMES, PropertyQuery
+from .text import echo
 
 PLAIN_LIMIT = 1500  # a card must read on a phone
 SHOW_AT_MOST = 12  # entries listed in one reply; the rest are counted
@@ -567,15 +569,17 @@ MODERATOR_HELP_LINES = (
 )
 
 
-def help_reply(lang: str, prefix: str = "!", moderator: bool = False, notice: str = "") -> Reply:
+def help_reply(lang: str, prefix: str = "!", moderator: bool | Collection[str] = False, notice: str = "") -> Reply:
+    """The command list; ``moderator``: the restricted commands to list too (True: all)."""
     doc = Doc()
     if notice:
         doc.para(notice)
     doc.title(SAY[lang]["help_title"])
     lines = _help_lines(HELP_LINES, lang, prefix)
     doc.bullets(lines)
-    if moderator:
-        doc.bullets(_help_lines(MODERATOR_HELP_LINES, lang, prefix), SAY[lang]["help_moderators"])
+    allowed = [row for row in MODERATOR_HELP_LINES if moderator is True or (moderator and row[0] in moderator)]
+    if allowed:
+        doc.bullets(_help_lines(allowed, lang, prefix), SAY[lang]["help_moderators"])
     doc.para(SAY[lang]["help_free"])
     return _done(doc)
 
@@ -589,7 +593,10 @@ def _help_lines(table, lang: str, prefix: str) -> list[Line]:
     return lines
 
 
-def did_you_mean(word: str, suggestion: str | None, lang: str, prefix: str = "!", moderator: bool = False) -> Reply:
+def did_you_mean(
+    word: str, suggestion: str | None, lang: str, prefix: str = "!", moderator: bool | Collection[str] = False
+) -> Reply:
+    word = echo(word)
     if suggestion:
         notice = SAY[lang]["unknown_command_suggest"].format(word=f"{prefix}{word}", suggestion=f"{prefix}{suggestion}")
     else:
@@ -599,7 +606,7 @@ def did_you_mean(word: str, suggestion: str | None, lang: str, prefix: str = "!"
 
 def unknown_entry(kb: KnowledgeBase, asked: str, lang: str, suggestions: list[Entry]) -> Reply:
     doc = Doc()
-    doc.para(SAY[lang]["unknown_entry"].format(asked=_clip(asked, 60)))
+    doc.para(SAY[lang]["unknown_entry"].format(asked=echo(asked)))
     if suggestions:
         doc.para(SAY[lang]["did_you_mean"], ", ".join(e.name for e in suggestions), "?")
     doc.para(SAY[lang]["known_entries"], ", ".join(e.name for e in kb.entries[:20]))

@@ -26,6 +26,27 @@ _HOMOGLYPHS = str.maketrans(
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'’-][a-z0-9]+)*")
 
 
+#: Longest piece of a user's message echoed back in a reply.
+ECHO_CHARS = 40
+# Characters that show as blank or nothing: Hangul and braille fillers, and the like.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """``text`` made safe to quote back: invisible, format (bidi included), control and
+    filler characters dropped, whitespace folded, cut to ``limit`` characters with "…"."""
+    head = text[: limit * 8]
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in head
+        if ch.isspace() or not (unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in _FILLERS)
+    )
+    folded = " ".join(kept.split())
+    if len(folded) <= limit and len(head) == len(text):
+        return folded
+    return folded[: limit - 1].rstrip() + "…"
+
+
 def normalize(text: str) -> str:
     """Lowercase, accent-free, homoglyph-folded text with invisible characters removed."""
     text = text[: MAX_CHARS * 2].translate(_INVISIBLE)

@@ -219,7 +219,37 @@ async def test_help_lists_moderator_commands_for_moderators_only(
     chat = Chat(await conversation(tmp_path, storage, engine))
     _, for_user = await chat.ask("@user:example.org", "!help") or ("", "")
     _, for_mod = await chat.ask("@mod:example.org", "!help") or ("", "")
-    assert "!refresh" not in for_user and "!refresh" in for_mod
+    _, for_admin = await chat.ask("@boss:example.org", "!help") or ("", "")
+    assert "!instel" not in for_user and "!refresh" not in for_user
+    assert "!instel" in for_mod and "!toestand" in for_mod  # this room's commands
+    assert "!refresh" not in for_mod and "!geschiedenis" not in for_mod  # not the global ones
+    assert all(f"!{name}" in for_admin for name in ("vernieuw", "geschiedenis", "instel", "toestand"))
+
+
+@pytest.mark.asyncio
+async def test_room_moderators_are_refused_global_commands_and_see_only_their_room(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine))
+    refusal = ("answer", "Alleen de beheerders van de bot kunnen dit commando gebruiken.")
+    assert await chat.ask("@mod:example.org", "!vernieuw") == refusal
+    assert await chat.ask("@mod:example.org", "!geschiedenis") == refusal
+    _, status = await chat.ask("@mod:example.org", "!toestand") or ("", "")
+    assert "Deze kamer" in status and "Laatste verversing" not in status and "kamer(s)" not in status
+    _, full = await chat.ask("@boss:example.org", "!toestand") or ("", "")
+    assert "Laatste verversing" in full and "kamer(s)" in full
+    assert (await chat.ask("@boss:example.org", "!geschiedenis") or ("",))[0] == "command"
+
+
+@pytest.mark.asyncio
+async def test_moderator_commands_are_rate_limited_but_admins_are_exempt(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine, user_per_minute=2))
+    kinds = [((await chat.ask("@mod:example.org", "!status")) or ("silent",))[0] for _ in range(4)]
+    assert kinds == ["command", "command", "notice", "silent"]
+    kinds = [((await chat.ask("@boss:example.org", "!status")) or ("silent",))[0] for _ in range(4)]
+    assert kinds == ["command"] * 4
 
 
 @pytest.mark.asyncio
@@ -234,7 +264,7 @@ async def test_set_changes_the_room_language_and_shows_usage_when_wrong(
     assert await chat.ask("@mod:example.org", "!set language en") == ("command", "This room's language is now English.")
     turn = await chat.turn("@user:example.org", "!info signal")
     assert turn is not None and turn.answer.lang == "en" and turn.room_lang == "en"
-    kind, text = await chat.ask("@mod:example.org", "!history") or ("", "")
+    kind, text = await chat.ask("@boss:example.org", "!history") or ("", "")
     assert (kind, text) == ("command", "No refreshes recorded yet.")
 
 
@@ -277,5 +307,5 @@ async def test_flood_limits_answer_then_notice_once_then_silence(
     kinds = [reply[0] if reply else None for reply in replies]
     assert kinds == ["answer", "answer", "notice", None]
     assert replies[2] is not None and replies[2][1].startswith("Rustig aan")
-    assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"  # moderators are exempt
+    assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"  # a user limit, per user
     assert chat.conv.stats.answered == 3  # notices are not answers

@@ -24,6 +24,7 @@ from knowledge.engine import Answer
 from knowledge.render import Reply, help_pointer
 
 from .. import replies
+from ..authority import Role, commands_for, may_use, rate_limited, refusal
 from ..config import Config
 from ..flood import Verdict, question_key
 from ..metrics import Metrics
@@ -69,8 +70,9 @@ class Turn:
     text: str  # the reply as plain text: the answer, or a DM's help pointer
     html: str
     key: str  # for the repeat guard: the question, normalized, and its reply
-    command: str = ""  # a bot command (moderator ones, about), run instead of replying ``text``
+    command: str = ""  # a bot command its sender may use (restricted ones, about), run instead of replying ``text``
     args: str = ""
+    role: Role = Role.MEMBER  # the sender's, in this room
 
     @property
     def room_id(self) -> str:
@@ -133,6 +135,15 @@ class Pipeline:
     def observe(self, response: SyncResponse) -> None:
         """Take in a sync's power-level and room-creation events."""
         self.policy.power.observe(response)
+
+    @property
+    def stale_knowledge(self) -> tuple[str, ...]:
+        """Sources the live base was read from a cached copy of (empty: all fresh)."""
+        return self._commands.stale
+
+    @stale_knowledge.setter
+    def stale_knowledge(self, lines: tuple[str, ...]) -> None:
+        self._commands.stale = tuple(lines)
 
     @property
     def storage(self) -> Storage:
@@ -222,36 +233,49 @@ class Pipeline:
         engine = self._holder.engine  # read once: a refresh never mixes two bases in one answer
         bot = self._config.bot
         room_lang = self.settings.get(message.room_id).language or bot.default_language
-        moderator = self.policy.is_moderator(message.room_id, message.sender, dm=dm)
+        sender_role = self.policy.role(message.room_id, message.sender, dm=dm)
         text, command = addressed.text, message.command
         answer = await asyncio.to_thread(
-            engine.answer, text, default_lang=room_lang, prefix=bot.command_prefix, moderator=moderator, command=command
+            engine.answer,
+            text,
+            default_lang=room_lang,
+            prefix=bot.command_prefix,
+            moderator=commands_for(sender_role),
+            command=command,
         )
         auto = addressed.reason == AUTO
         if auto and not confident(answer):
             return None
         plain, html, name, args = answer.text, answer.html, "", ""
-        if answer.command == "about" or (moderator and answer.command in MODERATOR_COMMANDS):
+        if answer.command == "about":
             name, args = answer.command, command.args if command else ""
+        elif sender_role is not Role.MEMBER and answer.command in MODERATOR_COMMANDS:
+            if may_use(sender_role, answer.command):
+                name, args = answer.command, command.args if command else ""
+            else:  # a room moderator asking for something global
+                refused = getattr(replies, refusal(answer.command))(answer.lang)
+                plain, html = refused.text, refused.html
         elif answer.intent == "none":
             if not dm:
                 return None
             plain, html = help_pointer(answer.lang, bot.command_prefix)
-        return Turn(message, addressed, dm, room_lang, answer, plain, html, _repeat_key(text, plain), name, args)
+        key = _repeat_key(text, plain)
+        return Turn(message, addressed, dm, room_lang, answer, plain, html, key, name, args, sender_role)
 
     async def reply(self, turn: Turn) -> Outgoing | None:
         """Stage 3, policy: what to send for ``turn`` (running a bot command); None: stay
         silent, the flood limits are reached."""
+        if rate_limited(turn.role):
+            verdict = self.policy.admit(turn.sender, turn.room_id, may_notice=not turn.auto)
+            if verdict is Verdict.SILENT:
+                log.info("flood limit reached in %s; not answering", turn.room_id)
+                return None
+            if verdict is Verdict.NOTICE:
+                notice = replies.slow_down(turn.room_lang)
+                return Outgoing(notice.text, notice.html, "notice")
         if turn.command:
             result = await self._run_command(turn)
             return Outgoing(result.text, result.html, "command")
-        verdict = self.policy.admit(turn.sender, turn.room_id, may_notice=not turn.auto)
-        if verdict is Verdict.SILENT:
-            log.info("flood limit reached in %s; not answering", turn.room_id)
-            return None
-        if verdict is Verdict.NOTICE:
-            notice = replies.slow_down(turn.room_lang)
-            return Outgoing(notice.text, notice.html, "notice")
         earlier = self.policy.earlier(turn.room_id, turn.key, turn.event_id)
         if earlier is not None:
             pointer = replies.pointer(turn.room_id, earlier, turn.answer.lang)
@@ -270,8 +294,7 @@ class Pipeline:
         if turn.command == "about":
             kb = self._holder.engine.kb
             return replies.about(kb, self._config.bot.source_url, feedback_days=self._config.bot.feedback_days, lang=lang)
-        everywhere = turn.dm and self.policy.is_admin(turn.sender)
-        return await self._commands.run(turn.command, turn.args, turn.sender, room_id, lang, all_rooms=everywhere)
+        return await self._commands.run(turn.command, turn.args, turn.sender, room_id, lang, turn.role, dm=turn.dm)
 
     async def _record(self, turn: Turn, answer_id: str, reply: Outgoing) -> None:
         """Keep what edits, redactions and votes need to know about an answer."""
@@ -321,7 +344,8 @@ class Pipeline:
         if turn is None or turn.quiet or turn.command or digest(turn.text) == record.digest:
             await self.storage.mark_answered(edit.event_id)  # nothing new to say
             return
-        if self.policy.admit(edit.sender, edit.room_id, may_notice=False) is not Verdict.ANSWER:
+        limited = rate_limited(turn.role)
+        if limited and self.policy.admit(edit.sender, edit.room_id, may_notice=False) is not Verdict.ANSWER:
             await self.storage.mark_answered(edit.event_id)
             return
         action = EditAnswer(edit.room_id, record.answer_id, edit.event_id, turn.text, turn.html)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..authority import Role
 from ..config import Config
 from ..flood import FloodControl, RepeatGuard, Verdict
-from ..moderation import RoomPowerBook, is_moderator
+from ..moderation import RoomPowerBook, role
 
 #: Reaction keys that count as 👍 (+1) or 👎 (-1); skin tones and the text forms too.
 _SKIN_TONES = ("", "\U0001f3fb", "\U0001f3fc", "\U0001f3fd", "\U0001f3fe", "\U0001f3ff")
@@ -58,12 +59,12 @@ class Policy:
 
     # -- authority -----------------------------------------------------------------------
 
-    def is_admin(self, user_id: str) -> bool:
-        """Admins (``moderation.users``) see and run everything, in every room."""
-        return user_id in self._config.moderation.users
+    def role(self, room_id: str, user_id: str, *, dm: bool) -> Role:
+        """``user_id``'s authority in ``room_id`` (see :mod:`bot.authority`)."""
+        return role(user_id, self.power.get(room_id), dm=dm, config=self._config.moderation)
 
     def is_moderator(self, room_id: str, user_id: str, *, dm: bool) -> bool:
-        return is_moderator(user_id, self.power.get(room_id), dm=dm, config=self._config.moderation)
+        return self.role(room_id, user_id, dm=dm) >= Role.MODERATOR
 
     # -- flood and repeats -----------------------------------------------------------------
 

@@ -37,7 +37,7 @@ TEST_TUNING = Tuning(sync_timeout_ms=5_000, decrypt_grace_s=5.0, shutdown_grace_
 
 
 @functools.cache
-def engine() -> Engine:
+def bundled_engine() -> Engine:
     """One engine over the bundled pack for the whole session."""
     return Engine(load_sources([]))
 
@@ -63,11 +63,13 @@ def bot_config(server: LocalSynapse, account: Account, data_dir: Path, **bot: An
 
 
 @asynccontextmanager
-async def running(config: Config, tuning: Tuning = TEST_TUNING) -> AsyncIterator[Bot]:
+async def running(config: Config, tuning: Tuning = TEST_TUNING, engine: Engine | None = None) -> AsyncIterator[Bot]:
     """A Bot started the way ``recbot run`` starts it (over its configured knowledge
-    sources, the shared bundled engine when none), shut down on exit."""
+    sources, the shared bundled engine when none; or over ``engine``), shut down on exit."""
     sources = list(config.knowledge.sources)
-    bot = Bot(config, Engine(load_sources(sources)) if sources else engine(), tuning)
+    if engine is None:
+        engine = Engine(load_sources(sources)) if sources else bundled_engine()
+    bot = Bot(config, engine, tuning)
     task = await start_bot(bot)
     try:
         yield bot

@@ -309,7 +309,9 @@ class _Reader:
         return text
 
     def public_url(self, value: Any) -> str:
-        """An http(s) URL shown to everyone: no credentials in it."""
+        """An http(s) URL shown to everyone, no credentials in it; "" for none."""
+        if value == "":
+            return ""
         text = self.url(value)
         if urllib.parse.urlsplit(text).username is not None:
             raise _Invalid("must not contain credentials")

@@ -16,8 +16,8 @@ from nio import PowerLevels, SyncResponse
 from bot.config import ModerationConfig, parse_config
 from bot.metrics import Metrics
 from bot.moderation import RoomPowerBook, RoomPower, is_moderator, privileged_creators
-from bot.pipeline.addressing import AUTO, Addressed, address
-from bot.pipeline.flow import Pipeline, Turn
+from bot.pipeline.addressing import AUTO, Addressed
+from bot.pipeline.flow import Pipeline, Room, Turn
 from bot.pipeline.message import Me, Message, parse
 from bot.storage import Storage
 from knowledge.engine import Engine
@@ -167,9 +167,7 @@ async def conversation(tmp_path: Path, storage: Storage, engine: Engine, **limit
     return conv
 
 
-def room(members: int) -> Any:
-    from bot.pipeline.flow import Room
-
+def room(members: int) -> Room:
     return Room(ME, members)
 
 

@@ -1,4 +1,4 @@
-"""Addressing: is a Message for the bot, and whose invites count.
+"""Addressing: is a Message for the bot (and is the room a DM)?
 
 Pure functions over a parsed Message, so the rules are testable without a homeserver:
 in a DM (the bot and one other member) every text message counts; in a group room only
@@ -8,7 +8,6 @@ auto-answer on, any other plain text message (answered only when the engine is s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .message import Kind, Me, Message, is_slash_command
@@ -49,23 +48,3 @@ def address(message: Message, me: Me, *, member_count: int, autoanswer: bool = F
 def is_dm(member_count: int) -> bool:
     """Whether a room with ``member_count`` members (joined and invited) is a DM with the bot."""
     return member_count == 2
-
-
-def is_fresh(ts_ms: int, now_ms: int, max_age_s: int, joined_ms: int | None) -> bool:
-    """Whether an event sent at ``ts_ms`` is young enough and not from before the bot joined."""
-    if joined_ms is not None and ts_ms < joined_ms:
-        return False
-    return now_ms - ts_ms <= max_age_s * 1000
-
-
-def inviter_allowed(inviter: str | None, allowed: Sequence[str]) -> bool:
-    """Whether an invite from ``inviter`` may be accepted (empty ``allowed``: anyone).
-
-    Entries are full user ids or ``:server.name`` suffixes matching everyone on a server.
-    """
-    if not allowed:
-        return True
-    if not inviter:
-        return False
-    server = inviter.partition(":")[2]
-    return any(inviter == entry or (entry.startswith(":") and server == entry[1:]) for entry in allowed)

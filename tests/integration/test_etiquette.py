@@ -160,16 +160,18 @@ async def test_an_answer_a_moderator_removed_is_never_sent_again(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_edits_made_while_the_bot_was_down_are_acted_on_once_across_restarts_and_gaps(
-    synapse: LocalSynapse, account: MakeAccount, tmp_path: Path
+    synapse: LocalSynapse, account: MakeAccount, tmp_path: Path, encrypted: bool
 ) -> None:
     bot_account, alice_account, carol_account = account("recbot"), account("alice"), account("carol")
     await set_display_name(synapse, bot_account, "recbot")
     config = bot_config(synapse, bot_account, tmp_path / "bot")
     gappy = replace(TEST_TUNING, timeline_limit=2)  # the sync after the restart is limited: a gap
-    async with user(synapse, alice_account) as alice, user(synapse, carol_account) as carol:
+    store = tmp_path / "alice-store" if encrypted else None
+    async with user(synapse, alice_account, store) as alice, user(synapse, carol_account) as carol:
         async with running(config, gappy):
-            room_id = await alice.create_room([bot_account.user_id, carol.user_id])
+            room_id = await alice.create_room([bot_account.user_id, carol.user_id], encrypted=encrypted)
             await carol.join(room_id)
             await alice.wait_joined(room_id, bot_account.user_id)
             question = await alice.say(room_id, "!info signal")

@@ -220,12 +220,12 @@ class Pipeline:
             self._unanswered(turn, "send_failed")
             await self.storage.release(message.event_id)
             return
+        latency_s = time.monotonic() - received
+        self.metrics.answered(turn.answer.intent, latency_s)
         if reply.kind in _ANSWER_KINDS:
             await self._record(turn, sent, reply)
         await self.storage.mark_answered(message.event_id)
         await self._collect(message, addressed, turn.answer)
-        latency_s = time.monotonic() - received
-        self.metrics.answered(turn.answer.intent, latency_s)
         self._log("answered", turn, f"reply={reply.kind} latency_ms={latency_s * 1000:.0f}")
 
     async def understand(self, message: Message, addressed: Addressed, *, dm: bool) -> Turn | None:

@@ -190,7 +190,7 @@ async def test_a_room_creator_rules_her_own_room_only_and_is_rate_limited(
         other = await group(frank, bot_id, eve, dave)
         assert await ask(eve, own, "!set language en", bot_id) == "This room's language is now English."
         assert "Alleen moderators" in await ask(eve, other, "!instel taal en", bot_id)  # not her room
-        assert bot.pipeline.policy.settings.get(other).language is None
+        assert bot.pipeline.settings.get(other).language is None
         assert ADMINS_ONLY in await ask(eve, own, "!vernieuw", bot_id)  # counted: her third this minute
         notice = await ask(eve, own, "!status", bot_id)
         assert "Slow down" in notice  # moderator commands are flood-limited like questions

@@ -32,6 +32,8 @@ UNANSWERED_PER_ROOM = 50
 UNANSWERED_RETENTION_MS = 14 * 24 * 3600 * 1000
 #: Characters of an unanswered question kept.
 UNANSWERED_MAX_CHARS = 500
+#: Answer records kept at most (the newest), whatever their age.
+MAX_ANSWERS = 100_000
 log = logging.getLogger(__name__)
 
 #: Claims are kept at least this long, and at least twice ``bot.max_event_age``: an
@@ -465,12 +467,15 @@ class Storage:
         await self._db.commit()
         return cursor.rowcount
 
-    async def prune_answers(self, older_than_ms: int) -> int:
-        """Forget answers sent before ``older_than_ms`` and their votes (feedback retention)."""
+    async def prune_answers(self, older_than_ms: int, max_rows: int = MAX_ANSWERS) -> int:
+        """Forget answers sent before ``older_than_ms`` or beyond the newest ``max_rows``,
+        and their votes (feedback retention)."""
+        old = "ts < ? OR rowid <= (SELECT MAX(rowid) FROM answers) - ?"
         await self._db.execute(
-            "DELETE FROM votes WHERE answer_id IN (SELECT answer_id FROM answers WHERE ts < ?)", (older_than_ms,)
+            f"DELETE FROM votes WHERE answer_id IN (SELECT answer_id FROM answers WHERE {old})",
+            (older_than_ms, max_rows),
         )
-        cursor = await self._db.execute("DELETE FROM answers WHERE ts < ?", (older_than_ms,))
+        cursor = await self._db.execute(f"DELETE FROM answers WHERE {old}", (older_than_ms, max_rows))
         await self._db.commit()
         return cursor.rowcount
 

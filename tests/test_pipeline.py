@@ -5,11 +5,12 @@ I/O port stands in for Matrix; storage and engine are the real ones)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from nio import SyncResponse
 
 from bot.config import parse_config
 from bot.metrics import Metrics
@@ -118,6 +119,13 @@ def test_votes(key: str, value: int | None) -> None:
 def test_transaction_ids_differ_per_kind_and_event() -> None:
     ids = {reply_txn_id("$a"), reply_txn_id("$a", "edit"), reply_txn_id("$a", "redact"), reply_txn_id("$b")}
     assert len(ids) == 4
+
+
+def power_sync(room_id: str, users: dict[str, int]) -> SyncResponse:
+    levels = {"type": "m.room.power_levels", "state_key": "", "sender": ALICE, "event_id": "$pl",
+              "origin_server_ts": 1, "content": {"users": users}}
+    rooms = {"join": {room_id: {"state": {"events": [levels]}, "timeline": {"events": [], "limited": False}}}}
+    return SyncResponse.from_dict({"next_batch": "s1", "rooms": rooms})
 
 
 # -- the flow, with a recording I/O port -------------------------------------------------------
@@ -279,3 +287,50 @@ async def test_unanswered_questions_are_kept_only_when_collecting(
     await flow.settings.change(ROOM, Setting("collect", False), "@mod:example.org")
     assert await storage.unanswered(ROOM) == []
     assert len(io.sent) >= 1
+
+
+@pytest.mark.asyncio
+async def test_answer_records_are_pruned_by_age_and_count_with_their_votes(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    flow, _ = await pipeline(tmp_path, storage, engine)
+    for n in range(3):
+        await flow.handle(text(f"!info {('signal', 'briar', 'molly')[n]}", f"$q{n}"), GROUP)
+        await flow.handle(reaction(f"$answer{n + 1}", "👍", f"$r{n}"), GROUP)
+    assert await storage.prune_answers(0, max_rows=2) == 1
+    assert await storage.answer_to("$q0") is None and await storage.answer_to("$q2") is not None
+    assert len(await storage.feedback(ROOM)) == 2
+    assert await storage.prune_answers(now_ms() + 1) == 2
+    assert await storage.feedback(None) == []
+
+
+@pytest.mark.asyncio
+async def test_feedback_covers_every_room_only_for_an_admin_in_a_dm(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    flow, io = await pipeline(tmp_path, storage, engine)
+    other = "!other:example.org"
+    await flow.handle(text("!info signal", "$q1"), GROUP)
+    await flow.handle(reaction("$answer1", "👎", "$r1"), GROUP)
+    source = event("m.room.message", {"msgtype": "m.text", "body": "!info briar"}, event_id="$q2")
+    elsewhere = parse(source, other, ME)
+    assert elsewhere is not None
+    await flow.handle(elsewhere, GROUP)
+    await flow.handle(replace(reaction("$answer2", "👍", "$r2"), room_id=other), GROUP)
+
+    async def feedback_in(room_id: str, sender: str, room: Room) -> str:
+        ask = parse(event("m.room.message", {"msgtype": "m.text", "body": "!feedback"}, event_id=f"$f{len(io.sent)}",
+                          sender=sender), room_id, ME)
+        assert ask is not None
+        await flow.handle(ask, room)
+        return io.sent[-1].text
+
+    flow.observe(power_sync(ROOM, {"@mod:example.org": 50}))
+    mine = await feedback_in(ROOM, "@mod:example.org", GROUP)
+    assert "signal: 👍 0 · 👎 1" in mine and "briar" not in mine
+    everything = await feedback_in("!dm:example.org", "@boss:example.org", Room(ME, 2))
+    assert "signal" in everything and "briar: 👍 1 · 👎 0" in everything
+    admin_in_room = await feedback_in(ROOM, "@boss:example.org", GROUP)
+    assert "briar" not in admin_in_room
+    refused = await feedback_in(ROOM, ALICE, GROUP)
+    assert "moderators" in refused and "signal" not in refused

@@ -175,15 +175,23 @@ def published_key(key_object: Any, usage: str) -> str | None:
 # -- talking to the homeserver -----------------------------------------------------------
 
 
-class _Api:
+class HttpError(ErrorResponse):
+    """An error answer (a nio ErrorResponse, so :func:`retrying` knows 429 and 5xx),
+    with its JSON body (the flows and session of a user-interactive-auth 401)."""
+
+    body: dict[str, Any] = {}
+
+
+class AccountApi:
     """The few client-server endpoints cross-signing needs (nio has none of them)."""
 
-    def __init__(self, client: AsyncClient, stopping: asyncio.Event | None):
+    def __init__(self, client: AsyncClient, stopping: asyncio.Event | None, attempts: int = 6):
         self.client = client
         self.stopping = stopping
+        self.attempts = attempts
         self.user_id = str(client.user_id)
 
-    async def _once(self, method: str, path: str, body: Any) -> dict[str, Any] | ErrorResponse:
+    async def _once(self, method: str, path: str, body: Any) -> dict[str, Any] | HttpError:
         headers = {"Authorization": f"Bearer {self.client.access_token}", "Content-Type": "application/json"}
         response = await self.client.send(method, path, None if body is None else json.dumps(body), headers)
         try:
@@ -198,16 +206,16 @@ class _Api:
             data = {}
         if response.status == 200:
             return data
-        error = ErrorResponse(
+        error = HttpError(
             str(data.get("error") or f"HTTP {response.status}"), data.get("errcode"), data.get("retry_after_ms")
         )
         error.transport_response = response
-        error.body = data  # type: ignore[attr-defined]  # the UIA flows of a 401
+        error.body = data
         return error
 
-    async def request(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any] | ErrorResponse:
+    async def request(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any] | HttpError:
         """One request, retried with backoff while it fails transiently."""
-        return await retrying(lambda: self._once(method, path, body), what, stopping=self.stopping, attempts=6)
+        return await retrying(lambda: self._once(method, path, body), what, stopping=self.stopping, attempts=self.attempts)
 
     async def ok(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
         response = await self.request(method, path, what, body)
@@ -236,15 +244,15 @@ class _Api:
 
 
 @dataclass(frozen=True)
-class _Published:
+class PublishedKeys:
     master: str | None
     self_signing: str | None
     device: dict[str, Any] | None
 
 
-def _published(keys: dict[str, Any], user_id: str, device_id: str) -> _Published:
+def published_keys(keys: dict[str, Any], user_id: str, device_id: str) -> PublishedKeys:
     device = keys.get("device_keys", {}).get(user_id, {}).get(device_id)
-    return _Published(
+    return PublishedKeys(
         published_key(keys.get("master_keys", {}).get(user_id), "master"),
         published_key(keys.get("self_signing_keys", {}).get(user_id), "self_signing"),
         device if isinstance(device, dict) else None,
@@ -270,9 +278,9 @@ async def ensure_cross_signed(
 ) -> CrossSigningState:
     """Make sure the client's device is cross-signed (see the module docstring);
     ``reset`` replaces any existing identity. Raises CrossSigningError."""
-    api = _Api(client, stopping)
+    api = AccountApi(client, stopping)
     user_id, device_id = api.user_id, str(client.device_id)
-    published = _published(await api.own_keys(), user_id, device_id)
+    published = published_keys(await api.own_keys(), user_id, device_id)
     if published.device is None:
         raise CrossSigningError(f"the homeserver has no keys for the bot's device {device_id}")
     if published.master is not None and not reset:
@@ -282,8 +290,10 @@ async def ensure_cross_signed(
         await _sign_device(api, self_signing, published.device, device_id)
         return CrossSigningState(True, f"signed the new device {device_id} with the key in secret storage")
     identity = Identity.generate()
-    recovery_key = await _store_identity(api, config, identity)
+    # Upload first: a refused upload (say, a wrong password) must leave the Secret
+    # Storage of the current identity as it is.
     await _upload_identity(api, config, identity)
+    recovery_key = await _store_identity(api, config, identity, fresh_key=reset)
     await _sign_device(api, identity.self_signing, published.device, device_id)
     what = "replaced the cross-signing identity" if published.master else "set up cross-signing"
     if recovery_key is not None:
@@ -291,7 +301,7 @@ async def ensure_cross_signed(
     return CrossSigningState(True, f"{what}; device {device_id} is cross-signed")
 
 
-async def _self_signing_from_storage(api: _Api, config: Config, published: _Published) -> SigningKey:
+async def _self_signing_from_storage(api: AccountApi, config: Config, published: PublishedKeys) -> SigningKey:
     """The account's self-signing key, read from Secret Storage with the recovery key."""
     if not config.matrix.recovery_key:
         raise CrossSigningError(
@@ -315,7 +325,8 @@ async def _self_signing_from_storage(api: _Api, config: Config, published: _Publ
                 f"matrix.recovery_key: this is not the recovery key of {api.user_id}'s secret storage"
             )
         stored = await api.account_data(SECRET_NAMES["self_signing"])
-        payload = (stored or {}).get("encrypted", {}).get(key_id)
+        encrypted = stored.get("encrypted") if stored else None
+        payload = encrypted.get(key_id) if isinstance(encrypted, dict) else None
         if payload is None:
             raise CrossSigningError(
                 f"matrix.recovery_key: {api.user_id}'s secret storage holds no self-signing key; "
@@ -332,10 +343,10 @@ async def _self_signing_from_storage(api: _Api, config: Config, published: _Publ
     return self_signing
 
 
-async def _store_identity(api: _Api, config: Config, identity: Identity) -> str | None:
-    """Put the private keys in Secret Storage; the new recovery key (None if the
-    configured one is used)."""
-    if config.matrix.recovery_key:
+async def _store_identity(api: AccountApi, config: Config, identity: Identity, *, fresh_key: bool) -> str | None:
+    """Put the private keys in Secret Storage under a new key, or the configured
+    recovery key unless ``fresh_key``; the new recovery key (None: the configured one)."""
+    if config.matrix.recovery_key and not fresh_key:
         key, recovery_key = ssss.decode_recovery_key(config.matrix.recovery_key), None
     else:
         key = ssss.new_key()
@@ -351,13 +362,13 @@ async def _store_identity(api: _Api, config: Config, identity: Identity) -> str 
     return recovery_key
 
 
-async def _upload_identity(api: _Api, config: Config, identity: Identity) -> None:
+async def _upload_identity(api: AccountApi, config: Config, identity: Identity) -> None:
     """Upload the public keys, with password auth if the homeserver asks for it."""
     path, what = f"{_CLIENT}/keys/device_signing/upload", "uploading the cross-signing keys"
     body = identity.upload_body(api.user_id)
     response = await api.request("POST", path, what, body)
-    if isinstance(response, ErrorResponse) and getattr(response, "body", {}).get("flows") is not None:
-        flows = response.body.get("flows") or []  # type: ignore[attr-defined]
+    if isinstance(response, HttpError) and response.body.get("flows") is not None:
+        flows = response.body.get("flows") or []
         if not any(flow.get("stages") == ["m.login.password"] for flow in flows if isinstance(flow, dict)):
             raise CrossSigningError(f"{what}: the homeserver does not offer password authentication for it")
         if not config.matrix.password:
@@ -369,7 +380,7 @@ async def _upload_identity(api: _Api, config: Config, identity: Identity) -> Non
             "type": "m.login.password",
             "identifier": {"type": "m.id.user", "user": api.user_id},
             "password": config.matrix.password,
-            "session": response.body.get("session"),  # type: ignore[attr-defined]
+            "session": response.body.get("session"),
         }
         response = await api.request("POST", path, what, body)
         if isinstance(response, ErrorResponse) and response.status_code == "M_FORBIDDEN":
@@ -378,7 +389,7 @@ async def _upload_identity(api: _Api, config: Config, identity: Identity) -> Non
         raise CrossSigningError(f"{what} failed: {describe(response)}")
 
 
-async def _sign_device(api: _Api, self_signing: SigningKey, device: dict[str, Any], device_id: str) -> None:
+async def _sign_device(api: AccountApi, self_signing: SigningKey, device: dict[str, Any], device_id: str) -> None:
     """Sign the published device keys, upload the signature and confirm it."""
     signed = self_signing.sign({k: v for k, v in device.items() if k != "unsigned"}, api.user_id)
     result = await api.ok(
@@ -388,7 +399,7 @@ async def _sign_device(api: _Api, self_signing: SigningKey, device: dict[str, An
     if failures:
         reason = failures.get(api.user_id, {}).get(device_id, {})
         raise CrossSigningError(f"the homeserver refused the device signature: {describe_failure(reason)}")
-    confirmed = _published(await api.own_keys(), api.user_id, device_id)
+    confirmed = published_keys(await api.own_keys(), api.user_id, device_id)
     if confirmed.self_signing != self_signing.public or not verify_signature(
         confirmed.device, api.user_id, self_signing.public
     ):
@@ -429,10 +440,10 @@ def _show_recovery_key(config: Config, recovery_key: str) -> None:
     )
 
 
-async def query_state(client: AsyncClient) -> CrossSigningState:
+async def query_state(client: AsyncClient, attempts: int = 6) -> CrossSigningState:
     """Whether the client's device is cross-signed now, from ``/keys/query``."""
-    api = _Api(client, None)
-    published = _published(await api.own_keys(), api.user_id, str(client.device_id))
+    api = AccountApi(client, None, attempts)
+    published = published_keys(await api.own_keys(), api.user_id, str(client.device_id))
     if published.device is None:
         return CrossSigningState(False, f"device {client.device_id} has no keys on the homeserver")
     if published.master is None:

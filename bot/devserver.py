@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-__all__ = ["DevServerError", "LocalSynapse"]
+__all__ = ["DevServerError", "LocalSynapse", "log_tail"]
 
 #: Rate limit used for everything the tests hit hard (effectively unlimited).
 _UNLIMITED: dict[str, float] = {"per_second": 10_000, "burst_count": 100_000}
@@ -58,6 +58,15 @@ def _port_in_use(port: int) -> bool:
         except OSError:
             return True
         return False
+
+
+def log_tail(path: Path, lines: int) -> str:
+    """The last ``lines`` lines of the text file at ``path`` (for error messages)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return "".join(deque(fh, maxlen=lines))
+    except OSError as exc:
+        return f"(log unreadable: {exc})"
 
 
 def _write_secret(path: Path, text: str) -> None:
@@ -329,11 +338,7 @@ class LocalSynapse:
 
     def _log_tail(self) -> str:
         """The last lines of the server's log file."""
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as fh:
-                return "".join(deque(fh, maxlen=_LOG_TAIL_LINES))
-        except OSError as exc:
-            return f"(log unreadable: {exc})"
+        return log_tail(self.log_path, _LOG_TAIL_LINES)
 
     def _request(
         self, method: str, path: str, body: dict[str, Any] | None = None

@@ -25,7 +25,7 @@ log = logging.getLogger("recbot")
 CHECK_TIMEOUT_S = 10.0
 
 
-async def _stored_login(config: Config) -> StoredLogin | None:
+async def stored_login(config: Config) -> StoredLogin | None:
     """The bot's session from ``data_dir`` (None if the bot never logged in there)."""
     if not (config.storage.data_dir / DB_NAME).exists():
         return None
@@ -36,7 +36,8 @@ async def _stored_login(config: Config) -> StoredLogin | None:
         await storage.close()
 
 
-def _client(config: Config, login: StoredLogin) -> AsyncClient:
+def stored_client(config: Config, login: StoredLogin) -> AsyncClient:
+    """A plain client (no encryption store) on the stored session."""
     client = AsyncClient(
         config.matrix.homeserver,
         login.user_id,
@@ -50,16 +51,16 @@ def _client(config: Config, login: StoredLogin) -> AsyncClient:
 async def describe_cross_signing(config: Config) -> str:
     """One line for check-config: whether the bot's device is cross-signed now."""
     try:
-        login = await _stored_login(config)
+        login = await stored_login(config)
     except StorageError as exc:
         return f"unknown ({exc})"
     if login is None:
         return "not set up yet (the first `recbot run` sets it up before answering anything)"
-    client = _client(config, login)
+    client = stored_client(config, login)
     try:
-        state = await asyncio.wait_for(query_state(client), CHECK_TIMEOUT_S * 2)
+        state = await asyncio.wait_for(query_state(client, attempts=1), CHECK_TIMEOUT_S * 2)
     except (CrossSigningError, *TRANSIENT_EXCEPTIONS) as exc:
-        return f"unknown (homeserver: {describe(exc) if not isinstance(exc, CrossSigningError) else exc})"
+        return f"unknown ({exc if isinstance(exc, CrossSigningError) else describe(exc)})"
     finally:
         await client.close()
     return ("yes: " if state.cross_signed else "NO: ") + state.detail
@@ -69,12 +70,12 @@ async def verify(config: Config, reset: bool) -> CrossSigningState:
     """Cross-sign the stored device (``reset``: under a new identity)."""
     if reset and not config.matrix.password:
         raise CrossSigningError("matrix.password: `recbot verify --reset` needs the account's password (or RECBOT_PASSWORD)")
-    login = await _stored_login(config)
+    login = await stored_login(config)
     if login is None:
         raise CrossSigningError(
             f"storage.data_dir: no session in {config.storage.data_dir} yet; start the bot once with `recbot run`"
         )
-    client = _client(config, login)
+    client = stored_client(config, login)
     try:
         return await ensure_cross_signed(client, config, reset=reset)
     except TRANSIENT_EXCEPTIONS as exc:

@@ -5,9 +5,11 @@ against ``cryptography``'s own Ed25519 verification."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import base58
@@ -17,7 +19,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import replies
 from bot import secret_storage as ssss
+from bot.app import cmd_check_config
+from bot.config import ConfigError, parse_config
+from bot.settings import RoomSettings
+from bot.storage import Storage, StoredLogin
+from bot.verify import describe_cross_signing
 from bot.crosssign import Identity, SigningKey, published_key, verify_signature, write_recovery_key
 
 KEY = bytes(range(32))
@@ -194,3 +202,69 @@ def test_recovery_key_file_is_owner_only(tmp_path: Path) -> None:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert JS_RECOVERY_KEY in path.read_text()
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+MATRIX = {"homeserver": "https://matrix.example.org", "user_id": "@recbot:example.org", "password": "pw"}
+
+
+def test_recovery_key_config_is_checked_and_never_quoted() -> None:
+    config = parse_config({"matrix": dict(MATRIX, recovery_key=JS_RECOVERY_KEY)}, {})
+    assert config.matrix.recovery_key == JS_RECOVERY_KEY and JS_RECOVERY_KEY not in repr(config)
+    assert all(JS_RECOVERY_KEY not in line for line in config.summary())
+    from_env = parse_config({"matrix": dict(MATRIX, recovery_key="ignored")}, {"RECBOT_RECOVERY_KEY": JS_RECOVERY_KEY})
+    assert from_env.matrix.recovery_key == JS_RECOVERY_KEY
+    assert parse_config({"matrix": MATRIX}, {}).matrix.recovery_key == ""
+
+    typo = JS_RECOVERY_KEY.replace("Ybtu", "Ybtv")
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"matrix": dict(MATRIX, recovery_key=typo)}, {})
+    assert caught.value.problems[0][0] == "matrix.recovery_key" and "check byte" in str(caught.value)
+    assert "Ybt" not in str(caught.value)
+    with pytest.raises(ConfigError, match="RECBOT_RECOVERY_KEY"):
+        parse_config({"matrix": MATRIX}, {"RECBOT_RECOVERY_KEY": "not a key"})
+
+
+def test_check_config_says_cross_signing_is_set_up_at_first_start(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "matrix: {homeserver: 'https://matrix.example.org', user_id: '@b:example.org', password: pw}\n"
+        f"storage: {{data_dir: '{tmp_path / 'data'}'}}\n",
+        encoding="utf-8",
+    )
+    assert cmd_check_config(argparse.Namespace(config=str(path))) == 0
+    out = capsys.readouterr().out
+    assert "cross-signing: not set up yet" in out
+    assert not (tmp_path / "data").exists()  # checking creates nothing
+
+
+def test_status_reply_says_whether_the_device_is_cross_signed() -> None:
+    from knowledge.loading import load_sources
+
+    info = replies.StatusInfo(
+        kb=load_sources([]), locations=(), last_refresh=None, uptime_s=5, rooms=1, answered=0,
+        room=RoomSettings(), language="en", cross_signed=True,
+    )
+    assert "cross-signed by the bot's account" in replies.status(info, "en").text
+    assert "NOT cross-signed" in replies.status(replace(info, cross_signed=False), "en").text
+    assert "ondertekend" not in replies.status(replace(info, cross_signed=None), "nl").text
+
+
+@pytest.mark.asyncio
+async def test_check_config_line_when_the_homeserver_is_unreachable(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = parse_config(
+        {"matrix": dict(MATRIX, homeserver=f"http://127.0.0.1:{port}"), "storage": {"data_dir": str(tmp_path)}}, {}
+    )
+    storage = await Storage.open(tmp_path)
+    await storage.save_login(StoredLogin("@recbot:example.org", "RECBOT", "syt_secret_token"))
+    await storage.close()
+    line = await describe_cross_signing(config)
+    assert line.startswith("unknown (") and "syt_secret_token" not in line, line

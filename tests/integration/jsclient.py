@@ -21,11 +21,12 @@ only answers, the SDK's logging goes to stderr, kept in a log file quoted in err
   sends ``{"id": 0, "ok": true, "result": {"ready": true, "sdk": VERSION}}``.
 - ``login {homeserver, user_id, password, device_name?, only_signed? = true,
   cross_signing? = true, secret_storage? = false, recovery_key?}`` -> ``{user_id,
-  device_id}``: logs in a new device, starts Rust crypto in memory, sets the
+  device_id, recovery_key}``: logs in a new device, starts Rust crypto in memory, sets the
   only-signed-devices isolation mode (MSC4153, Element's "exclude insecure devices")
   unless ``only_signed`` is false, and bootstraps the user's own cross-signing as
-  Element does (UIA with the password), optionally secret storage too. With
-  ``recovery_key`` the cross-signing keys are read from the account's secret storage.
+  Element does (UIA with the password), optionally secret storage too (its new
+  recovery key is returned, else null). With ``recovery_key`` the cross-signing keys
+  are read from the account's secret storage.
 - ``create_room {invite?, encrypted?, dm?, name?}`` -> ``{room_id}`` (a DM is
   ``is_direct`` with the ``trusted_private_chat`` preset and ``m.direct`` set, as
   Element makes it); ``join {room_id}``; ``wait_member {room_id, user_id, membership?
@@ -57,10 +58,11 @@ import itertools
 import json
 import shutil
 import subprocess
-from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+from bot.devserver import log_tail
 
 JS_DIR = Path(__file__).parent / "js"
 DRIVER = JS_DIR / "driver.mjs"
@@ -113,6 +115,7 @@ class JsClient:
         self.ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.user_id = ""
         self.device_id = ""
+        self.login_result: dict[str, Any] = {}
 
     @classmethod
     async def start(cls, log_path: Path) -> JsClient:
@@ -139,11 +142,7 @@ class JsClient:
         return client
 
     def log_tail(self) -> str:
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as fh:
-                return "".join(deque(fh, maxlen=_LOG_TAIL))
-        except OSError as exc:
-            return f"(log unreadable: {exc})"
+        return log_tail(self.log_path, _LOG_TAIL)
 
     async def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -172,6 +171,8 @@ class JsClient:
     async def call(self, cmd: str, timeout: float = COMMAND_TIMEOUT_S, **args: Any) -> Any:
         """Send one command and wait (at most ``timeout`` seconds) for its result."""
         assert self._proc.stdin is not None
+        if self._proc.returncode is not None or self._reader.done():
+            raise JsClientError(f"{cmd}: the JS client has exited; log:\n{self.log_tail()}")
         request_id = next(self._ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -193,6 +194,7 @@ class JsClient:
             "login", homeserver=homeserver, user_id=user_id, password=password, **options
         )
         self.user_id, self.device_id = result["user_id"], result["device_id"]
+        self.login_result = result
         return result
 
     async def create_room(

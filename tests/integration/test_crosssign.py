@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from bot.config import Config, ModerationConfig
-from bot.crosssign import RECOVERY_KEY_FILE, SECRET_NAMES, CrossSigningError, _Api, _published
+from bot.crosssign import RECOVERY_KEY_FILE, SECRET_NAMES, CrossSigningError, AccountApi, published_keys
 from bot.devserver import LocalSynapse
 from bot import secret_storage as ssss
-from bot.verify import _client, _stored_login, describe_cross_signing, verify
+from bot.verify import stored_client, stored_login, describe_cross_signing, verify
 
 from .botkit import Account, bot_config, running, set_display_name
 from .conftest import JsClientFactory, MakeAccount
@@ -43,6 +43,16 @@ async def ask_and_check(alice: JsClient, room_id: str, bot_id: str, question: st
     return reply
 
 
+async def signed_dm(alice: JsClient, bot_id: str, device_id: str) -> str:
+    """A new encrypted DM from alice to the bot, once the bot joined; the bot's device
+    must look cross-signed to alice."""
+    room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
+    await alice.wait_member(room_id, bot_id)
+    status = await alice.device_status(bot_id, device_id)
+    assert status is not None and status["signed_by_owner"], status
+    return room_id
+
+
 def recovery_key_of(data_dir: Path) -> str:
     path = data_dir / RECOVERY_KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -57,11 +67,11 @@ def with_matrix(config: Config, **matrix: Any) -> Config:
 
 async def private_keys(config: Config, recovery_key: str) -> list[str]:
     """The account's three private cross-signing keys, read from Secret Storage."""
-    login = await _stored_login(config)
+    login = await stored_login(config)
     assert login is not None
-    client = _client(config, login)
+    client = stored_client(config, login)
     try:
-        api = _Api(client, None)
+        api = AccountApi(client, None)
         key = ssss.decode_recovery_key(recovery_key)
         key_id = (await api.account_data(ssss.DEFAULT_KEY_TYPE))["key"]
         secrets = []
@@ -74,12 +84,12 @@ async def private_keys(config: Config, recovery_key: str) -> list[str]:
 
 
 async def own_master_key(config: Config) -> str | None:
-    login = await _stored_login(config)
+    login = await stored_login(config)
     assert login is not None
-    client = _client(config, login)
+    client = stored_client(config, login)
     try:
-        api = _Api(client, None)
-        return _published(await api.own_keys(), login.user_id, login.device_id).master
+        api = AccountApi(client, None)
+        return published_keys(await api.own_keys(), login.user_id, login.device_id).master
     finally:
         await client.close()
 
@@ -118,10 +128,9 @@ async def test_recovery_key_shown_once_restart_keeps_trust_and_status_says_so(
     bot_id = bot_account.user_id
     async with js_client(alice_account) as alice:
         async with running(config) as bot:
-            room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
-            await alice.wait_member(room_id, bot_id)
-            await ask_and_check(alice, room_id, bot_id, "!info briar", "Briar")
             device_id = str(bot.client.device_id)
+            room_id = await signed_dm(alice, bot_id, device_id)
+            await ask_and_check(alice, room_id, bot_id, "!info briar", "Briar")
         recovery_key = recovery_key_of(tmp_path / "bot")
         first_start = caplog.text
         assert first_start.count(recovery_key) == 1, "the recovery key is logged exactly once, at first setup"
@@ -189,9 +198,7 @@ async def test_new_device_needs_the_recovery_key_and_js_sdk_opens_our_secret_sto
     caplog.clear()
     async with running(recovered) as bot, js_client(alice_account) as alice:
         assert str(bot.client.device_id) == "RECBOT2"
-        room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
-        await alice.wait_member(room_id, bot_id)
-        assert (await alice.device_status(bot_id, "RECBOT2"))["signed_by_owner"]
+        room_id = await signed_dm(alice, bot_id, "RECBOT2")
         await ask_and_check(alice, room_id, bot_id, "!info signal", "Signal")
     assert "signed the new device RECBOT2 with the key in secret storage" in caplog.text
     assert_no_key_material(caplog.text, recovery_key, *secrets)
@@ -214,6 +221,10 @@ async def test_verify_reset_replaces_the_identity_deliberately(
 
     with pytest.raises(CrossSigningError, match="matrix.password"):
         await verify(with_matrix(config, password="", access_token="x"), reset=True)
+    with pytest.raises(CrossSigningError, match="matrix.password: the homeserver rejected it"):
+        await verify(with_matrix(config, password="wrong password"), reset=True)
+    assert await own_master_key(config) == old_master and recovery_key_of(tmp_path / "bot") == old_key
+    assert len(await private_keys(config, old_key)) == 3  # Secret Storage untouched
     state = await verify(config, reset=True)
     new_key, new_master = recovery_key_of(tmp_path / "bot"), await own_master_key(config)
     assert state.cross_signed and "replaced" in state.detail
@@ -221,7 +232,46 @@ async def test_verify_reset_replaces_the_identity_deliberately(
     assert len(await private_keys(config, new_key)) == 3
 
     async with running(config) as bot, js_client(alice_account) as alice:
-        room_id = await alice.create_room([bot_id], encrypted=True, dm=True)
-        await alice.wait_member(room_id, bot_id)
-        assert (await alice.device_status(bot_id, str(bot.client.device_id)))["signed_by_owner"]
+        room_id = await signed_dm(alice, bot_id, str(bot.client.device_id))
         await ask_and_check(alice, room_id, bot_id, "!info signal", "Signal")
+
+
+@pytest.mark.asyncio
+async def test_identity_made_in_element_is_used_with_its_recovery_key(
+    synapse: LocalSynapse, account: MakeAccount, js_client: JsClientFactory, tmp_path: Path
+) -> None:
+    """The operator once logged in as the bot in Element, which set up cross-signing and
+    Secret Storage: the bot needs Element's recovery key and never replaces the identity."""
+    bot_account, alice_account = account("recbot"), account("alice")
+    bot_id = bot_account.user_id
+    async with js_client(bot_account, secret_storage=True, device_name="element") as element:
+        element_key = element.login_result["recovery_key"]
+        assert element_key and (await element.cross_signing_status())["private_keys_in_secret_storage"]
+    config = bot_config(synapse, bot_account, tmp_path / "bot")
+    with pytest.raises(CrossSigningError, match=r"^matrix\.recovery_key: .* already has a cross-signing identity"):
+        async with running(config):
+            pass
+    master = await own_master_key(config)
+    assert not (tmp_path / "bot" / RECOVERY_KEY_FILE).exists()
+
+    config = with_matrix(config, device_id="RECBOT2", recovery_key=element_key)
+    config = replace(config, storage=replace(config.storage, data_dir=tmp_path / "second"))
+    async with running(config) as bot, js_client(alice_account) as alice:
+        room_id = await signed_dm(alice, bot_id, str(bot.client.device_id))
+        await ask_and_check(alice, room_id, bot_id, "!info signal", "Signal")
+    assert await own_master_key(config) == master
+
+
+@pytest.mark.asyncio
+async def test_first_start_with_a_configured_recovery_key_uses_it(
+    synapse: LocalSynapse, account: MakeAccount, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    chosen = ssss.encode_recovery_key(ssss.new_key())
+    config = with_matrix(bot_config(synapse, account("recbot"), tmp_path / "bot"), recovery_key=chosen)
+    async with running(config):
+        pass
+    assert not (tmp_path / "bot" / RECOVERY_KEY_FILE).exists()
+    secrets = await private_keys(config, chosen)
+    assert "set up cross-signing" in caplog.text and "NEW RECOVERY KEY" not in caplog.text
+    assert_no_key_material(caplog.text, chosen, *secrets)

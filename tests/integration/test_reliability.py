@@ -540,7 +540,12 @@ async def test_metrics_endpoint_counts_an_answer_and_reports_health(
         await alice.wait_joined(room_id, bot_account.user_id)
         question = await alice.say(room_id, "!info signal")
         assert await alice.reply_to(question, bot_account.user_id) is not None
-        status, text = await asyncio.to_thread(fetch, f"http://127.0.0.1:{port}/metrics")
+        # The answer is counted just after it is sent: give the bot a moment to get there.
+        for _ in range(50):
+            status, text = await asyncio.to_thread(fetch, f"http://127.0.0.1:{port}/metrics")
+            if 'recbot_answers_total{intent="card"} 1.0' in text:
+                break
+            await asyncio.sleep(0.1)
         health, body = await asyncio.to_thread(fetch, f"http://127.0.0.1:{port}/health")
         version = bot.engine.kb.version
     assert status == 200

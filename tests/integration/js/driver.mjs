@@ -159,6 +159,7 @@ async function login(args) {
             password,
         });
     };
+    let generated = null; // the recovery key bootstrapSecretStorage makes
     if (args.cross_signing !== false) {
         // Element looks up the account's identity first (a fresh /keys/query) ...
         await crypto.userHasCrossSigningKeys(resp.user_id, true);
@@ -166,11 +167,11 @@ async function login(args) {
         await crypto.bootstrapCrossSigning({ authUploadDeviceSigningKeys: auth });
         if (args.secret_storage && !args.recovery_key) {
             await crypto.bootstrapSecretStorage({
-                createSecretStorageKey: () => crypto.createRecoveryKeyFromPassphrase(),
+                createSecretStorageKey: async () => (generated = await crypto.createRecoveryKeyFromPassphrase()),
             });
         }
     }
-    return { user_id: resp.user_id, device_id: resp.device_id };
+    return { user_id: resp.user_id, device_id: resp.device_id, recovery_key: generated?.encodedPrivateKey ?? null };
 }
 
 async function createRoom(args) {

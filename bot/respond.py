@@ -45,8 +45,10 @@ def build_reply(
 
 
 def build_edit(answer_id: str, text: str, html_body: str, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
-    """Content replacing the bot's answer ``answer_id`` with a new reply text."""
-    new = build_reply(text, html_body, in_reply_to=answer_id, max_bytes=max_bytes)
+    """Content replacing the bot's answer ``answer_id`` with a new reply text. The text is
+    there twice (the new content and the fallback body), so each half gets half the bytes
+    and the edit is no bigger than a reply."""
+    new = build_reply(text, html_body, in_reply_to=answer_id, max_bytes=max_bytes // 2)
     del new["m.relates_to"]
     return {
         "msgtype": new["msgtype"],

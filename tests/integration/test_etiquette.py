@@ -17,7 +17,17 @@ import pytest
 from bot.devserver import LocalSynapse
 from bot.storage import Storage
 
-from .botkit import QUIET_S, REPLY_TIMEOUT_S, TEST_TUNING, bot_config, content_of, running, set_display_name, user
+from .botkit import (
+    QUIET_S,
+    REPLY_TIMEOUT_S,
+    TEST_TUNING,
+    bot_config,
+    content_of,
+    group_room,
+    running,
+    set_display_name,
+    user,
+)
 from .conftest import JsClientFactory, MakeAccount
 from .jsclient import JsClient
 from .netkit import BotProcess, replied_to, timeline
@@ -133,17 +143,11 @@ async def test_edits_redactions_reactions_and_unanswered_with_an_independent_cli
 async def test_an_answer_a_moderator_removed_is_never_sent_again(
     synapse: LocalSynapse, account: MakeAccount, tmp_path: Path
 ) -> None:
-    bot_account, alice_account, carol_account = account("recbot"), account("alice"), account("carol")
-    async with (
-        running(bot_config(synapse, bot_account, tmp_path / "bot")) as bot,
-        user(synapse, alice_account) as alice,
-        user(synapse, carol_account) as carol,
-    ):
-        room_id = await alice.create_room([bot_account.user_id, carol.user_id])
-        await carol.join(room_id)
-        await alice.wait_joined(room_id, bot_account.user_id)
+    async with group_room(synapse, account, tmp_path) as group:
+        bot, alice, carol, room_id = group.bot, group.alice, group.carol, group.room_id
+        assert carol is not None
         question = await carol.say(room_id, "!info signal")
-        answer = await carol.reply_to(question, bot_account.user_id)
+        answer = await carol.reply_to(question, group.bot_id)
         assert answer is not None
         await alice.client.room_redact(room_id, answer.event_id, reason="off topic")  # alice: the moderator
 
@@ -158,7 +162,7 @@ async def test_an_answer_a_moderator_removed_is_never_sent_again(
             **{"m.new_content": {"msgtype": "m.text", "body": "!info briar"},
                "m.relates_to": {"rel_type": "m.replace", "event_id": question}},
         )
-        assert await carol.replies(bot_account.user_id, QUIET_S + 1) == []
+        assert await carol.replies(group.bot_id, QUIET_S + 1) == []
 
 
 @pytest.mark.asyncio

@@ -30,8 +30,7 @@ from .botkit import (
 )
 from .conftest import JsClientFactory, MakeAccount
 from .jsclient import JsClient
-from .netkit import BotProcess, replied_to, timeline
-from .test_reliability import replied, write_config
+from .netkit import BotProcess, replied, replied_to, timeline, write_config
 
 #: A redacted question's answer must be gone within this many seconds.
 REDACT_WITHIN_S = 10.0

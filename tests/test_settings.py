@@ -30,6 +30,8 @@ from knowledge.engine import Answer, Engine
         ("autoanswer aan", Setting("autoanswer", True)),
         ("auto-answer uit", Setting("autoanswer", False)),
         ("autoantwoord off", Setting("autoanswer", False)),
+        ("collect on", Setting("collect", True)),
+        ("verzamel uit", Setting("collect", False)),
     ],
 )
 def test_valid_settings(args: str, expected: Setting) -> None:
@@ -95,3 +97,22 @@ async def test_a_database_from_before_settings_is_migrated(tmp_path: Path) -> No
         await storage.close()
     with sqlite3.connect(tmp_path / DB_NAME) as db:
         assert db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+@pytest.mark.asyncio
+async def test_a_database_with_room_settings_keeps_them_and_gets_the_feedback_tables(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        db.executescript(MIGRATIONS[0] + MIGRATIONS[1])
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO schema_version (version) VALUES (2)")
+        db.execute(
+            "INSERT INTO room_settings (room_id, language, autoanswer, changed_by, ts) VALUES ('!r:x', 'en', 1, '@m:x', 1)"
+        )
+    storage = await Storage.open(tmp_path)
+    try:
+        assert await storage.room_settings() == {"!r:x": ("en", True, False)}
+        assert await storage.feedback(None) == [] and await storage.unanswered(None) == []
+        await storage.add_unanswered("!r:x", "what is the weather")
+        assert [text for _, _, text in await storage.unanswered("!r:x")] == ["what is the weather"]
+    finally:
+        await storage.close()

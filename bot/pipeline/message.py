@@ -56,7 +56,8 @@ class Message:
     text: str = ""  # without reply fallback, quotes and code
     question: str = ""  # ``text`` for the engine: the bot's name taken off, ``/cmd`` as ``{prefix}cmd``
     named: bool = False  # starts by addressing the bot ("recbot: …", "@recbot …")
-    mentioned: bool = False  # mentions the bot (m.mentions or a pill)
+    mentions: frozenset[str] = frozenset()  # user ids mentioned (m.mentions and pills)
+    mentioned: bool = False  # the bot is among them
     command: Command | None = None  # parsed from ``question``
     thread_root: str | None = None
     reply_to: str | None = None
@@ -114,7 +115,8 @@ def _with_text(message: Message, content: Mapping[str, Any], me: Me) -> Message:
     text = strip_quotes_and_code(body)
     names = _names(me.user_id, me.names)
     rest = strip_leading_mention(text, names)
-    mentioned = me.user_id in mentions(content)
+    mentioned_ids = mentions(content)
+    mentioned = me.user_id in mentioned_ids
     if rest is not None:
         question = rest
     elif mentioned:
@@ -128,6 +130,7 @@ def _with_text(message: Message, content: Mapping[str, Any], me: Me) -> Message:
         text=text,
         question=question,
         named=rest is not None,
+        mentions=mentioned_ids,
         mentioned=mentioned,
         command=parse_command(question, me.prefix),
     )

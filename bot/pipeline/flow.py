@@ -357,8 +357,7 @@ class Pipeline:
             replace(record, intent=answer.intent, entries=answer.entries, digest=digest(turn.text))
         )
         await self.storage.mark_answered(edit.event_id)
-        self.metrics.answered(answer.intent, time.monotonic() - received)
-        self._log("edited answer", turn, "")
+        self._log("edited answer", turn, f"latency_ms={(time.monotonic() - received) * 1000:.0f}")
 
     async def _edit_of_unanswered(self, edit: Message, room: Room, received: float) -> None:
         """The original was not answered: if the edit addresses the bot, answer the

@@ -139,7 +139,7 @@ async def test_edits_redactions_reactions_and_unanswered_with_an_independent_cli
 
 
 @pytest.mark.asyncio
-async def test_an_answer_a_moderator_removed_is_never_sent_again(
+async def test_an_answer_a_moderator_removed_is_never_sent_again_and_about_says_what_is_kept(
     synapse: LocalSynapse, account: MakeAccount, tmp_path: Path
 ) -> None:
     async with group_room(synapse, account, tmp_path) as group:
@@ -162,6 +162,8 @@ async def test_an_answer_a_moderator_removed_is_never_sent_again(
                "m.relates_to": {"rel_type": "m.replace", "event_id": question}},
         )
         assert await carol.replies(group.bot_id, QUIET_S + 1) == []
+        about = await carol.reply_to(await carol.say(room_id, "!over"), group.bot_id)
+        assert about is not None and "Over recbot" in about.body and "14 dagen" in about.body
 
 
 @pytest.mark.asyncio

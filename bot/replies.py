@@ -91,7 +91,7 @@ SAY: dict[str, dict[str, str]] = {
         "answer and the entries it was about ({days} days, so edits, deletions and 👍/👎 work); votes as a "
         "salted hash per voter, never who voted; and, only where a moderator turned collecting on, the text "
         "of the last {n} questions I could not answer, without sender, for {unanswered_days} days. "
-        "No message text otherwise, and nothing of what I was not asked.",
+        "No other message text is kept.",
         "about_source": "Source code: ",
         "about_no_source": "Source code: ask the operator of this bot (not configured).",
     },
@@ -163,7 +163,7 @@ SAY: dict[str, dict[str, str]] = {
         "antwoord en de items waarover het ging ({days} dagen, zodat bewerken, verwijderen en 👍/👎 werken); "
         "stemmen als gezouten hash per stemmer, nooit wie er stemde; en alleen waar een moderator verzamelen "
         "aanzette de tekst van de laatste {n} vragen die ik niet kon beantwoorden, zonder afzender, "
-        "{unanswered_days} dagen lang. Verder geen berichttekst, en niets van wat niet aan mij gevraagd is.",
+        "{unanswered_days} dagen lang. Andere berichttekst bewaar ik niet.",
         "about_source": "Broncode: ",
         "about_no_source": "Broncode: vraag de beheerder van deze bot (niet ingesteld).",
     },

@@ -334,3 +334,18 @@ async def test_feedback_covers_every_room_only_for_an_admin_in_a_dm(
     assert "briar" not in admin_in_room
     refused = await feedback_in(ROOM, ALICE, GROUP)
     assert "moderators" in refused and "signal" not in refused
+
+
+@pytest.mark.asyncio
+async def test_after_a_crash_only_a_question_gets_the_apology_and_only_once(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    flow, io = await pipeline(tmp_path, storage, engine)
+    await flow.apologise(text("nice weather today", "$chatter"), GROUP)
+    await flow.apologise(reaction("$x", "👍", "$r"), GROUP)
+    assert io.sent == []
+    await flow.apologise(text("!info signal", "$q"), GROUP)
+    await flow.apologise(text("!info signal", "$q"), GROUP)
+    assert len(io.sent) == 1 and isinstance(io.sent[0], SendReply) and io.sent[0].question_id == "$q"
+    assert "mis" in io.sent[0].text  # "er ging iets mis"
+    assert await storage.is_claimed("$q")

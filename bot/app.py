@@ -16,6 +16,7 @@ from knowledge.model import KnowledgeBase, KnowledgeError
 from .config import Config, ConfigError, load_config
 from .health import HealthServerError
 from .matrix_bot import Bot
+from .refresh import knowledge_cache, redact_urls
 from .session import LoginError
 from .storage import StorageError
 from .verify import describe_cross_signing
@@ -25,14 +26,24 @@ log = logging.getLogger("recbot")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def load_checked(path: str) -> tuple[Config, KnowledgeBase]:
+def load_checked(path: str, stale: list[str] | None = None) -> tuple[Config, KnowledgeBase]:
     """The validated configuration and its knowledge base; ConfigError lists every
-    problem (knowledge problems under ``knowledge.sources``, with file:line)."""
+    problem (knowledge problems under ``knowledge.sources``, with file:line). A good load
+    is saved as the last good knowledge in ``data_dir``; with ``stale`` given (``run``), a
+    URL source that cannot be fetched is read from that copy, and a line saying so is
+    added to ``stale``."""
     config = load_config(path)
+    knowledge = config.knowledge
     try:
-        kb = load_sources(list(config.knowledge.sources))
+        kb = load_sources(
+            list(knowledge.sources),
+            fetch_timeout=knowledge.fetch_timeout,
+            cache=knowledge_cache(config.storage.data_dir),
+            fall_back=stale is not None,
+            stale=stale,
+        )
     except KnowledgeError as exc:
-        raise ConfigError([("knowledge.sources", str(problem)) for problem in exc.problems]) from None
+        raise ConfigError([("knowledge.sources", redact_urls(str(problem))) for problem in exc.problems]) from None
     return config, kb
 
 
@@ -61,13 +72,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("nio").setLevel(logging.WARNING)
     logging.getLogger("peewee").setLevel(logging.WARNING)
+    os.umask(0o077)  # everything the bot writes (session, keys, cached knowledge) is its own
+    stale: list[str] = []
     try:
-        config, kb = load_checked(args.config)
+        config, kb = load_checked(args.config, stale)
     except ConfigError as exc:
         return _report(args.config, exc)
+    for line in stale:
+        log.warning("knowledge source unreachable, starting on the last good copy: %s", redact_urls(line))
     log.info("knowledge: %d entries", len(kb.entries))
-    os.umask(0o077)  # everything the bot writes (session, keys) is for its own user only
-    return asyncio.run(run_bot(Bot(config, Engine(kb))))
+    bot = Bot(config, Engine(kb))
+    bot.pipeline.stale_knowledge = tuple(stale)
+    return asyncio.run(run_bot(bot))
 
 
 async def run_bot(bot: Bot) -> int:

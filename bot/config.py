@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
+from knowledge.loading import public_source
+from knowledge.yaml_safe import YamlError, load_bounded
 
 from .secret_storage import SecretStorageError, decode_recovery_key
 
@@ -67,17 +68,26 @@ class BotConfig:
     autojoin: bool = True
     allowed_inviters: tuple[str, ...] = ()
     max_event_age: int = 600
+    source_url: str = ""  # where the bot's source code is (shown by !about); "": not given
+    feedback_days: int = 90  # answers and their votes are kept this many days
 
 
 @dataclass(frozen=True)
 class ModerationConfig:
     power_level: int = 50
-    users: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()  # moderation.admins
+    users: tuple[str, ...] = ()  # the older name of the same list; both are merged into each
+
+    def __post_init__(self) -> None:
+        merged = tuple(dict.fromkeys((*self.admins, *self.users)))
+        object.__setattr__(self, "admins", merged)
+        object.__setattr__(self, "users", merged)
 
 
 @dataclass(frozen=True)
 class KnowledgeConfig:
     sources: tuple[str, ...] = ()
+    fetch_timeout: float = 20.0  # seconds for one whole fetch of a URL source
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,9 @@ class Config:
             f"data directory: {self.storage.data_dir}",
             f"command prefix: {b.command_prefix}   language: {b.default_language}   max event age: {b.max_event_age}s",
             f"autojoin: {'yes' if b.autojoin else 'no'}   allowed inviters: {inviters}",
-            f"moderators: {len(self.moderation.users)} user(s) + power level >= {self.moderation.power_level}",
-            f"knowledge sources: {', '.join(self.knowledge.sources) or 'bundled'}",
+            f"admins: {len(self.moderation.admins)} user(s); room moderators: power level >= {self.moderation.power_level}",
+            f"knowledge sources: {', '.join(public_source(s) for s in self.knowledge.sources) or 'bundled'}"
+            f" (fetch timeout {self.knowledge.fetch_timeout:g}s)",
             f"limits: {_rate(self.limits.user_per_minute)} per user, {_rate(self.limits.room_per_minute)} per room",
             f"metrics: {f'http://{self.metrics.host}:{self.metrics.port}' if self.metrics.enabled else 'off'}",
         ]
@@ -134,11 +145,10 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
     except UnicodeDecodeError:
         raise ConfigError([("", "the file is not UTF-8 text")]) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ConfigError([("", f"{where}invalid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+        data = load_bounded(text)
+    except YamlError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        raise ConfigError([("", f"{where}invalid YAML: {exc.message}")]) from None
     return parse_config({} if data is None else data, env)
 
 
@@ -154,9 +164,13 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
         bot=reader.bot(sections["bot"]),
         moderation=ModerationConfig(
             power_level=reader.get(sections["moderation"], "moderation.power_level", 50, reader.power_level),
+            admins=reader.get(sections["moderation"], "moderation.admins", (), reader.user_ids),
             users=reader.get(sections["moderation"], "moderation.users", (), reader.user_ids),
         ),
-        knowledge=KnowledgeConfig(reader.get(sections["knowledge"], "knowledge.sources", (), reader.sources)),
+        knowledge=KnowledgeConfig(
+            reader.get(sections["knowledge"], "knowledge.sources", (), reader.sources),
+            reader.get(sections["knowledge"], "knowledge.fetch_timeout", 20.0, reader.fetch_timeout),
+        ),
         limits=LimitsConfig(
             user_per_minute=reader.get(sections["limits"], "limits.user_per_minute", 10, reader.rate),
             room_per_minute=reader.get(sections["limits"], "limits.room_per_minute", 30, reader.rate),
@@ -171,9 +185,17 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
 _KEYS: dict[str, tuple[str, ...]] = {
     "matrix": ("homeserver", "user_id", "password", "access_token", "device_id", "recovery_key"),
     "storage": ("data_dir",),
-    "bot": ("command_prefix", "default_language", "autojoin", "allowed_inviters", "max_event_age"),
-    "moderation": ("power_level", "users"),
-    "knowledge": ("sources",),
+    "bot": (
+        "command_prefix",
+        "default_language",
+        "autojoin",
+        "allowed_inviters",
+        "max_event_age",
+        "source_url",
+        "feedback_days",
+    ),
+    "moderation": ("power_level", "admins", "users"),
+    "knowledge": ("sources", "fetch_timeout"),
     "limits": ("user_per_minute", "room_per_minute"),
     "metrics": ("enabled", "host", "port"),
 }
@@ -249,6 +271,8 @@ class _Reader:
             autojoin=self.get(section, "bot.autojoin", True, self.boolean),
             allowed_inviters=self.get(section, "bot.allowed_inviters", (), self.inviters),
             max_event_age=self.get(section, "bot.max_event_age", 600, self.max_age),
+            source_url=self.get(section, "bot.source_url", "", self.public_url),
+            feedback_days=self.get(section, "bot.feedback_days", 90, lambda value: self.integer(value, 1, 3650)),
         )
 
     def metrics(self, section: dict[Any, Any]) -> MetricsConfig:
@@ -282,6 +306,15 @@ class _Reader:
         parts = urllib.parse.urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _Invalid(f"must be an http(s) URL, not {text!r}")
+        return text
+
+    def public_url(self, value: Any) -> str:
+        """An http(s) URL shown to everyone, no credentials in it; "" for none."""
+        if value == "":
+            return ""
+        text = self.url(value)
+        if urllib.parse.urlsplit(text).username is not None:
+            raise _Invalid("must not contain credentials")
         return text
 
     def user_id(self, value: Any) -> str:
@@ -339,6 +372,14 @@ class _Reader:
 
     def max_age(self, value: Any) -> int:
         return self.integer(value, 1, 7 * 24 * 3600)
+
+    @staticmethod
+    def fetch_timeout(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Invalid(f"must be a number of seconds, not {_type_name(value)}")
+        if not 1 <= value <= 300:
+            raise _Invalid(f"must be between 1 and 300 seconds, not {value}")
+        return float(value)
 
     def power_level(self, value: Any) -> int:
         return self.integer(value, 0, _MAX_POWER_LEVEL)

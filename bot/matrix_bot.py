@@ -1,10 +1,12 @@
-"""The Matrix bot: sync, decide what is addressed to it, answer, accept invites.
+"""The Matrix bot's I/O: sync, fill gaps, decrypt (with retries), accept invites, and
+send, edit and redact for the pipeline (``bot.pipeline``), which decides everything else.
 
 ``Bot.run()`` logs in, then syncs until ``Bot.shutdown()``. Each sync's events are
-handled in tasks (bounded by a semaphore) so answering never stalls syncing; the
-sync token of a sync is saved once every task it started has finished, so a crash
-re-reads rather than loses questions, and claims in the database keep a re-read
-question from being answered twice.
+parsed into Messages and handed to the pipeline in tasks (rooms, joins and answers each
+bounded by a semaphore) so answering never stalls syncing; the sync token of a sync is
+saved once every task it started has finished, so a crash re-reads rather than loses
+events, and claims in the database keep a re-read event from being acted on twice. A
+handler that raises is retried once, then a question gets a short "something went wrong".
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,9 +28,10 @@ from nio import (
     LocalProtocolError,
     MegolmEvent,
     MessageDirection,
+    RoomGetEventResponse,
     RoomMemberEvent,
     RoomMessagesResponse,
-    RoomMessageText,
+    RoomRedactResponse,
     RoomSendResponse,
     SendRetryError,
     SyncError,
@@ -37,23 +40,17 @@ from nio import (
 from nio.exceptions import EncryptionError
 from nio.responses import Timeline
 
-from knowledge.engine import Answer, Engine
+from knowledge.engine import Engine
 
-from .addressing import (
-    Addressed,
-    address,
-    inviter_allowed,
-    is_dm,
-    is_fresh,
-    thread_root,
-)
 from .config import Config
-from .conversation import Conversation
 from .crosssign import cross_sign_at_start
 from .health import MetricsServer
 from .metrics import Metrics
 from .ordering import KeyedLocks, RecentIds
-from .respond import build_reply, reply_txn_id
+from .pipeline.actions import EditAnswer, RedactAnswer, SendReply
+from .pipeline.flow import Pipeline, Room
+from .pipeline.message import Me, Message, parse
+from .pipeline.policy import inviter_allowed, is_fresh
 from .retry import (
     TRANSIENT_EXCEPTIONS,
     Stopped,
@@ -63,14 +60,14 @@ from .retry import (
     wait_or_stop,
 )
 from .session import LoginError, crypto_housekeeping, log_in, make_client
-from .storage import Storage, make_private
+from .storage import Storage, claim_retention_ms, make_private
 
 log = logging.getLogger(__name__)
 
-#: Claims are kept at least this long (older events are never answered anyway).
-_MIN_CLAIM_RETENTION_MS = 24 * 3600 * 1000
 #: /health stays good this long beyond two sync timeouts without a successful sync.
 _HEALTH_MARGIN_S = 15.0
+#: Old claims and audit rows are pruned this often while running.
+_PRUNE_EVERY_S = 600.0
 
 
 class _SyncFailed(Exception):
@@ -97,6 +94,8 @@ class Tuning:
     gap_max_pages: int = 5
     decrypt_grace_s: float = 10.0
     max_concurrent_answers: int = 8
+    max_concurrent_rooms: int = 16  # rooms whose new events are taken in at once
+    max_concurrent_joins: int = 4  # invites being joined or declined at once
     shutdown_grace_s: float = 10.0
     request_attempts: int = 4
     join_attempts: int = 6
@@ -112,18 +111,6 @@ class _Batch:
 
     def finished(self) -> bool:
         return all(task.done() and not task.cancelled() for task in self.tasks)
-
-
-@dataclass(frozen=True)
-class _Question:
-    room_id: str
-    event_id: str
-    sender: str
-    addressed: Addressed
-    thread_root: str | None
-    dm: bool
-    server_ts: int
-    received: float = field(default_factory=time.monotonic)
 
 
 class Bot:
@@ -143,9 +130,12 @@ class Bot:
         self._batches: deque[_Batch] = deque()
         self._joining: set[str] = set()
         self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
-        #: Room settings, moderators, flood control and moderator commands.
-        self.conversation = Conversation(config, self, lambda: len(self.client.rooms))
+        self._room_slots = asyncio.Semaphore(self.tuning.max_concurrent_rooms)
+        self._join_slots = asyncio.Semaphore(self.tuning.max_concurrent_joins)
+        self._pruned_at = 0.0
         self.metrics = Metrics(lambda: self.engine.kb)
+        #: What to do with each event: room settings, policy, commands and the stages.
+        self.pipeline = Pipeline(config, self, self.metrics, lambda: len(self.client.rooms))
         #: Per room: syncs are taken in, and replies sent, in the order of the questions.
         self._intake = KeyedLocks()
         self._replying = KeyedLocks()
@@ -162,15 +152,15 @@ class Bot:
             self.metrics, self.config.metrics, 2 * self.tuning.sync_timeout_ms / 1000 + _HEALTH_MARGIN_S
         )
         try:
-            await self.conversation.start(self._storage)
+            await self.pipeline.start(self._storage, self)
             await server.start()
             await log_in(self.client, self.config, self._storage, self._stopping)
             make_private(self.config.storage.data_dir)
-            await self._storage.prune(_now_ms() - max(2000 * self.config.bot.max_event_age, _MIN_CLAIM_RETENTION_MS))
+            await self._prune()
             if interrupted := await self._storage.release_pending():
                 log.info("answering again %d question(s) whose reply was interrupted by the last stop", interrupted)
             await self._upload_keys()
-            self.conversation.stats.cross_signed = await cross_sign_at_start(self.client, self.config, self._stopping)
+            self.pipeline.stats.cross_signed = await cross_sign_at_start(self.client, self.config, self._stopping)
             await self._sync_loop()
         except Stopped:
             pass
@@ -191,7 +181,7 @@ class Bot:
         if not self.ready.is_set() or self._stopping.is_set():
             log.warning("not refreshing the knowledge: the bot is not running")
             return
-        self._spawn(self.conversation.refresh_on_signal(), None)
+        self._spawn(self.pipeline.refresh_on_signal(), None)
 
     @property
     def storage(self) -> Storage:
@@ -257,6 +247,24 @@ class Bot:
             first, answering, failures = False, True, 0
             self.metrics.synced()
             self.ready.set()
+            if time.monotonic() - self._pruned_at >= _PRUNE_EVERY_S:
+                await self._prune()
+
+    async def _prune(self) -> None:
+        """Drop claims too old to matter (such events are never answered again), audit rows
+        beyond the retention limits, answers and votes past ``bot.feedback_days`` and
+        unanswered questions past their 14 days."""
+        self._pruned_at = time.monotonic()
+        now = _now_ms()
+        claims = await self.storage.prune(now - claim_retention_ms(self.config.bot.max_event_age))
+        audit = await self.storage.prune_audit(now)
+        answers = await self.storage.prune_answers(now - self.config.bot.feedback_days * 24 * 3600 * 1000)
+        unanswered = await self.storage.prune_unanswered(now)
+        if claims or audit or answers or unanswered:
+            log.info(
+                "pruned %d old claim(s), %d audit row(s), %d answer record(s), %d unanswered question(s)",
+                claims, audit, answers, unanswered,
+            )
 
     async def _sync_once(self, since: str | None, *, resume: bool, first: bool) -> SyncResponse | SyncError | None:
         """One sync request, abandoned (None) if shutdown is requested meanwhile."""
@@ -282,7 +290,7 @@ class Bot:
     async def _handle_sync(self, response: SyncResponse, answering: bool) -> None:
         """Start the tasks for one sync's invites and messages, then do the e2e chores."""
         batch = _Batch(response.next_batch)
-        self.conversation.observe(response)
+        self.pipeline.observe(response)
         self._accept_invites(response)
         for room_id, info in response.rooms.join.items():
             if info.timeline.events:
@@ -331,21 +339,26 @@ class Bot:
     # -- rooms and events -------------------------------------------------------------
 
     async def _handle_room(self, room_id: str, timeline: Timeline, answering: bool, batch: _Batch) -> None:
-        """Note the bot's joins; when answering, fill a gap and consider every message."""
-        events = list(timeline.events)
-        for event in events:
-            if self._is_own_join(event):
-                await self.storage.set_joined_at(room_id, event.server_timestamp)
-        if not answering:
-            return
-        joined_ms = await self.storage.joined_at(room_id)
-        if timeline.limited and timeline.prev_batch:
-            gap = await self._fetch_gap(room_id, timeline.prev_batch, joined_ms)
-            log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
-            events = gap + events
-        for event in events:
-            if self._taken.first_time(getattr(event, "event_id", None)):
-                await self._consider(room_id, event, joined_ms, batch)
+        """Note the bot's joins; when answering, fill a gap and consider every message.
+        A timeline holding the bot's own join has no gap worth fetching: everything
+        before it is from before the bot was there (Synapse marks a new join limited)."""
+        async with self._room_slots:
+            events = list(timeline.events)
+            joined_here = False
+            for event in events:
+                if self._is_own_join(event):
+                    joined_here = True
+                    await self.storage.set_joined_at(room_id, event.server_timestamp)
+            if not answering:
+                return
+            joined_ms = await self.storage.joined_at(room_id)
+            if timeline.limited and timeline.prev_batch and not joined_here:
+                gap = await self._fetch_gap(room_id, timeline.prev_batch, joined_ms)
+                log.info("fetched %d event(s) the sync skipped in %s", len(gap), room_id)
+                events = gap + events
+            for event in events:
+                if self._taken.first_time(getattr(event, "event_id", None)):
+                    await self._consider(room_id, event, joined_ms, batch)
 
     def _is_own_join(self, event: Any) -> bool:
         return (
@@ -391,56 +404,55 @@ class Bot:
         return gap[::-1]
 
     async def _consider(self, room_id: str, event: Any, joined_ms: int | None, batch: _Batch) -> None:
-        """Start answering ``event`` if it is a fresh message addressed to the bot."""
+        """Hand ``event`` to the pipeline as a Message (decrypting it first if need be)."""
         room = self.client.rooms.get(room_id)
-        if room is None or not isinstance(event, (RoomMessageText, MegolmEvent)):
-            return
-        if event.sender == self.client.user_id:
-            return
-        if not is_fresh(event.server_timestamp, _now_ms(), self.config.bot.max_event_age, joined_ms):
+        if room is None:
             return
         if isinstance(event, MegolmEvent):
-            self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch)
+            if is_fresh(event.server_timestamp, _now_ms(), self.config.bot.max_event_age, joined_ms):
+                self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch)
             return
-        content = event.source.get("content") or {}
-        addressed = address(
-            content,
-            event.sender,
-            bot_user_id=self.client.user_id,
-            bot_names=self._names(room.users.get(self.client.user_id)),
-            member_count=room.member_count,
-            prefix=self.config.bot.command_prefix,
-        )
-        if addressed is None:
-            addressed = self.conversation.unaddressed(room_id, content, event.sender, self.client.user_id)
-        if addressed is not None:
-            question = _Question(
-                room_id,
-                event.event_id,
-                event.sender,
-                addressed,
-                thread_root(content),
-                is_dm(room.member_count),
-                event.server_timestamp,
-            )
-            self._spawn(self._answer(question), batch)
+        source = getattr(event, "source", None)
+        message = parse(source, room_id, self._me(room_id)) if isinstance(source, dict) else None
+        if message is not None:
+            self._spawn(self._handle(message, Room(self._me(room_id), room.member_count, joined_ms)), batch)
 
-    def _names(self, member: Any) -> Sequence[str]:
-        """What people may call the bot: its display name in the room and its localpart."""
+    async def _handle(self, message: Message, room: Room) -> None:
+        """Run the pipeline for ``message``, in the room's order, bounded in number. A
+        failure is retried once; then a question is answered with a short "something went
+        wrong" notice, so a crash never silently loses it."""
+        received = time.monotonic()
+        async with self._replying.hold(message.room_id), self._answering:
+            for attempt in (1, 2):
+                try:
+                    await self.pipeline.handle(message, room, received)
+                    return
+                except Exception:
+                    self.metrics.error("handler")
+                    log.exception("handling %s in %s failed (attempt %d)", message.event_id, message.room_id, attempt)
+                    with suppress(Exception):
+                        await self.storage.release(message.event_id)
+            try:
+                await self.pipeline.apologise(message, room)
+            except Exception:
+                self.metrics.error("handler")
+                log.exception("could not tell %s in %s that answering failed", message.event_id, message.room_id)
+
+    def _me(self, room_id: str) -> Me:
+        """Who the bot is in ``room_id``: its display name there and its localpart."""
+        room = self.client.rooms.get(room_id)
+        member = room.users.get(self.client.user_id) if room is not None else None
         localpart = self.client.user_id[1:].split(":", 1)[0]
         display_name = getattr(member, "display_name", None)
-        return (localpart, display_name) if display_name else (localpart,)
+        names = (localpart, display_name) if display_name else (localpart,)
+        return Me(self.client.user_id, names, self.config.bot.command_prefix)
 
     async def _decrypt_later(self, room_id: str, event: MegolmEvent, joined_ms: int | None, batch: _Batch) -> None:
-        """Request the missing room key and retry decrypting after each sync for a
-        grace period; give up silently (the bot never says it cannot decrypt)."""
+        """Retry decrypting after each sync for a grace period (the sender's client shares
+        the room key to the bot's device, typically a moment later); give up silently (the
+        bot never says it cannot decrypt). No key request is sent: nio addresses it only to
+        the bot's own other devices, and the bot has none that could answer."""
         event.room_id = room_id
-        try:
-            await self.client.request_room_key(event)
-        except LocalProtocolError:
-            pass  # already requested for this session
-        except TRANSIENT_EXCEPTIONS as exc:
-            log.info("could not request a room key in %s: %s", room_id, describe(exc))
         deadline = time.monotonic() + self.tuning.decrypt_grace_s
         while (remaining := deadline - time.monotonic()) > 0:
             if not await self._wait_for_sync(remaining):
@@ -454,69 +466,53 @@ class Bot:
         self.metrics.error("undecryptable")
         log.info("no key arrived for event %s in %s; not answering it", event.event_id, room_id)
 
-    # -- answering -------------------------------------------------------------------
+    # -- I/O for the pipeline ------------------------------------------------------------
 
-    async def _answer(self, question: _Question) -> None:
-        """Reply at most once per event, in the room's order: the engine's answer, a moderator
-        command's result, a pointer to an identical earlier answer or a flood notice."""
-        async with self._replying.hold(question.room_id), self._answering:
-            turn = await self.conversation.understand(question)
-            if turn is None:
-                return  # auto-answer, and the engine is not sure this is a question for the bot
-            self.metrics.question()
-            answer = turn.answer
-            if turn.quiet:
-                self._unanswered(question, answer, "not_understood")
-                return
-            if not await self.storage.claim(question.event_id, question.room_id):
-                self._unanswered(question, answer, "already_answered")
-                return
-            reply = await self.conversation.reply(turn)
-            if reply is None:
-                self._unanswered(question, answer, "rate_limited")
-                await self.storage.release(question.event_id)
-                return
-            content = build_reply(
-                reply.text, reply.html, in_reply_to=question.event_id, thread_root=question.thread_root
-            )
-            too_old_s = self.config.bot.max_event_age - (_now_ms() - question.server_ts) / 1000
-            sent = await self._send(
-                question.room_id,
-                content,
-                tx_id=reply_txn_id(question.event_id),
-                deadline=time.monotonic() + too_old_s,
-            )
-            self.conversation.sent(turn, reply, sent)
-            if not sent:
-                self._unanswered(question, answer, "send_failed")
-                await self.storage.release(question.event_id)
-                return
-            await self.storage.mark_answered(question.event_id)
-            latency_s = time.monotonic() - question.received
-            self.metrics.answered(answer.intent, latency_s)
-            log.info(
-                "answered room=%s reason=%s reply=%s intent=%s entries=%s confidence=%.2f latency_ms=%d",
-                question.room_id,
-                question.addressed.reason,
-                reply.kind,
-                answer.intent,
-                ",".join(answer.entries) or "-",
-                answer.confidence,
-                latency_s * 1000,
-            )
+    async def send(self, action: SendReply | EditAnswer) -> str | None:
+        """Send a reply or an edit (see ``pipeline.actions.Io``)."""
+        deadline = action.deadline if isinstance(action, SendReply) else None
+        return await self._send(action.room_id, action.content(), tx_id=action.txn_id, deadline=deadline)
 
-    def _unanswered(self, question: _Question, answer: Answer, cause: str) -> None:
-        """Count and log (without the message text) a question left without a reply."""
-        self.metrics.unanswered(cause)
-        log.info(
-            "unanswered room=%s reason=%s cause=%s intent=%s entries=%s confidence=%.2f",
-            question.room_id,
-            question.addressed.reason,
-            cause,
-            answer.intent,
-            ",".join(answer.entries) or "-",
-            answer.confidence,
-        )
+    async def redact(self, action: RedactAnswer) -> bool:
+        """Redact the bot's answer, retrying transient failures with one transaction id."""
+        try:
+            response = await retrying(
+                lambda: self.client.room_redact(
+                    action.room_id, action.answer_id, reason=action.reason, tx_id=action.txn_id
+                ),
+                f"redacting in {action.room_id}",
+                attempts=self.tuning.request_attempts,
+                cap_s=self.tuning.backoff_cap_s,
+            )
+        except _SEND_FAILURES as exc:
+            response = exc
+        if isinstance(response, RoomRedactResponse):
+            return True
+        log.warning("could not redact in %s: %s", action.room_id, describe(response))
+        return False
+
+    async def fetch(self, room_id: str, event_id: str) -> Message | None:
+        """One event of ``room_id`` as a Message (decrypted if the key is there)."""
+        try:
+            response = await retrying(
+                lambda: self.client.room_get_event(room_id, event_id),
+                f"fetching an event in {room_id}",
+                attempts=self.tuning.request_attempts,
+            )
+        except TRANSIENT_EXCEPTIONS as exc:
+            response = exc
+        if not isinstance(response, RoomGetEventResponse):
+            log.info("could not fetch an event in %s: %s", room_id, describe(response))
+            return None
+        event = response.event
+        if isinstance(event, MegolmEvent):
+            event.room_id = room_id
+            try:
+                event = self.client.decrypt_event(event)
+            except EncryptionError:
+                return None
+        source = getattr(event, "source", None)
+        return parse(source, room_id, self._me(room_id)) if isinstance(source, dict) else None
 
     async def _send(
         self, room_id: str, content: dict[str, Any], *, tx_id: str | None = None, deadline: float | None = None
@@ -565,26 +561,39 @@ class Bot:
             self._spawn(self._handle_invite(room_id, inviter), None)
 
     async def _handle_invite(self, room_id: str, inviter: str | None) -> None:
-        """Join if autojoin is on and the inviter is allowed, else decline."""
-        bot = self.config.bot
+        """Join if autojoin is on and the inviter is allowed, else decline; a few at a time."""
         try:
-            if bot.autojoin and inviter_allowed(inviter, bot.allowed_inviters):
-                response = await retrying(
-                    lambda: self.client.join(room_id), f"joining {room_id}", attempts=self.tuning.join_attempts
-                )
-                if isinstance(response, JoinResponse):
-                    log.info("joined %s (invited by %s)", room_id, inviter)
-                else:
-                    log.warning("could not join %s: %s", room_id, describe(response))
-            else:
-                log.info("declining the invite to %s from %s", room_id, inviter)
-                await retrying(
-                    lambda: self.client.room_leave(room_id), f"declining {room_id}", attempts=self.tuning.join_attempts
-                )
+            async with self._join_slots:
+                await self._join_or_decline(room_id, inviter)
         except TRANSIENT_EXCEPTIONS as exc:
             log.warning("could not answer the invite to %s: %s", room_id, describe(exc))
+        except Stopped:
+            pass  # stopping: the invite is still there at the next start
         finally:
             self._joining.discard(room_id)
+
+    async def _join_or_decline(self, room_id: str, inviter: str | None) -> None:
+        """Join (waiting out the homeserver's rate limits) or decline one invite."""
+        bot = self.config.bot
+        if bot.autojoin and inviter_allowed(inviter, bot.allowed_inviters):
+            response = await retrying(
+                lambda: self.client.join(room_id),
+                f"joining {room_id}",
+                attempts=self.tuning.join_attempts,
+                stopping=self._stopping,
+            )
+            if isinstance(response, JoinResponse):
+                log.info("joined %s (invited by %s)", room_id, inviter)
+            else:
+                log.warning("could not join %s: %s", room_id, describe(response))
+        else:
+            log.info("declining the invite to %s from %s", room_id, inviter)
+            await retrying(
+                lambda: self.client.room_leave(room_id),
+                f"declining {room_id}",
+                attempts=self.tuning.join_attempts,
+                stopping=self._stopping,
+            )
 
 
 def _now_ms() -> int:

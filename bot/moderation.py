@@ -1,8 +1,9 @@
-"""Moderators: who they are, and the commands only they may use (``!refresh``,
-``!status``, ``!set``, ``!history`` and their Dutch names).
+"""Moderators: their power in each room, and the restricted commands (``!refresh``,
+``!status``, ``!set``, ``!history``, ``!feedback``, ``!unanswered`` and their Dutch names).
 
-A moderator is a user listed in ``moderation.users``, or, outside DMs, a member whose
-power level in the room is at least ``moderation.power_level``. Power levels come from
+Who may use which command is decided in :mod:`bot.authority`: admins (configured) rule the
+whole bot, room moderators (power level at least ``moderation.power_level``, never in a
+DM) their own room. Power levels come from
 each room's latest ``m.room.power_levels`` event seen in sync, taken whole (nio's
 ``MatrixRoom.power_levels`` merges user levels across events, so a user removed from the
 list would keep the old level there), and from ``m.room.create``: in room version 12 the
@@ -24,7 +25,8 @@ from knowledge.understand import COMMANDS
 
 from . import replies
 from .config import Config, ModerationConfig
-from .refresh import EngineHolder, RefreshOutcome, Refresher
+from .authority import Role, role_of
+from .refresh import EngineHolder, RefreshOutcome, Refresher, knowledge_cache
 from .settings import RoomSettingsBook, parse_setting
 from .storage import RefreshRecord, Storage
 
@@ -55,14 +57,14 @@ class RoomPower:
         return self.levels.get_user_level(user_id)
 
 
+def role(user_id: str, power: RoomPower | None, *, dm: bool, config: ModerationConfig) -> Role:
+    """``user_id``'s role in a room with ``power`` (None: unknown)."""
+    return role_of(user_id, None if power is None else power.level(user_id), dm=dm, config=config)
+
+
 def is_moderator(user_id: str, power: RoomPower | None, *, dm: bool, config: ModerationConfig) -> bool:
-    """Whether ``user_id`` may use moderator commands in a room with ``power`` (None:
-    unknown); in a DM only the configured users count."""
-    if user_id in config.users:
-        return True
-    if dm or power is None:
-        return False
-    return power.level(user_id) >= config.power_level
+    """Whether ``user_id`` is an admin or this room's moderator (in a DM: admins only)."""
+    return role(user_id, power, dm=dm, config=config) >= Role.MODERATOR
 
 
 def privileged_creators(room_version: str) -> bool:
@@ -128,40 +130,73 @@ class ModeratorCommands:
         self._stats = stats
         self._storage: Storage | None = None
         self._refresher: Refresher | None = None
+        #: Sources the base of this start was read from a cached copy of (see app.py).
+        self.stale: tuple[str, ...] = ()
 
     def start(self, storage: Storage) -> None:
         """Use ``storage`` for the audit trail (the bot's database is open)."""
         self._storage = storage
-        self._refresher = Refresher(self._config.knowledge.sources, self._holder, storage)
+        knowledge = self._config.knowledge
+        self._refresher = Refresher(
+            knowledge.sources,
+            self._holder,
+            storage,
+            fetch_timeout=knowledge.fetch_timeout,
+            cache=knowledge_cache(self._config.storage.data_dir),
+        )
+        self._refresher.stale = self.stale
 
-    async def refresh(self, requested_by: str, room_id: str | None) -> RefreshOutcome:
-        """Reload the knowledge sources (see :class:`Refresher`)."""
+    async def refresh(self, requested_by: str, room_id: str | None) -> RefreshOutcome | None:
+        """Reload the knowledge sources (see :class:`Refresher`); None: one is running."""
         assert self._refresher is not None, "moderation is not started"
         return await self._refresher.refresh(requested_by, room_id)
 
-    async def run(self, name: str, args: str, sender: str, room_id: str, lang: str) -> Reply:
-        """The reply to moderator command ``name`` (canonical) with ``args``."""
+    async def run(
+        self, name: str, args: str, sender: str, room_id: str, lang: str, role: Role = Role.ADMIN, *, dm: bool = False
+    ) -> Reply:
+        """The reply to restricted command ``name`` (canonical) with ``args``; the caller
+        has checked that ``role`` may use it. An admin's ``!feedback`` and ``!unanswered``
+        in a DM cover every room; anywhere else, the room's."""
+        if name in ("feedback", "unanswered"):
+            all_rooms = dm and role is Role.ADMIN
+            if name == "feedback":
+                return await self._feedback(room_id, all_rooms, lang)
+            return await self._unanswered(room_id, all_rooms, lang)
         if name == "refresh":
-            return replies.refresh_result(await self.refresh(sender, room_id), lang)
+            outcome = await self.refresh(sender, room_id)
+            return replies.refresh_running(lang) if outcome is None else replies.refresh_result(outcome, lang)
         if name == "set":
             return await self._set(args, sender, room_id, lang)
         if name == "history":
             return replies.history(await self._history(HISTORY_SIZE), lang)
         last = await self._history(1)
-        return replies.status(self._status_info(room_id, last[0] if last else None), lang)
+        info = self._status_info(room_id, last[0] if last else None, admin=role is Role.ADMIN)
+        return replies.status(info, lang)
 
     async def _set(self, args: str, sender: str, room_id: str, lang: str) -> Reply:
         setting = parse_setting(args)
         if setting is None:
             return replies.set_usage(self._config.bot.command_prefix, lang)
         await self._settings.change(room_id, setting, sender)
-        return replies.setting_changed(setting, lang)
+        return replies.setting_changed(setting, lang, self._config.bot.command_prefix)
+
+    async def _feedback(self, room_id: str, all_rooms: bool, lang: str) -> Reply:
+        assert self._storage is not None, "moderation is not started"
+        rows = await self._storage.feedback(None if all_rooms else room_id)
+        return replies.feedback(rows, all_rooms=all_rooms, days=self._config.bot.feedback_days, lang=lang)
+
+    async def _unanswered(self, room_id: str, all_rooms: bool, lang: str) -> Reply:
+        assert self._storage is not None, "moderation is not started"
+        rows = await self._storage.unanswered(None if all_rooms else room_id)
+        collecting = self._settings.get(room_id).collect
+        prefix = self._config.bot.command_prefix
+        return replies.unanswered(rows, collecting=collecting, all_rooms=all_rooms, prefix=prefix, lang=lang)
 
     async def _history(self, limit: int) -> list[RefreshRecord]:
         assert self._storage is not None, "moderation is not started"
         return await self._storage.refreshes(limit)
 
-    def _status_info(self, room_id: str, last: RefreshRecord | None) -> replies.StatusInfo:
+    def _status_info(self, room_id: str, last: RefreshRecord | None, *, admin: bool) -> replies.StatusInfo:
         room = self._settings.get(room_id)
         return replies.StatusInfo(
             kb=self._holder.engine.kb,
@@ -173,4 +208,6 @@ class ModeratorCommands:
             room=room,
             language=room.language or self._config.bot.default_language,
             cross_signed=self._stats.cross_signed,
+            admin=admin,
+            stale=self._refresher.stale if self._refresher else self.stale,
         )

@@ -13,13 +13,13 @@ import json
 import logging
 import re
 import time
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, astuple, dataclass
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from knowledge.engine import Engine
-from knowledge.loading import load_sources
+from knowledge.loading import FETCH_TIMEOUT, SourceCache, load_sources, public_source
 from knowledge.model import KnowledgeBase, KnowledgeError, content_of
 
 from .storage import RefreshRecord, Storage
@@ -89,9 +89,7 @@ def redact_urls(text: str) -> str:
 
     def public(match: re.Match[str]) -> str:
         url = match.group(0).rstrip(":,;.)")  # punctuation after a URL is not part of it
-        parts = urllib.parse.urlsplit(url)
-        host = parts.netloc.rpartition("@")[2]
-        return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", "")) + match.group(0)[len(url) :]
+        return public_source(url) + match.group(0)[len(url) :]
 
     return _URL.sub(public, text)
 
@@ -137,20 +135,41 @@ class RefreshOutcome:
 
 
 class Refresher:
-    """Reloads ``sources`` into ``holder.engine``; one refresh at a time."""
+    """Reloads ``sources`` into ``holder.engine``; one refresh at a time. A good load is
+    saved in ``cache`` (the last good knowledge); a refresh never falls back to it."""
 
-    def __init__(self, sources: Sequence[str], holder: EngineHolder, storage: Storage):
+    def __init__(
+        self,
+        sources: Sequence[str],
+        holder: EngineHolder,
+        storage: Storage,
+        *,
+        fetch_timeout: float = FETCH_TIMEOUT,
+        cache: SourceCache | None = None,
+    ):
         self._sources = tuple(sources)
         self._holder = holder
         self._storage = storage
+        self._fetch_timeout = fetch_timeout
+        self._cache = cache
         self._lock = asyncio.Lock()
+        #: Lines saying which sources the live base was read from a cached copy of.
+        self.stale: tuple[str, ...] = ()
 
-    async def refresh(self, requested_by: str, room_id: str | None) -> RefreshOutcome:
-        """Load, validate and swap in the sources; record and log the outcome."""
+    @property
+    def running(self) -> bool:
+        return self._lock.locked()
+
+    async def refresh(self, requested_by: str, room_id: str | None) -> RefreshOutcome | None:
+        """Load, validate and swap in the sources; record and log the outcome. None at
+        once if a refresh is already running (the caller says so)."""
+        if self._lock.locked():
+            log.info("knowledge refresh by %s not started: one is already running", requested_by)
+            return None
         async with self._lock:
             old = self._holder.engine.kb
             try:
-                engine = await asyncio.to_thread(_load_engine, self._sources)
+                engine = await asyncio.to_thread(_load_engine, self._sources, self._fetch_timeout, self._cache)
             except KnowledgeError as exc:
                 outcome = _failed(old, [str(problem) for problem in exc.problems])
             except Exception as exc:  # a loader bug must not leave the moderator without an answer
@@ -158,6 +177,7 @@ class Refresher:
                 outcome = _failed(old, [f"internal error: {type(exc).__name__}: {exc}"])
             else:
                 self._holder.engine = engine
+                self.stale = ()
                 new = engine.kb
                 diff = diff_bases(old, new)
                 outcome = RefreshOutcome(True, old.version, new.version, len(new.entries), len(new.criteria), diff)
@@ -166,9 +186,14 @@ class Refresher:
         return outcome
 
 
-def _load_engine(sources: Sequence[str]) -> Engine:
+def knowledge_cache(data_dir: Path) -> SourceCache:
+    """Where the last good copies of the URL sources are kept."""
+    return SourceCache(data_dir / "knowledge-cache")
+
+
+def _load_engine(sources: Sequence[str], fetch_timeout: float, cache: SourceCache | None) -> Engine:
     """A ready engine over the validated sources (runs in a worker thread)."""
-    return Engine(load_sources(list(sources)))
+    return Engine(load_sources(list(sources), fetch_timeout=fetch_timeout, cache=cache))
 
 
 def _failed(kb: KnowledgeBase, problems: list[str]) -> RefreshOutcome:

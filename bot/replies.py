@@ -1,4 +1,5 @@
-"""The bot's own replies (moderator commands, flood control), in Dutch and English.
+"""The bot's own replies (moderator commands, flood control, feedback, unanswered
+questions, about), in Dutch and English.
 
 Built with the knowledge renderer's document model, so plain text and HTML say the same
 thing and every piece of text is escaped.
@@ -16,7 +17,7 @@ from knowledge.render import Doc, Line, Link, Reply
 
 from .refresh import RefreshOutcome, redact_urls
 from .settings import RoomSettings, Setting
-from .storage import RefreshRecord
+from .storage import UNANSWERED_PER_ROOM, UNANSWERED_RETENTION_MS, FeedbackRow, RefreshRecord
 
 #: Problems listed in a failed refresh's reply; the rest are counted.
 SHOW_PROBLEMS = 10
@@ -24,6 +25,7 @@ SHOW_PROBLEMS = 10
 SAY: dict[str, dict[str, str]] = {
     "en": {
         "slow_down": "Slow down, please: that is more questions than I answer in a minute. Try again shortly.",
+        "went_wrong": "Sorry, something went wrong while answering this. Please try again later.",
         "pointer": "Answered just above: ",
         "earlier_answer": "the earlier answer",
         "refresh_ok": "Knowledge refreshed: version {old} → {new} ({entries} entries, {criteria} criteria).",
@@ -44,9 +46,12 @@ SAY: dict[str, dict[str, str]] = {
         "status_last": "Last refresh: {when} by {who}: {result}.",
         "status_never": "Last refresh: none yet.",
         "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
-        "status_room": "This room: language {language}, auto-answer {autoanswer}.",
+        "status_room": "This room: language {language}, auto-answer {autoanswer}, collecting unanswered questions {collect}.",
         "status_cross_signed": "Encryption: this device is cross-signed by the bot's account (trusted by Element).",
         "status_not_cross_signed": "Encryption: this device is NOT cross-signed; Element may not share room keys with it.",
+        "status_stale": "Warning: a knowledge source could not be fetched at start; answering from the last good copy.",
+        "refresh_running": "A refresh is already running; its result follows when it is done.",
+        "admin_only": "Only the bot's admins can use this command.",
         "ok": "ok",
         "failed": "failed",
         "on": "on",
@@ -55,7 +60,7 @@ SAY: dict[str, dict[str, str]] = {
         "problems": "{n} problem(s)",
         "history_title": "Last refreshes:",
         "history_none": "No refreshes recorded yet.",
-        "set_usage": "Usage: {prefix}set language nl|en, or {prefix}set autoanswer on|off.",
+        "set_usage": "Usage: {prefix}set language nl|en, {prefix}set autoanswer on|off, or {prefix}set collect on|off.",
         "set_language": "This room's language is now {language}.",
         "set_autoanswer_on": "Auto-answer is on: I also answer questions here that are not addressed to me, "
         "when I am sure what is asked.",
@@ -63,9 +68,36 @@ SAY: dict[str, dict[str, str]] = {
         "lang_nl": "Dutch",
         "lang_en": "English",
         "units": "d h m s",
+        "set_collect_on": "Collecting is on: I keep the text (not who sent it) of the last {n} questions here "
+        "I could not answer, for {days} days; moderators see them with {prefix}unanswered.",
+        "set_collect_off": "Collecting is off; the questions kept for this room are deleted.",
+        "feedback_title": "Feedback on answers (👍/👎)",
+        "feedback_none": "No votes on answers yet.",
+        "feedback_scope_room": "This room, the last {days} days.",
+        "feedback_scope_all": "All rooms, the last {days} days.",
+        "feedback_intents": "Per kind of answer:",
+        "feedback_entries": "Per entry:",
+        "feedback_lowest": "Lowest rated:",
+        "feedback_row": "{name}: 👍 {up} · 👎 {down}",
+        "answer_link": "answer",
+        "unanswered_title": "Questions I could not answer (newest first):",
+        "unanswered_none": "No unanswered questions kept.",
+        "unanswered_off": "Collecting is off in this room; a moderator turns it on with {prefix}set collect on.",
+        "about_title": "About recbot",
+        "about_what": "I answer questions about the messengers Privacy Guides recommends: cards, comparisons, "
+        "criteria and caveats. I only repeat what the sources say.",
+        "about_knowledge": "Knowledge version {version}, from: {pages}.",
+        "about_stores": "What I keep: the ids of messages I answered and my answers to them, with the kind of "
+        "answer and the entries it was about ({days} days, so edits, deletions and 👍/👎 work); votes as a "
+        "salted hash per voter, never who voted; and, only where a moderator turned collecting on, the text "
+        "of the last {n} questions I could not answer, without sender, for {unanswered_days} days. "
+        "No other message text is kept.",
+        "about_source": "Source code: ",
+        "about_no_source": "Source code: ask the operator of this bot (not configured).",
     },
     "nl": {
         "slow_down": "Rustig aan graag: dat zijn meer vragen dan ik per minuut beantwoord. Probeer het zo nog eens.",
+        "went_wrong": "Sorry, er ging iets mis bij het beantwoorden hiervan. Probeer het later nog eens.",
         "pointer": "Hierboven al beantwoord: ",
         "earlier_answer": "het eerdere antwoord",
         "refresh_ok": "Kennis vernieuwd: versie {old} → {new} ({entries} items, {criteria} criteria).",
@@ -86,9 +118,12 @@ SAY: dict[str, dict[str, str]] = {
         "status_last": "Laatste verversing: {when} door {who}: {result}.",
         "status_never": "Laatste verversing: nog geen.",
         "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
-        "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}.",
+        "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}, onbeantwoorde vragen verzamelen {collect}.",
         "status_cross_signed": "Versleuteling: dit apparaat is ondertekend door het account van de bot (vertrouwd door Element).",
         "status_not_cross_signed": "Versleuteling: dit apparaat is NIET ondertekend; Element deelt er mogelijk geen sleutels mee.",
+        "status_stale": "Let op: een kennisbron was bij de start niet bereikbaar; ik antwoord uit de laatste goede kopie.",
+        "refresh_running": "Er loopt al een verversing; de uitkomst volgt als die klaar is.",
+        "admin_only": "Alleen de beheerders van de bot kunnen dit commando gebruiken.",
         "ok": "gelukt",
         "failed": "mislukt",
         "on": "aan",
@@ -97,7 +132,7 @@ SAY: dict[str, dict[str, str]] = {
         "problems": "{n} probleem/problemen",
         "history_title": "Laatste verversingen:",
         "history_none": "Nog geen verversingen vastgelegd.",
-        "set_usage": "Gebruik: {prefix}instel taal nl|en, of {prefix}instel autoanswer aan|uit.",
+        "set_usage": "Gebruik: {prefix}instel taal nl|en, {prefix}instel autoanswer aan|uit, of {prefix}instel verzamel aan|uit.",
         "set_language": "De taal van deze kamer is nu {language}.",
         "set_autoanswer_on": "Automatisch antwoorden staat aan: ik beantwoord hier ook vragen die niet aan mij "
         "gericht zijn, als ik zeker weet wat er gevraagd wordt.",
@@ -105,6 +140,32 @@ SAY: dict[str, dict[str, str]] = {
         "lang_nl": "Nederlands",
         "lang_en": "Engels",
         "units": "d u m s",
+        "set_collect_on": "Verzamelen staat aan: ik bewaar de tekst (niet wie het stuurde) van de laatste {n} vragen "
+        "hier die ik niet kon beantwoorden, {days} dagen lang; moderators zien ze met {prefix}onbeantwoord.",
+        "set_collect_off": "Verzamelen staat uit; de bewaarde vragen van deze kamer zijn gewist.",
+        "feedback_title": "Terugkoppeling op antwoorden (👍/👎)",
+        "feedback_none": "Nog geen stemmen op antwoorden.",
+        "feedback_scope_room": "Deze kamer, de laatste {days} dagen.",
+        "feedback_scope_all": "Alle kamers, de laatste {days} dagen.",
+        "feedback_intents": "Per soort antwoord:",
+        "feedback_entries": "Per item:",
+        "feedback_lowest": "Laagst gewaardeerd:",
+        "feedback_row": "{name}: 👍 {up} · 👎 {down}",
+        "answer_link": "antwoord",
+        "unanswered_title": "Vragen die ik niet kon beantwoorden (nieuwste eerst):",
+        "unanswered_none": "Geen onbeantwoorde vragen bewaard.",
+        "unanswered_off": "Verzamelen staat uit in deze kamer; een moderator zet het aan met {prefix}instel verzamel aan.",
+        "about_title": "Over recbot",
+        "about_what": "Ik beantwoord vragen over de messengers die Privacy Guides aanraadt: kaarten, vergelijkingen, "
+        "criteria en nadelen. Ik herhaal alleen wat de bronnen zeggen.",
+        "about_knowledge": "Kennisversie {version}, uit: {pages}.",
+        "about_stores": "Wat ik bewaar: de id's van berichten die ik beantwoordde en mijn antwoorden, met de soort "
+        "antwoord en de items waarover het ging ({days} dagen, zodat bewerken, verwijderen en 👍/👎 werken); "
+        "stemmen als gezouten hash per stemmer, nooit wie er stemde; en alleen waar een moderator verzamelen "
+        "aanzette de tekst van de laatste {n} vragen die ik niet kon beantwoorden, zonder afzender, "
+        "{unanswered_days} dagen lang. Andere berichttekst bewaar ik niet.",
+        "about_source": "Broncode: ",
+        "about_no_source": "Broncode: vraag de beheerder van deze bot (niet ingesteld).",
     },
 }
 _DIFF_PARTS = ("added", "removed", "changed", "criteria_added", "criteria_removed", "criteria_changed", "warnings_changed")
@@ -128,6 +189,21 @@ def _one(text: str, *more: str | Link) -> Reply:
 
 def slow_down(lang: str) -> Reply:
     return _one(_say(lang, "slow_down"))
+
+
+def refresh_running(lang: str) -> Reply:
+    """The reply to ``!refresh`` while one is running."""
+    return _one(_say(lang, "refresh_running"))
+
+
+def admin_only(lang: str) -> Reply:
+    """The refusal of a global command to a room moderator."""
+    return _one(_say(lang, "admin_only"))
+
+
+def went_wrong(lang: str) -> Reply:
+    """The notice for a question whose handling failed twice."""
+    return _one(_say(lang, "went_wrong"))
 
 
 def pointer(room_id: str, event_id: str, lang: str) -> Reply:
@@ -210,6 +286,8 @@ class StatusInfo:
     room: RoomSettings
     language: str  # the room's effective language
     cross_signed: bool | None = None  # the bot's device (None: not known)
+    admin: bool = True  # the whole bot's state; a room moderator sees only the room's
+    stale: tuple[str, ...] = ()  # sources the live base was read from a cached copy of
 
 
 STATUS_MAX_SOURCES = 10  # source pages listed by !status; the rest are counted
@@ -219,6 +297,16 @@ def status(info: StatusInfo, lang: str) -> Reply:
     kb = info.kb
     doc = Doc().title(_say(lang, "status_title"))
     doc.para(_say(lang, "status_knowledge", version=kb.version, entries=len(kb.entries), criteria=len(kb.criteria)))
+    if info.stale:
+        doc.para(_say(lang, "status_stale"))
+        if info.admin:
+            doc.bullets([[redact_urls(line)] for line in info.stale])
+    autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
+    collect = _say(lang, "on" if info.room.collect else "off")
+    room_line = _say(lang, "status_room", language=info.language, autoanswer=autoanswer, collect=collect)
+    if not info.admin:
+        doc.para(room_line)
+        return _reply(doc)
     sources: list[Line] = [[f"{s.page} ({s.lang}, {s.date or '?'})"] for s in kb.sources[:STATUS_MAX_SOURCES]]
     if len(kb.sources) > STATUS_MAX_SOURCES:  # a whole site has hundreds of page files
         sources.append([f"… +{len(kb.sources) - STATUS_MAX_SOURCES}"])
@@ -228,8 +316,7 @@ def status(info: StatusInfo, lang: str) -> Reply:
     doc.para(_last_refresh(info.last_refresh, lang))
     uptime = duration(info.uptime_s, lang)
     doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
-    autoanswer = _say(lang, "on" if info.room.autoanswer else "off")
-    doc.para(_say(lang, "status_room", language=info.language, autoanswer=autoanswer))
+    doc.para(room_line)
     if info.cross_signed is not None:
         doc.para(_say(lang, "status_cross_signed" if info.cross_signed else "status_not_cross_signed"))
     return _reply(doc)
@@ -263,9 +350,77 @@ def set_usage(prefix: str, lang: str) -> Reply:
     return _one(_say(lang, "set_usage", prefix=prefix))
 
 
-def setting_changed(setting: Setting, lang: str) -> Reply:
+def setting_changed(setting: Setting, lang: str, prefix: str = "!") -> Reply:
     """Confirms a changed setting (a new language is confirmed in that language)."""
     if setting.key == "language":
         new = str(setting.value)
         return _one(_say(new, "set_language", language=_say(new, f"lang_{new}")))
+    if setting.key == "collect":
+        if not setting.value:
+            return _one(_say(lang, "set_collect_off"))
+        days = UNANSWERED_RETENTION_MS // DAY_MS
+        return _one(_say(lang, "set_collect_on", n=UNANSWERED_PER_ROOM, days=days, prefix=prefix))
     return _one(_say(lang, "set_autoanswer_on" if setting.value else "set_autoanswer_off"))
+
+
+# -- feedback, unanswered questions, about ------------------------------------------------------
+
+#: Rows shown per part of ``!feedback``.
+FEEDBACK_ROWS = 10
+DAY_MS = 24 * 3600 * 1000
+
+
+def feedback(rows: Sequence[FeedbackRow], *, all_rooms: bool, days: int, lang: str) -> Reply:
+    """Votes per intent and per entry, and the lowest-rated answers (linked)."""
+    doc = Doc().title(_say(lang, "feedback_title"))
+    if not rows:
+        return _reply(doc.para(_say(lang, "feedback_none")))
+    doc.para(_say(lang, "feedback_scope_all" if all_rooms else "feedback_scope_room", days=days))
+    intents: dict[str, list[int]] = {}
+    entries: dict[str, list[int]] = {}
+    for row in rows:
+        for key, table in [(row.intent, intents), *((entry, entries) for entry in row.entries)]:
+            counts = table.setdefault(key, [0, 0])
+            counts[0] += row.up
+            counts[1] += row.down
+    for title, table in (("feedback_intents", intents), ("feedback_entries", entries)):
+        ranked = sorted(table.items(), key=lambda item: (item[1][0] - item[1][1], item[0]))[:FEEDBACK_ROWS]
+        lines: list[Line] = [[_say(lang, "feedback_row", name=name, up=up, down=down)] for name, (up, down) in ranked]
+        doc.bullets(lines, _say(lang, title))
+    lowest: list[Line] = []
+    for row in [row for row in rows if row.down > row.up][:FEEDBACK_ROWS]:
+        name = f"{row.intent} {', '.join(row.entries)}".strip()
+        link = Link(_say(lang, "answer_link"), event_link(row.room_id, row.answer_id))
+        lowest.append([_say(lang, "feedback_row", name=name, up=row.up, down=row.down), " (", link, ")"])
+    if lowest:
+        doc.bullets(lowest, _say(lang, "feedback_lowest"))
+    return _reply(doc)
+
+
+def unanswered(rows: Sequence[tuple[str, int, str]], *, collecting: bool, all_rooms: bool, prefix: str, lang: str) -> Reply:
+    """The kept unanswered questions, newest first (with the room when for every room)."""
+    if not rows:
+        return _one(_say(lang, "unanswered_none" if collecting or all_rooms else "unanswered_off", prefix=prefix))
+    lines: list[Line] = [
+        [f"{when(ts)}{f' ({room})' if all_rooms else ''}: ", _clip(text)] for room, ts, text in rows
+    ]
+    return _reply(Doc().bullets(lines, _say(lang, "unanswered_title")))
+
+
+def about(kb: KnowledgeBase, source_url: str, *, feedback_days: int, lang: str) -> Reply:
+    """What the bot is, where its knowledge comes from, what it keeps and for how long."""
+    doc = Doc().title(_say(lang, "about_title"))
+    doc.para(_say(lang, "about_what"))
+    pages = ", ".join(f"{source.page} ({source.date or '?'})" for source in kb.sources) or "-"
+    doc.para(_say(lang, "about_knowledge", version=kb.version, pages=pages))
+    days = UNANSWERED_RETENTION_MS // DAY_MS
+    doc.para(_say(lang, "about_stores", days=feedback_days, n=UNANSWERED_PER_ROOM, unanswered_days=days))
+    if source_url:
+        doc.para(_say(lang, "about_source"), Link(source_url, source_url))
+    else:
+        doc.para(_say(lang, "about_no_source"))
+    return _reply(doc)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

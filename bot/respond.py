@@ -1,8 +1,11 @@
-"""Builds the content of every reply the bot sends (the one place that decides its shape).
+"""Builds the content of every message the bot sends (the one place that decides its shape).
 
 A reply is an ``m.notice`` (so other bots ignore it) with plain and HTML bodies, a
 reply relation to the question (inside the question's thread, if any) and empty
-``m.mentions`` so nobody is pinged. Both bodies are bounded in size.
+``m.mentions`` so nobody is pinged. Both bodies are bounded in size. An edit of a reply
+is an ``m.replace`` whose ``m.new_content`` is a reply's content without its relation
+(the original's reply and thread relations stay, as the spec requires). Transaction ids
+are derived from the event that caused the message, so a resend never duplicates it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,23 @@ def build_reply(
         "format": "org.matrix.custom.html",
         "formatted_body": html_body,
         "m.relates_to": reply_relation(in_reply_to, thread_root),
+        "m.mentions": {},
+    }
+
+
+def build_edit(answer_id: str, text: str, html_body: str, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+    """Content replacing the bot's answer ``answer_id`` with a new reply text. The text is
+    there twice (the new content and the fallback body), so each half gets half the bytes
+    and the edit is no bigger than a reply."""
+    new = build_reply(text, html_body, in_reply_to=answer_id, max_bytes=max_bytes // 2)
+    del new["m.relates_to"]
+    return {
+        "msgtype": new["msgtype"],
+        "body": "* " + new["body"],
+        "format": new["format"],
+        "formatted_body": "* " + new["formatted_body"],
+        "m.new_content": new,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": answer_id},
         "m.mentions": {},
     }
 
@@ -80,7 +100,8 @@ def escape_within(text: str, max_bytes: int) -> str:
     return "".join(pieces)
 
 
-def reply_txn_id(event_id: str) -> str:
-    """The transaction id of the reply to ``event_id``: the same in every run, so the
-    homeserver keeps one copy when a reply is sent again after a crash."""
-    return "recbot-reply-" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()[:32]
+def reply_txn_id(event_id: str, kind: str = "reply") -> str:
+    """The transaction id of the bot's ``kind`` (reply, edit, redact) caused by event
+    ``event_id``: the same in every run, so the homeserver keeps one copy when it is sent
+    again after a crash."""
+    return f"recbot-{kind}-" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()[:32]

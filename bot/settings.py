@@ -1,21 +1,17 @@
-"""Per-room settings set by moderators (``!set language en``, ``!instel autoanswer aan``):
-parsing, the in-memory copy kept in step with the database, and the auto-answer rule.
+"""Per-room settings set by moderators (``!set language en``, ``!instel autoanswer aan``,
+``!set collect on``): parsing, the in-memory copy kept in step with the database, and the
+auto-answer rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from knowledge.engine import Answer
 from knowledge.text import normalize, tokens
 
-from .addressing import Addressed, is_edit, strip_reply_fallback
 from .storage import Storage
 
-#: Addressed.reason of a question the bot answers only because auto-answer is on.
-AUTO = "auto"
 #: Auto-answer replies only when the engine is at least this sure.
 AUTO_CONFIDENCE = 0.8
 
@@ -28,6 +24,9 @@ _KEYS = {
     "auto": "autoanswer",
     "autoantwoord": "autoanswer",
     "automatisch": "autoanswer",
+    "collect": "collect",
+    "verzamel": "collect",
+    "verzamelen": "collect",
 }
 _LANGUAGES = {"nl": "nl", "nederlands": "nl", "dutch": "nl", "en": "en", "engels": "en", "english": "en"}
 _SWITCH = {
@@ -48,11 +47,12 @@ _SWITCH = {
 class RoomSettings:
     language: str | None = None  # None: the configured bot.default_language
     autoanswer: bool = False
+    collect: bool = False  # keep the questions the bot could not answer (for ``!unanswered``)
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One change asked for: ``language`` ("nl"/"en") or ``autoanswer`` (bool)."""
+    """One change asked for: ``language`` ("nl"/"en"), ``autoanswer`` or ``collect`` (bool)."""
 
     key: str
     value: str | bool
@@ -67,7 +67,7 @@ def parse_setting(args: str) -> Setting | None:
     key, value = _KEYS[words[0]], words[1]
     if key == "language" and value in _LANGUAGES:
         return Setting(key, _LANGUAGES[value])
-    if key == "autoanswer" and value in _SWITCH:
+    if key in ("autoanswer", "collect") and value in _SWITCH:
         return Setting(key, _SWITCH[value])
     return None
 
@@ -87,7 +87,7 @@ class RoomSettingsBook:
     async def load(self, storage: Storage) -> None:
         """Read the stored settings; later changes are saved to ``storage``."""
         rows = await storage.room_settings()
-        self._rooms = {room_id: RoomSettings(language, autoanswer) for room_id, (language, autoanswer) in rows.items()}
+        self._rooms = {room_id: RoomSettings(*row) for room_id, row in rows.items()}
         self._storage = storage
 
     def get(self, room_id: str) -> RoomSettings:
@@ -97,21 +97,11 @@ class RoomSettingsBook:
         """Apply and save ``setting`` for ``room_id`` (by moderator ``by``)."""
         assert self._storage is not None, "settings are not loaded"
         settings = applied(self.get(room_id), setting)
-        await self._storage.save_room_settings(room_id, settings.language, settings.autoanswer, by)
+        await self._storage.save_room_settings(
+            room_id, settings.language, settings.autoanswer, by, collect=settings.collect
+        )
         self._rooms[room_id] = settings
         return settings
-
-
-def unaddressed(content: Mapping[str, Any], sender: str, bot_user_id: str) -> Addressed | None:
-    """A plain text message not addressed to the bot, as a question for auto-answer; never
-    the bot's own messages, notices (other bots) or edits."""
-    if sender == bot_user_id or content.get("msgtype") != "m.text" or is_edit(content):
-        return None
-    body = content.get("body")
-    if not isinstance(body, str):
-        return None
-    text = strip_reply_fallback(body).strip()
-    return Addressed(text, AUTO) if text else None
 
 
 def confident(answer: Answer) -> bool:

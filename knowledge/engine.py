@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from . import render
@@ -11,7 +12,7 @@ from .index import EntityIndex
 from .model import Entry, KnowledgeBase
 from .properties import FilterPlan, PropertyQuery, audited_by
 from .text import normalize
-from .understand import INDEX_COMMON, Understanding, parse_command, understand
+from .understand import INDEX_COMMON, PARSE, Command, Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "support", "none")
 
@@ -48,16 +49,27 @@ class Engine:
         self.index = EntityIndex(kb.entries, INDEX_COMMON)
         self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
 
-    def understand(self, message: str, default_lang: str = "nl", prefix: str = "!") -> Understanding:
-        return understand(message, self.index, self.kb, default_lang, prefix)
+    def understand(
+        self, message: str, default_lang: str = "nl", prefix: str = "!", command: Command | None = PARSE
+    ) -> Understanding:
+        return understand(message, self.index, self.kb, default_lang, prefix, command)
 
-    def answer(self, message: str, default_lang: str = "nl", prefix: str = "!", moderator: bool = False) -> Answer:
+    def answer(
+        self,
+        message: str,
+        default_lang: str = "nl",
+        prefix: str = "!",
+        moderator: bool | Collection[str] = False,
+        command: Command | None = PARSE,
+    ) -> Answer:
         """Understand and reply. Never raises. Intent "none" carries no text, except the one line
-        for a product the knowledge does not know (the bot sends it only when addressed)."""
-        u = self.understand(message, default_lang, prefix)
+        for a product the knowledge does not know (the bot sends it only when addressed). ``moderator``:
+        the restricted commands the asker may use (True: all), shown in help. ``command``:
+        the message's command if the caller parsed it (see ``understand``)."""
+        u = self.understand(message, default_lang, prefix, command)
         return self.reply(u, prefix, moderator)
 
-    def reply(self, u: Understanding, prefix: str = "!", moderator: bool = False) -> Answer:
+    def reply(self, u: Understanding, prefix: str = "!", moderator: bool | Collection[str] = False) -> Answer:
         u = self._narrowed(u)
         kb, lang = self.kb, u.lang
         command = u.command.spec.name if u.command and u.command.spec else ""
@@ -73,13 +85,16 @@ class Engine:
             return Answer("none", tuple(u.entries), lang, u.confidence, "", "", command)
         if u.command is not None and u.command.spec is None:
             suggestion = u.command.suggestion.words[0] if u.command.suggestion else None
-            if suggestion and u.command.suggestion and u.command.suggestion.moderator and not moderator:
+            spec = u.command.suggestion
+            if suggestion and spec and spec.moderator and not (moderator is True or (moderator and spec.name in moderator)):
                 suggestion = None
             return done("help", render.did_you_mean(u.command.word.lower(), suggestion, lang, prefix, moderator), ())
         if command == "sources":
             return done("help", render.sources(kb, lang), ())
         if u.command is not None and u.command.spec is not None and u.command.spec.moderator:
             return done("help", render.moderator_only(lang), ())
+        if command == "about":  # the bot replies with its own about text; offline: the sources
+            return done("help", render.sources(kb, lang), ())
         if u.intent == "help":
             return done("help", render.help_reply(lang, prefix, moderator), ())
         if u.intent == "support":
@@ -161,4 +176,4 @@ class Engine:
         return done("filter", reply, [e.id for e, _ in matches])
 
 
-__all__ = ["Answer", "Engine", "INTENTS", "parse_command"]
+__all__ = ["Answer", "Command", "Engine", "INTENTS", "PARSE", "parse_command"]

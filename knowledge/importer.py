@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import yaml
+from .yaml_safe import YamlError, load_bounded
 
 from .model import (
     PLATFORMS,
@@ -193,9 +193,6 @@ def _normalise(text: str) -> list[_Line]:
     return [(n, line.replace("\t", "    ").rstrip()) for n, line in enumerate(text.split("\n"), start=1)]
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: a site has 1,000 pages
-
-
 def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], list[_Line]]:
     """The front matter mapping (empty if none) and the lines after it."""
     if not lines or lines[0][1] != "---":
@@ -204,12 +201,9 @@ def _front_matter(lines: list[_Line], file: str) -> tuple[dict[object, object], 
     if end is None:
         return {}, lines
     try:
-        data = yaml.load("\n".join(text for _, text in lines[1:end]), Loader=_YAML_LOADER)  # noqa: S506 - safe
-    except Exception as exc:  # PyYAML raises ValueError & co. too, e.g. on impossible dates
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or exc
-        raise KnowledgeError([Problem(file, line, f"front matter is not valid YAML: {problem}")]) from exc
+        data = load_bounded("\n".join(text for _, text in lines[1:end]), first_line=2)
+    except YamlError as exc:
+        raise KnowledgeError([Problem(file, exc.line or 1, f"front matter is not valid YAML: {exc.message}")]) from None
     return (data if isinstance(data, dict) else {}), lines[end + 1 :]
 
 
@@ -235,9 +229,8 @@ def _meta_date(meta: dict[object, object]) -> str:
 
 
 def _detect_lang(text: str) -> str:
-    """The page's language by the question detector's common words (nl or en)."""
-    words = tokens(normalize(text))
-    return detect_language(words, default="en").lang
+    """The page's language, by the one detector questions use too (English when unsure)."""
+    return detect_language(tokens(normalize(text)), default="en").lang
 
 
 # --- step 2: blocks -------------------------------------------------------------------------

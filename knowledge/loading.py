@@ -8,8 +8,15 @@ this raises, which is what makes a failed refresh harmless.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import http.client
+import ipaddress
+import os
+import socket
+import ssl
+import threading
+import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -31,36 +38,200 @@ BUNDLED_DIR = Path(__file__).parent / "data"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 YAML_SUFFIXES = (".yaml", ".yml")
 
-# Limits for sources fetched over http(s): a moderator's typo must not hang or flood the bot.
-FETCH_TIMEOUT = 15.0
+# Limits for sources fetched over http(s): a typo or a hostile server must not hang or flood the bot.
+FETCH_TIMEOUT = 20.0  # seconds for the whole fetch, redirects included
 FETCH_MAX_BYTES = 2 * 1024 * 1024
+MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
+_USER_AGENT = "recbot (knowledge refresh)"
 
 
 def is_url(source: str) -> bool:
     return urllib.parse.urlsplit(source).scheme.lower() in ("http", "https")
 
 
+def public_source(source: str) -> str:
+    """A source as people may see it: a URL without user info, query or fragment (they may
+    carry credentials); anything else unchanged."""
+    parts = urllib.parse.urlsplit(source)
+    if not (parts.scheme and parts.netloc):
+        return source
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    """The IP addresses ``host`` resolves to (KnowledgeError if it does not)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise _FetchError(f"cannot resolve the host: {exc}") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def hop_refusal(origin_public: bool, addresses: Sequence[str], host: str) -> str | None:
+    """Why a redirect to ``host`` (resolving to ``addresses``) is refused, or None: from a
+    public configured URL, every hop must be public too."""
+    if origin_public and not all(_is_public(address) for address in addresses):
+        return f"redirected from a public host to a private or loopback address ({host})"
+    return None
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_global and not ip.is_multicast
+
+
+class _FetchError(Exception):
+    """One fetch failed; the message is safe to show (no URL in it)."""
+
+
+class _Pinned(http.client.HTTPConnection):
+    """An HTTP connection to an address checked beforehand (no second DNS answer)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+        self.raw: socket.socket | None = None  # kept: http.client drops ``sock`` early
+
+    def connect(self) -> None:
+        self.sock = self.raw = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedTLS(http.client.HTTPSConnection):
+    """An HTTPS connection to an address checked beforehand, verified for ``host``."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
+        self._address = address
+        self.raw: socket.socket | None = None
+
+    def connect(self) -> None:
+        self.raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(self.raw, server_hostname=self.host)
+
+
+def _cut(connection: _Pinned | _PinnedTLS) -> None:
+    """Stop a connection that ran past its deadline (wakes a blocked read)."""
+    sock = connection.raw
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FETCH_MAX_BYTES) -> str:
-    """Fetch a knowledge source over http(s) only, with a time and size limit."""
+    """Fetch a knowledge source over http(s), within ``timeout`` seconds in all and
+    ``max_bytes``. Redirects are followed (at most MAX_REDIRECTS) to http(s) only, each hop
+    checked again; when the configured URL's host is public, every hop must be public too
+    (no redirect into loopback or private networks). Errors name the URL without secrets."""
+    shown = public_source(url)
     if not is_url(url):
         raise KnowledgeError([Problem(url, 0, "only http and https URLs can be fetched")])
-    request = urllib.request.Request(url, headers={"User-Agent": "recbot (knowledge refresh)"})
+    deadline = time.monotonic() + timeout
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
-            final = response.geturl()
-            if not is_url(final):
-                raise KnowledgeError([Problem(url, 0, f"redirected to a non-http URL: {final}")])
-            data = response.read(max_bytes + 1)
-    except KnowledgeError:
-        raise
-    except Exception as exc:  # network errors come in many types; all mean "unreadable"
-        raise KnowledgeError([Problem(url, 0, f"cannot fetch: {exc}")]) from exc
-    if len(data) > max_bytes:
-        raise KnowledgeError([Problem(url, 0, f"larger than {max_bytes // 1024} KiB")])
+        data = _fetch(url, deadline, timeout, max_bytes)
+    except _FetchError as exc:
+        raise KnowledgeError([Problem(shown, 0, f"cannot fetch: {exc}")]) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise KnowledgeError([Problem(url, 0, f"not UTF-8 text: {exc}")]) from exc
+        raise KnowledgeError([Problem(shown, 0, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
+
+
+def _fetch(url: str, deadline: float, timeout: float, max_bytes: int) -> bytes:
+    public_origin: bool | None = None
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise _FetchError(f"redirected to a URL that is not http(s): {public_source(url)}")
+        tls = parts.scheme.lower() == "https"
+        try:
+            port = parts.port or (443 if tls else 80)
+        except ValueError:
+            raise _FetchError("invalid port") from None
+        addresses = _addresses(parts.hostname, port)
+        if public_origin is None:
+            public_origin = all(_is_public(address) for address in addresses)  # the operator's choice
+        elif refused := hop_refusal(public_origin, addresses, parts.hostname):
+            raise _FetchError(refused)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _FetchError(f"took longer than {timeout:g}s")
+        kind = _PinnedTLS if tls else _Pinned
+        connection = kind(parts.hostname, port, addresses[0], remaining)
+        watchdog = threading.Timer(remaining, _cut, (connection,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            connection.request("GET", target, headers={"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"})
+            response = connection.getresponse()
+            if response.status in _REDIRECTS:
+                location = response.getheader("Location")
+                if not location:
+                    raise _FetchError(f"HTTP {response.status} without a Location")
+                url = urllib.parse.urljoin(url, location)
+                continue
+            if response.status != 200:
+                raise _FetchError(f"HTTP {response.status} {response.reason}")
+            length = response.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise _FetchError(f"larger than {max_bytes // 1024} KiB")
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := response.read1(65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _FetchError(f"larger than {max_bytes // 1024} KiB")
+                chunks.append(chunk)
+            if time.monotonic() >= deadline:
+                raise _FetchError(f"took longer than {timeout:g}s")
+            return b"".join(chunks)
+        except _FetchError:
+            raise
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            if time.monotonic() >= deadline:
+                raise _FetchError(f"took longer than {timeout:g}s") from None
+            raise _FetchError(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            watchdog.cancel()
+            connection.close()
+    raise _FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+
+class SourceCache:
+    """The last good copy of each URL source, in a directory (one file per URL, named by
+    its hash, owner-only), so the bot can start while a source is down."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def _path(self, url: str) -> Path:
+        return self.directory / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:32] + ".md")
+
+    def get(self, url: str) -> tuple[str, float] | None:
+        """The cached text of ``url`` and when it was saved (epoch seconds), if any."""
+        path = self._path(url)
+        try:
+            return path.read_text(encoding="utf-8"), path.stat().st_mtime
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, url: str, text: str) -> None:
+        """Save ``text`` as the last good copy of ``url`` (atomically; errors ignored:
+        the cache is a convenience)."""
+        path = self._path(url)
+        temporary = path.with_suffix(".tmp")
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, path)
+        except OSError:
+            pass
 
 
 def lang_of_location(location: str) -> str | None:
@@ -73,10 +244,10 @@ def lang_of_location(location: str) -> str | None:
     return next((part for part in reversed(parts[:-1]) if part in SITE_LANGS), None)
 
 
-def load_source(source: str) -> KnowledgeBase:
+def load_source(source: str, *, fetch_timeout: float = FETCH_TIMEOUT, text: str | None = None) -> KnowledgeBase:
     """Load one source: ``bundled``, a YAML file or directory, a markdown file, a site folder
     (markdown pages, or one folder of them per language; see knowledge/site.py), a GitHub
-    tarball of the site (``.tar.gz``), or a URL."""
+    tarball of the site (``.tar.gz``), or a URL (``text``: its content, already fetched)."""
     from .importer import import_markdown  # imported here: most runs only read YAML
     from .site import is_archive, is_site, load_archives, load_site
     from .yaml_loader import load_yaml
@@ -84,11 +255,13 @@ def load_source(source: str) -> KnowledgeBase:
     if source == BUNDLED:
         return load_yaml(BUNDLED_DIR)
     if is_url(source):
-        text = fetch_text(source)
+        shown = public_source(source)
         path = urllib.parse.urlsplit(source).path.lower()
         if path.endswith(YAML_SUFFIXES):
-            raise KnowledgeError([Problem(source, 0, "YAML over http is not supported; use markdown pages")])
-        return import_markdown(text, file=source, url=source, lang=lang_of_location(urllib.parse.urlsplit(source).path))
+            raise KnowledgeError([Problem(shown, 0, "YAML over http is not supported; use markdown pages")])
+        if text is None:
+            text = fetch_text(source, timeout=fetch_timeout)
+        return import_markdown(text, file=shown, url=shown, lang=lang_of_location(urllib.parse.urlsplit(source).path))
     path = Path(source)
     if not path.exists():
         raise KnowledgeError([Problem(source, 0, "no such file or directory")])
@@ -108,13 +281,25 @@ def load_source(source: str) -> KnowledgeBase:
     raise KnowledgeError([Problem(source, 0, f"unknown kind of source ({expected})")])
 
 
-def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
-    """Load and merge sources (none: the bundled pack) into one validated base."""
+def load_sources(
+    sources: Sequence[str] = (),
+    *,
+    fetch_timeout: float = FETCH_TIMEOUT,
+    cache: SourceCache | None = None,
+    fall_back: bool = False,
+    stale: list[str] | None = None,
+) -> KnowledgeBase:
+    """Load and merge sources (none: the bundled pack) into one validated base.
+
+    With ``cache``, the URL sources of a successful load are saved there; with
+    ``fall_back`` too, a URL that cannot be fetched is read from its last good copy and
+    a line saying so is appended to ``stale``."""
     from .site import is_archive, load_archives
 
     sources = list(sources) or [BUNDLED]
     problems: list[Problem] = []
     parts: list[KnowledgeBase] = []
+    fetched: dict[str, str] = {}
     archives = [s for s in sources if is_archive(s) and not is_url(s)]
     if archives:  # the site's tarballs (English, translations) make one site together
         try:
@@ -123,18 +308,43 @@ def load_sources(sources: Sequence[str] = ()) -> KnowledgeBase:
             problems.extend(exc.problems)
     for source in (s for s in sources if s not in archives):
         try:
-            part = load_source(source)
+            text = None
+            if is_url(source) and cache is not None:
+                text = _fetch_or_cached(source, fetch_timeout, cache if fall_back else None, stale)
+                fetched[source] = text
+            part = load_source(source, fetch_timeout=fetch_timeout, text=text)
         except KnowledgeError as exc:
             problems.extend(exc.problems)
             continue
         if not part.entries:
-            problems.append(Problem(source, 0, "yields no entries"))
+            problems.append(Problem(public_source(source), 0, "yields no entries"))
         parts.append(part)
     if problems:
         raise KnowledgeError(problems)
     kb = merge(parts)
     validate(kb)
+    if cache is not None:
+        for url, text in fetched.items():
+            cache.put(url, text)
     return kb
+
+
+def _fetch_or_cached(url: str, timeout: float, cache: SourceCache | None, stale: list[str] | None) -> str:
+    """``url``'s text, or its cached copy when it cannot be fetched and ``cache`` is given."""
+    try:
+        return fetch_text(url, timeout=timeout)
+    except KnowledgeError as exc:
+        cached = cache.get(url) if cache is not None else None
+        if cached is None:
+            if cache is None:
+                raise
+            raise KnowledgeError([Problem(p.file, p.line, f"{p.message} (and no cached copy)") for p in exc.problems]) from None
+        text, saved = cached
+        reason = "; ".join(p.message for p in exc.problems)
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(saved))
+        if stale is not None:
+            stale.append(f"{public_source(url)}: {reason}; using the copy saved {when}")
+        return text
 
 
 def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import html
 import urllib.parse
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .model import Entry, KnowledgeBase
 from .properties import PLATFORM_NAMES, PropertyQuery
-from .text import normalize
+from .text import echo, normalize
 
 PLAIN_LIMIT = 1500  # a card must read on a phone
 SHOW_AT_MOST = 12  # entries listed in one reply; the rest are counted
@@ -781,6 +782,7 @@ HELP_LINES = (
     ("caveats", "nadelen", "session", "session"),
     ("criteria", "eisen", "briar", "briar"),
     ("sources", "bronnen", "", ""),
+    ("about", "over", "", ""),
     ("help", "hulp", "", ""),
 )
 MODERATOR_HELP_LINES = (
@@ -788,18 +790,22 @@ MODERATOR_HELP_LINES = (
     ("status", "toestand", "", ""),
     ("set", "instel", "language en", "taal en"),
     ("history", "geschiedenis", "", ""),
+    ("feedback", "terugkoppeling", "", ""),
+    ("unanswered", "onbeantwoord", "", ""),
 )
 
 
-def help_reply(lang: str, prefix: str = "!", moderator: bool = False, notice: str = "") -> Reply:
+def help_reply(lang: str, prefix: str = "!", moderator: bool | Collection[str] = False, notice: str = "") -> Reply:
+    """The command list; ``moderator``: the restricted commands to list too (True: all)."""
     doc = Doc()
     if notice:
         doc.para(notice)
     doc.title(SAY[lang]["help_title"])
     lines = _help_lines(HELP_LINES, lang, prefix)
     doc.bullets(lines)
-    if moderator:
-        doc.bullets(_help_lines(MODERATOR_HELP_LINES, lang, prefix), SAY[lang]["help_moderators"])
+    allowed = [row for row in MODERATOR_HELP_LINES if moderator is True or (moderator and row[0] in moderator)]
+    if allowed:
+        doc.bullets(_help_lines(allowed, lang, prefix), SAY[lang]["help_moderators"])
     doc.para(SAY[lang]["help_free"])
     return _done(doc)
 
@@ -813,7 +819,10 @@ def _help_lines(table, lang: str, prefix: str) -> list[Line]:
     return lines
 
 
-def did_you_mean(word: str, suggestion: str | None, lang: str, prefix: str = "!", moderator: bool = False) -> Reply:
+def did_you_mean(
+    word: str, suggestion: str | None, lang: str, prefix: str = "!", moderator: bool | Collection[str] = False
+) -> Reply:
+    word = echo(word)
     if suggestion:
         notice = SAY[lang]["unknown_command_suggest"].format(word=f"{prefix}{word}", suggestion=f"{prefix}{suggestion}")
     else:
@@ -823,7 +832,7 @@ def did_you_mean(word: str, suggestion: str | None, lang: str, prefix: str = "!"
 
 def unknown_entry(kb: KnowledgeBase, asked: str, lang: str, suggestions: list[Entry]) -> Reply:
     doc = Doc()
-    doc.para(SAY[lang]["unknown_entry"].format(asked=_clip(asked, 60)))
+    doc.para(SAY[lang]["unknown_entry"].format(asked=echo(asked)))
     if suggestions:
         doc.para(SAY[lang]["did_you_mean"], ", ".join(e.name for e in suggestions), "?")
     doc.para(SAY[lang]["known_entries"], ", ".join(e.name for e in kb.entries[:20]))
@@ -897,6 +906,9 @@ SAY: dict[str, dict[str, str]] = {
         "help_status": "knowledge version, sources, uptime",
         "help_set": "room settings: language nl|en, autoanswer on|off",
         "help_history": "the last refreshes",
+        "help_feedback": "how people rated the answers (👍/👎)",
+        "help_unanswered": "questions I could not answer (with collection on)",
+        "help_about": "what this bot is and what it stores",
         "unknown_command": "I don't know the command {word}.",
         "unknown_command_suggest": "I don't know the command {word}. Did you mean {suggestion}?",
         "unknown_entry": "I don't know \"{asked}\".",
@@ -962,6 +974,9 @@ SAY: dict[str, dict[str, str]] = {
         "help_status": "kennisversie, bronnen, uptime",
         "help_set": "kamerinstellingen: language nl|en, autoanswer on|off",
         "help_history": "de laatste verversingen",
+        "help_feedback": "hoe mensen de antwoorden beoordeelden (👍/👎)",
+        "help_unanswered": "vragen die ik niet kon beantwoorden (als verzamelen aan staat)",
+        "help_about": "wat deze bot is en wat hij bewaart",
         "unknown_command": "Het commando {word} ken ik niet.",
         "unknown_command_suggest": "Het commando {word} ken ik niet. Bedoel je {suggestion}?",
         "unknown_entry": "\"{asked}\" ken ik niet.",

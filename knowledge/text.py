@@ -1,4 +1,4 @@
-"""Text normalisation, tokens and language detection for questions.
+"""Text normalisation, quote stripping, tokens and language detection for questions.
 
 Everything a question goes through first: it must take any unicode of any length without
 raising, and bound the work it does (hostile input is cut, not choked on).
@@ -26,12 +26,43 @@ _HOMOGLYPHS = str.maketrans(
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'’-][a-z0-9]+)*")
 
 
+#: Longest piece of a user's message echoed back in a reply.
+ECHO_CHARS = 40
+# Characters that show as blank or nothing: Hangul and braille fillers, and the like.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """``text`` made safe to quote back: invisible, format (bidi included), control and
+    filler characters dropped, whitespace folded, cut to ``limit`` characters with "…"."""
+    head = text[: limit * 8]
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in head
+        if ch.isspace() or not (unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in _FILLERS)
+    )
+    folded = " ".join(kept.split())
+    if len(folded) <= limit and len(head) == len(text):
+        return folded
+    return folded[: limit - 1].rstrip() + "…"
+
+
 def normalize(text: str) -> str:
     """Lowercase, accent-free, homoglyph-folded text with invisible characters removed."""
     text = text[: MAX_CHARS * 2].translate(_INVISIBLE)
     text = unicodedata.normalize("NFKC", text).translate(_HOMOGLYPHS)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return text.casefold()[:MAX_CHARS]
+
+
+_CODE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+
+
+def strip_quotes_and_code(message: str) -> str:
+    """``message`` without code blocks and quoted lines (a Matrix reply fallback is the
+    quoted "> <@user> …" lines at its start), trimmed."""
+    message = _CODE.sub(" ", message[:20000])
+    return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith(">")).strip()
 
 
 def tokens(normalized: str) -> list[str]:

@@ -26,7 +26,7 @@ from .model import KnowledgeBase
 from .properties import (
     PROPERTIES, SITUATIONS, PropertyQuery, Situation, dedupe, find_properties, find_situations, group_at_least, members_asked,
 )
-from .text import _DUTCH, _ENGLISH, detect_language, normalize, tokens
+from .text import _DUTCH, _ENGLISH, detect_language, normalize, strip_quotes_and_code, tokens
 
 CONFIDENT = 0.5  # below this the intent is "none"
 
@@ -34,7 +34,7 @@ CONFIDENT = 0.5  # below this the intent is "none"
 @dataclass(frozen=True)
 class CommandSpec:
     name: str  # canonical (English) name
-    intent: str  # intent it maps to; "" for moderator commands handled by the bot
+    intent: str  # intent it maps to; "" for commands the bot itself runs (moderator ones, about)
     words: tuple[str, ...]  # every word that invokes it, English and Dutch
     moderator: bool = False
 
@@ -42,16 +42,19 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", "help", ("help", "hulp", "commands", "commandos", "h")),
     CommandSpec("list", "list", ("list", "lijst", "ls", "recommended", "aanbevolen")),
-    CommandSpec("info", "card", ("info", "card", "kaart", "about", "over")),
+    CommandSpec("info", "card", ("info", "card", "kaart")),
     CommandSpec("compare", "compare", ("compare", "vergelijk", "vs", "diff")),
     CommandSpec("criteria", "criteria", ("criteria", "eisen", "requirements")),
     CommandSpec("caveats", "caveats", ("caveats", "nadelen", "downsides", "cons")),
     CommandSpec("which", "filter", ("which", "welke", "filter")),
     CommandSpec("sources", "sources", ("sources", "bronnen", "source", "bron")),
+    CommandSpec("about", "", ("about", "over")),
     CommandSpec("refresh", "", ("refresh", "vernieuw", "reload"), moderator=True),
     CommandSpec("status", "", ("status", "toestand"), moderator=True),
     CommandSpec("set", "", ("set", "instel"), moderator=True),
     CommandSpec("history", "", ("history", "geschiedenis"), moderator=True),
+    CommandSpec("feedback", "", ("feedback", "terugkoppeling"), moderator=True),
+    CommandSpec("unanswered", "", ("unanswered", "onbeantwoord"), moderator=True),
 )
 _COMMAND_WORDS = {word: spec for spec in COMMANDS for word in spec.words}
 _COMMAND_CHOICES = sorted(w for w in _COMMAND_WORDS if len(w) >= 3)
@@ -382,23 +385,21 @@ class Understanding:
     situations: tuple[Situation, ...] = ()  # situations described, whose properties were added
 
 
-def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str = "nl", prefix: str = "!") -> Understanding:
-    """Read one message. Never raises on any text."""
+#: ``understand(..., command=PARSE)``: the message's command is not parsed yet.
+PARSE = Command(None, "", "")
+
+
+def understand(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str = "nl", prefix: str = "!",
+               command: Command | None = PARSE) -> Understanding:
+    """Read one message. Never raises on any text. A caller that has parsed the message's
+    command already (the bot) passes it as ``command`` (None: no command)."""
     message = strip_quotes_and_code(message if isinstance(message, str) else "")
     default_lang = default_lang if default_lang in ("nl", "en") else "nl"
-    command = parse_command(message, prefix)
+    if command is PARSE:
+        command = parse_command(message, prefix)
     if command is not None:
         return _understand_command(command, index, kb, default_lang)
     return _understand_text(message, index, kb, default_lang)
-
-
-_CODE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
-
-
-def strip_quotes_and_code(message: str) -> str:
-    """Drop code blocks and quoted lines (Matrix reply fallbacks start with "> <@user>")."""
-    message = _CODE.sub(" ", message[:20000])
-    return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith(">")).strip()
 
 
 def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
@@ -411,8 +412,11 @@ def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase,
         # Unknown or misspelled: show help with a "did you mean", never guess an action.
         return Understanding("help", lang, 0.9, command=command, normalized=args_norm, notes=("unknown command",))
     spec = command.spec
-    if spec.moderator:
-        return Understanding("help", lang, 1.0, command=command, normalized=args_norm, notes=("moderator command",))
+    if spec.name == "about" and words:
+        spec = _COMMAND_WORDS["info"]  # "!over signal": about an entry, not about the bot
+        command = Command(spec, command.word, command.args)
+    if not spec.intent:
+        return Understanding("help", lang, 1.0, command=command, normalized=args_norm, notes=("bot command",))
     mentions = _entities(words, index, args_norm, strict=False)
     ids = _unique(m.entry_id for m in mentions)
     if spec.intent == "filter":
@@ -429,7 +433,7 @@ def _understand_command(command: Command, index: EntityIndex, kb: KnowledgeBase,
 
 
 _DUTCH_COMMANDS = {"hulp", "lijst", "kaart", "vergelijk", "eisen", "nadelen", "welke", "bronnen", "bron", "over",
-                   "aanbevolen", "vernieuw", "toestand", "instel", "geschiedenis"}
+                   "aanbevolen", "vernieuw", "toestand", "instel", "geschiedenis", "terugkoppeling", "onbeantwoord"}
 
 
 def _suggested(words: list[str], index: EntityIndex) -> list[str]:

@@ -51,6 +51,7 @@ from .model import (
     Update,
     page_of_url,
 )
+from .yaml_safe import BoundedLoader, YamlError, load_bounded
 
 
 class _Map(dict):
@@ -64,8 +65,8 @@ class _List(list):
     line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records line numbers; YAML 1.1 yes/no stay booleans as usual."""
+class _LineLoader(BoundedLoader):
+    """The bounded SafeLoader, recording line numbers; YAML 1.1 yes/no stay booleans as usual."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
@@ -152,8 +153,10 @@ class _Reader:
             return ""
         text = str(value).strip()
         parts = text.split("-")
-        if not (1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4):
+        if not (1 <= len(parts) <= 3 and all(p.isdigit() and len(p) <= 4 for p in parts) and len(parts[0]) == 4):
             raise _Invalid(self.line_of(key), f"{self.where(key)}: '{text}' is not a date like 2024-02")
+        if not _real_date([int(p) for p in parts]):
+            raise _Invalid(self.line_of(key), f"{self.where(key)}: '{text}' is not a real date")
         return text
 
     def int(self, key: str, required: bool = False) -> int | None:
@@ -218,6 +221,18 @@ class _Reader:
         if unknown:
             key = unknown[0]
             raise _Invalid(self.line_of(key), f"{self.where(key)}: unknown field")
+
+
+def _real_date(parts: list[int]) -> bool:
+    """Whether year[-month[-day]] names a day that exists."""
+    import datetime
+
+    year, month, day = (*parts, 1, 1)[:3]
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _kind(value: Any) -> str:
@@ -456,14 +471,9 @@ def _parse_file(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError([Problem(str(path), 0, f"cannot read: {exc}")]) from exc
     try:
-        return yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        # An unclosed bracket or quote is found at the end of the file; its start is the news.
-        mark = exc.context_mark or exc.problem_mark
-        line = mark.line + 1 if mark else 0
-        raise KnowledgeError([Problem(str(path), line, f"YAML syntax: {exc.problem or exc}")]) from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeError([Problem(str(path), 0, f"YAML syntax: {exc}")]) from exc
+        return load_bounded(raw, _LineLoader)
+    except YamlError as exc:
+        raise KnowledgeError([Problem(str(path), exc.line, f"YAML syntax: {exc.message}")]) from None
 
 
 def load_yaml(path: str | Path) -> KnowledgeBase:

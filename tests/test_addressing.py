@@ -1,4 +1,5 @@
-"""When the bot answers: addressing rules, freshness, threads and invites (pure functions)."""
+"""When the bot answers: addressing rules, freshness, threads and invites (pure functions
+over parsed Messages)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,33 @@ from typing import Any
 
 import pytest
 
-from bot.addressing import (
-    Addressed,
-    address,
-    inviter_allowed,
-    is_edit,
-    is_fresh,
-    thread_root,
-)
+from bot.pipeline.addressing import AUTO, Addressed, address
+from bot.pipeline.message import Kind, Me, Message, parse
+from bot.pipeline.policy import inviter_allowed, is_fresh
 
 BOT = "@recbot:example.org"
 ALICE = "@alice:example.org"
 GROUP = 5
 DM = 2
+REPLACE = {"m.relates_to": {"rel_type": "m.replace", "event_id": "$x"}}
 
 
 def text(body: str, **extra: Any) -> dict[str, Any]:
     return {"msgtype": "m.text", "body": body, **extra}
 
 
-def ask(content: dict[str, Any], *, members: int = GROUP, sender: str = ALICE, prefix: str = "!") -> Addressed | None:
-    return address(
-        content, sender, bot_user_id=BOT, bot_names=["recbot", "Rec Bot"], member_count=members, prefix=prefix
-    )
+def message(content: dict[str, Any], *, sender: str = ALICE, prefix: str = "!") -> Message | None:
+    source = {"type": "m.room.message", "event_id": "$e", "sender": sender, "origin_server_ts": 1, "content": content}
+    return parse(source, "!room:example.org", Me(BOT, ["recbot", "Rec Bot"], prefix))
+
+
+def ask(
+    content: dict[str, Any], *, members: int = GROUP, sender: str = ALICE, prefix: str = "!", auto: bool = False
+) -> Addressed | None:
+    parsed = message(content, sender=sender, prefix=prefix)
+    if parsed is None:
+        return None
+    return address(parsed, Me(BOT, ["recbot", "Rec Bot"], prefix), member_count=members, autoanswer=auto)
 
 
 @pytest.mark.parametrize(
@@ -99,8 +104,8 @@ def test_reply_fallback_is_stripped() -> None:
         (text("!help"), BOT),  # its own message
         ({"msgtype": "m.notice", "body": "!help"}, ALICE),  # another bot
         ({"msgtype": "m.emote", "body": "!help"}, ALICE),
-        (text("!help", **{"m.new_content": text("!help")}), ALICE),  # an edit
-        (text("!help", **{"m.relates_to": {"rel_type": "m.replace", "event_id": "$x"}}), ALICE),
+        (text("* !help", **{"m.new_content": {"msgtype": "m.notice", "body": "!help"}, **REPLACE}), ALICE),
+        (text("!help", **REPLACE), ALICE),  # an edit without new content
         ({"msgtype": "m.text", "body": 5}, ALICE),
         ({"msgtype": "m.text"}, ALICE),
     ],
@@ -109,16 +114,23 @@ def test_never_answered(content: dict[str, Any], sender: str) -> None:
     assert ask(content, sender=sender, members=DM) is None
 
 
-def test_edit_detection() -> None:
-    assert is_edit({"m.new_content": {}})
-    assert is_edit({"m.relates_to": {"rel_type": "m.replace"}})
-    assert not is_edit({"m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}})
+def test_an_edit_is_addressed_by_its_new_content() -> None:
+    edit = text("* recbot: what is briar?", **{"m.new_content": text("recbot: what is briar?"), **REPLACE})
+    parsed = message(edit)
+    assert parsed is not None and parsed.kind is Kind.EDIT and parsed.target == "$x"
+    assert ask(edit) == Addressed("what is briar?", "mention")
+    chatter = text("* nice weather", **{"m.new_content": text("nice weather"), **REPLACE})
+    assert ask(chatter) is None
+    assert ask(chatter, auto=True) == Addressed("nice weather", AUTO)
 
 
-def test_thread_root() -> None:
-    assert thread_root(text("x", **{"m.relates_to": {"rel_type": "m.thread", "event_id": "$root"}})) == "$root"
-    assert thread_root(text("x", **{"m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}})) is None
-    assert thread_root(text("x")) is None
+def test_thread_root_and_reply_target() -> None:
+    threaded = message(text("x", **{"m.relates_to": {"rel_type": "m.thread", "event_id": "$root"}}))
+    assert threaded is not None and threaded.thread_root == "$root"
+    reply = message(text("x", **{"m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}}))
+    assert reply is not None and reply.thread_root is None and reply.reply_to == "$x"
+    plain = message(text("x"))
+    assert plain is not None and plain.thread_root is None and plain.reply_to is None
 
 
 def test_freshness() -> None:
@@ -144,3 +156,10 @@ def test_freshness() -> None:
 )
 def test_inviter_allowed(inviter: str | None, allowed: tuple[str, ...], ok: bool) -> None:
     assert inviter_allowed(inviter, allowed) is ok
+
+
+def test_auto_answer_takes_plain_text_from_others_only() -> None:
+    assert ask(text("what is briar?"), auto=True) == Addressed("what is briar?", AUTO)
+    assert ask({"msgtype": "m.notice", "body": "what is briar?"}, auto=True) is None
+    assert ask(text("what is briar?"), sender=BOT, auto=True) is None
+    assert ask(text("> <@b:x> hi\n\n  "), auto=True) is None

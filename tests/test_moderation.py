@@ -1,5 +1,6 @@
-"""Who is a moderator (power levels from sync, configured users, DMs), and the conversation
-rules around it: moderator commands, room settings, auto-answer, repeats and flood limits."""
+"""Who is a moderator (power levels from sync, configured users, DMs), and the pipeline's
+understanding and policy stages around it: moderator commands, room settings, auto-answer,
+repeats and flood limits."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from typing import Any
 import pytest
 from nio import PowerLevels, SyncResponse
 
-from bot.addressing import Addressed
 from bot.config import ModerationConfig, parse_config
-from bot.conversation import Conversation, Turn
+from bot.metrics import Metrics
 from bot.moderation import RoomPowerBook, RoomPower, is_moderator, privileged_creators
-from bot.settings import AUTO
+from bot.pipeline.addressing import AUTO, Addressed
+from bot.pipeline.flow import Pipeline, Room, Turn
+from bot.pipeline.message import Me, Message, parse
 from bot.storage import Storage
 from knowledge.engine import Engine
 
 ROOM = "!room:example.org"
+ME = Me("@recbot:example.org", ("recbot",), "!")
 MODS = ModerationConfig(power_level=50, users=("@boss:example.org",))
 
 
@@ -124,16 +127,20 @@ def test_creators_of_version_12_rooms_outrank_every_level() -> None:
     assert level(book, "@creator:example.org") == 100
 
 
-# -- the conversation ------------------------------------------------------------------
+# -- understanding and policy ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Question:
-    room_id: str
-    event_id: str
-    sender: str
-    addressed: Addressed
-    dm: bool = False
+def message(sender: str, text: str, event_id: str = "$q") -> Message:
+    source = {
+        "type": "m.room.message",
+        "event_id": event_id,
+        "sender": sender,
+        "origin_server_ts": 1,
+        "content": {"msgtype": "m.text", "body": text},
+    }
+    parsed = parse(source, ROOM, ME)
+    assert parsed is not None
+    return parsed
 
 
 @dataclass
@@ -153,23 +160,28 @@ def make_config(tmp_path: Path, **limits: int) -> Any:
     )
 
 
-async def conversation(tmp_path: Path, storage: Storage, engine: Engine, **limits: int) -> Conversation:
-    conv = Conversation(make_config(tmp_path, **limits), Holder(engine), lambda: 3)
+async def conversation(tmp_path: Path, storage: Storage, engine: Engine, **limits: int) -> Pipeline:
+    conv = Pipeline(make_config(tmp_path, **limits), Holder(engine), Metrics(lambda: engine.kb), lambda: 3)
     await conv.start(storage)
     conv.observe(sync(state=[power_levels_event({"@creator:example.org": 100, "@mod:example.org": 50}, 1)]))
     return conv
 
 
-class Chat:
-    """Asks a conversation questions the way the Bot does, minus Matrix."""
+def room(members: int) -> Room:
+    return Room(ME, members)
 
-    def __init__(self, conv: Conversation):
+
+class Chat:
+    """Asks the pipeline's stages questions the way the Bot does, minus Matrix."""
+
+    def __init__(self, conv: Pipeline):
         self.conv = conv
         self.count = 0
 
     async def turn(self, sender: str, text: str, *, reason: str = "prefix", dm: bool = False) -> Turn | None:
         self.count += 1
-        return await self.conv.understand(Question(ROOM, f"$q{self.count}", sender, Addressed(text, reason), dm))
+        asked = message(sender, text, f"$q{self.count}")
+        return await self.conv.understand(asked, Addressed(asked.question, reason), dm=dm)
 
     async def ask(self, sender: str, text: str, **kwargs: Any) -> tuple[str, str] | None:
         """(kind, plain text) of the reply sent, or None for silence."""
@@ -205,7 +217,37 @@ async def test_help_lists_moderator_commands_for_moderators_only(
     chat = Chat(await conversation(tmp_path, storage, engine))
     _, for_user = await chat.ask("@user:example.org", "!help") or ("", "")
     _, for_mod = await chat.ask("@mod:example.org", "!help") or ("", "")
-    assert "!refresh" not in for_user and "!refresh" in for_mod
+    _, for_admin = await chat.ask("@boss:example.org", "!help") or ("", "")
+    assert "!instel" not in for_user and "!refresh" not in for_user
+    assert "!instel" in for_mod and "!toestand" in for_mod  # this room's commands
+    assert "!refresh" not in for_mod and "!geschiedenis" not in for_mod  # not the global ones
+    assert all(f"!{name}" in for_admin for name in ("vernieuw", "geschiedenis", "instel", "toestand"))
+
+
+@pytest.mark.asyncio
+async def test_room_moderators_are_refused_global_commands_and_see_only_their_room(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine))
+    refusal = ("answer", "Alleen de beheerders van de bot kunnen dit commando gebruiken.")
+    assert await chat.ask("@mod:example.org", "!vernieuw") == refusal
+    assert await chat.ask("@mod:example.org", "!geschiedenis") == refusal
+    _, status = await chat.ask("@mod:example.org", "!toestand") or ("", "")
+    assert "Deze kamer" in status and "Laatste verversing" not in status and "kamer(s)" not in status
+    _, full = await chat.ask("@boss:example.org", "!toestand") or ("", "")
+    assert "Laatste verversing" in full and "kamer(s)" in full
+    assert (await chat.ask("@boss:example.org", "!geschiedenis") or ("",))[0] == "command"
+
+
+@pytest.mark.asyncio
+async def test_moderator_commands_are_rate_limited_but_admins_are_exempt(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine, user_per_minute=2))
+    kinds = [((await chat.ask("@mod:example.org", "!status")) or ("silent",))[0] for _ in range(4)]
+    assert kinds == ["command", "command", "notice", "silent"]
+    kinds = [((await chat.ask("@boss:example.org", "!status")) or ("silent",))[0] for _ in range(4)]
+    assert kinds == ["command"] * 4
 
 
 @pytest.mark.asyncio
@@ -220,7 +262,7 @@ async def test_set_changes_the_room_language_and_shows_usage_when_wrong(
     assert await chat.ask("@mod:example.org", "!set language en") == ("command", "This room's language is now English.")
     turn = await chat.turn("@user:example.org", "!info signal")
     assert turn is not None and turn.answer.lang == "en" and turn.room_lang == "en"
-    kind, text = await chat.ask("@mod:example.org", "!history") or ("", "")
+    kind, text = await chat.ask("@boss:example.org", "!history") or ("", "")
     assert (kind, text) == ("command", "No refreshes recorded yet.")
 
 
@@ -230,14 +272,13 @@ async def test_auto_answer_is_off_by_default_and_only_confident_when_on(
 ) -> None:
     conv = await conversation(tmp_path, storage, engine)
     chat = Chat(conv)
-    content = {"msgtype": "m.text", "body": "which messengers work without a phone number?"}
-    assert conv.unaddressed(ROOM, content, "@user:example.org", "@recbot:example.org") is None
+    question = "which messengers work without a phone number?"
+    group = 5
+    assert conv.address(message("@user:example.org", question), room(group)) is None
     await chat.ask("@mod:example.org", "!instel autoanswer aan")
-    assert conv.unaddressed(ROOM, content, "@user:example.org", "@recbot:example.org") == Addressed(
-        content["body"], AUTO
-    )
+    assert conv.address(message("@user:example.org", question), room(group)) == Addressed(question, AUTO)
     assert await chat.turn("@user:example.org", "hallo allemaal", reason=AUTO) is None
-    kind, _ = await chat.ask("@user:example.org", content["body"], reason=AUTO) or ("", "")
+    kind, _ = await chat.ask("@user:example.org", question, reason=AUTO) or ("", "")
     assert kind == "answer"
 
 
@@ -264,7 +305,7 @@ async def test_flood_limits_answer_then_notice_once_then_silence(
     kinds = [reply[0] if reply else None for reply in replies]
     assert kinds == ["answer", "answer", "notice", None]
     assert replies[2] is not None and replies[2][1].startswith("Rustig aan")
-    assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"  # moderators are exempt
+    assert (await chat.ask("@mod:example.org", "!status") or ("",))[0] == "command"  # a user limit, per user
     assert chat.conv.stats.answered == 3  # notices are not answers
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+from typing import Any
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -125,19 +126,19 @@ async def test_a_source_without_entries_is_an_error(tmp_path: Path, storage: Sto
 
 
 @pytest.mark.asyncio
-async def test_refreshes_do_not_interleave(
+async def test_refreshes_do_not_interleave_and_a_second_is_told_one_runs(
     pack: Path, storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     running: list[int] = []
     overlaps: list[int] = []
     real = load_sources
 
-    def slow_load(sources: list[str]) -> KnowledgeBase:
+    def slow_load(sources: list[str], **options: Any) -> KnowledgeBase:
         running.append(1)
         overlaps.append(len(running))
         try:
             time.sleep(0.05)
-            return real(sources)
+            return real(sources, **options)
         finally:
             running.pop()
 
@@ -145,5 +146,8 @@ async def test_refreshes_do_not_interleave(
     holder = Holder(Engine(load_sources([str(pack)])))
     refresher = Refresher([str(pack)], holder, storage)
     outcomes = await asyncio.gather(*(refresher.refresh(f"@m{n}:x.org", None) for n in range(3)))
-    assert all(o.ok for o in outcomes) and max(overlaps) == 1
-    assert len(await storage.refreshes(10)) == 3
+    first, *later = outcomes
+    assert first is not None and first.ok and later == [None, None]  # "already running", at once
+    assert max(overlaps) == 1 and len(await storage.refreshes(10)) == 1
+    again = await refresher.refresh("@m0:x.org", None)  # once done, a new one runs
+    assert again is not None and again.ok and len(await storage.refreshes(10)) == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot import replies
 from bot.refresh import KnowledgeDiff, RefreshOutcome
 from bot.settings import RoomSettings, Setting
-from bot.storage import RefreshRecord
+from bot.storage import FeedbackRow, RefreshRecord
 from knowledge.loading import load_sources
 from knowledge.model import KnowledgeBase
 
@@ -73,7 +73,7 @@ def test_status_shows_knowledge_and_figures_but_no_secrets(kb: KnowledgeBase) ->
     assert "Loaded from: https://example.org/page.md, /srv/pack." in text
     assert "secret" not in text and "token" not in text
     assert "Running for 1h 2m in 4 room(s); 12 question(s) answered since the start." in text
-    assert "This room: language nl, auto-answer on." in text
+    assert "This room: language nl, auto-answer on, collecting unanswered questions off." in text
 
 
 def test_status_lists_a_site_s_sources_bounded() -> None:
@@ -95,3 +95,29 @@ def test_durations() -> None:
 def test_a_new_language_is_confirmed_in_that_language() -> None:
     assert replies.setting_changed(Setting("language", "en"), "nl").text == "This room's language is now English."
     assert replies.setting_changed(Setting("autoanswer", False), "nl").text.startswith("Automatisch antwoorden staat uit")
+
+
+def test_about_says_what_is_kept_and_links_the_source(kb: KnowledgeBase) -> None:
+    reply = replies.about(kb, "https://git.example.org/recbot", feedback_days=90, lang="en")
+    assert "90 days" in reply.text and "last 50 questions" in reply.text and "14 days" in reply.text
+    assert '<a href="https://git.example.org/recbot">' in reply.html and kb.version in reply.text
+    assert "niet ingesteld" in replies.about(kb, "", feedback_days=90, lang="nl").text
+
+
+def test_feedback_counts_per_intent_and_entry_and_links_the_lowest() -> None:
+    rows = [
+        FeedbackRow("!r:x", "$a1", "card", ("signal",), 0, 2),
+        FeedbackRow("!r:x", "$a2", "compare", ("signal", "briar"), 3, 1),
+    ]
+    text = replies.feedback(rows, all_rooms=False, days=90, lang="en").text
+    assert "card: 👍 0 · 👎 2" in text and "signal: 👍 3 · 👎 3" in text and "briar: 👍 3 · 👎 1" in text
+    assert "Lowest rated:" in text and "$a1" in text and "$a2" not in text
+    assert replies.feedback([], all_rooms=True, days=90, lang="nl").text.endswith("Nog geen stemmen op antwoorden.")
+
+
+def test_unanswered_lists_texts_clipped_and_says_when_collecting_is_off() -> None:
+    rows = [("!r:x", 0, "x" * 300)]
+    text = replies.unanswered(rows, collecting=True, all_rooms=False, prefix="!", lang="en").text
+    assert "x" * 199 + "…" in text and "!r:x" not in text
+    off = replies.unanswered([], collecting=False, all_rooms=False, prefix="?", lang="en").text
+    assert "?set collect on" in off

@@ -1,10 +1,12 @@
-"""The shape of every reply: m.notice, reply/thread relation, no pings, bounded size."""
+"""The shape of every reply and edit: m.notice, reply/thread relation, m.replace, no pings,
+bounded size."""
 
 from __future__ import annotations
 
 import html
+import json
 
-from bot.respond import ELLIPSIS, MAX_BYTES, build_reply, escape_within, truncate
+from bot.respond import ELLIPSIS, MAX_BYTES, build_edit, build_reply, escape_within, truncate
 
 
 def size(text: str) -> int:
@@ -74,3 +76,12 @@ def test_escape_within_respects_the_budget_and_never_cuts_an_entity() -> None:
     body = escaped.removesuffix(ELLIPSIS)
     assert html.unescape(body.replace("<br>", "\n")) == text[: len(html.unescape(body.replace("<br>", "\n")))]
     assert escape_within("a\nb & c", 100) == "a<br>b &amp; c"
+
+
+def test_an_edit_replaces_the_answer_and_is_no_bigger_than_a_reply() -> None:
+    edit = build_edit("$answer", "x" * 100_000, "<b>" + "y" * 100_000 + "</b>")
+    assert edit["m.relates_to"] == {"rel_type": "m.replace", "event_id": "$answer"}
+    assert "m.relates_to" not in edit["m.new_content"] and edit["m.new_content"]["m.mentions"] == {}
+    assert edit["body"].startswith("* ") and edit["msgtype"] == edit["m.new_content"]["msgtype"] == "m.notice"
+    reply = build_reply("x" * 100_000, "y" * 100_000, in_reply_to="$q")
+    assert len(json.dumps(edit).encode()) <= len(json.dumps(reply).encode()) + 200

@@ -7,16 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.addressing import Addressed
 from bot.settings import (
-    AUTO,
     RoomSettings,
     RoomSettingsBook,
     Setting,
     applied,
     confident,
     parse_setting,
-    unaddressed,
 )
 from bot.storage import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Storage
 from knowledge.engine import Answer, Engine
@@ -33,6 +30,8 @@ from knowledge.engine import Answer, Engine
         ("autoanswer aan", Setting("autoanswer", True)),
         ("auto-answer uit", Setting("autoanswer", False)),
         ("autoantwoord off", Setting("autoanswer", False)),
+        ("collect on", Setting("collect", True)),
+        ("verzamel uit", Setting("collect", False)),
     ],
 )
 def test_valid_settings(args: str, expected: Setting) -> None:
@@ -71,16 +70,6 @@ async def test_settings_are_kept_across_a_reopen(tmp_path: Path) -> None:
         await storage.close()
 
 
-def test_unaddressed_takes_plain_text_from_others_only() -> None:
-    bot = "@recbot:x"
-    assert unaddressed({"msgtype": "m.text", "body": "what is briar?"}, "@a:x", bot) == Addressed("what is briar?", AUTO)
-    assert unaddressed({"msgtype": "m.notice", "body": "what is briar?"}, "@otherbot:x", bot) is None
-    assert unaddressed({"msgtype": "m.text", "body": "what is briar?"}, bot, bot) is None
-    edit = {"msgtype": "m.text", "body": "* x", "m.relates_to": {"rel_type": "m.replace", "event_id": "$e"}}
-    assert unaddressed(edit, "@a:x", bot) is None
-    assert unaddressed({"msgtype": "m.text", "body": "> <@b:x> hi\n\n  "}, "@a:x", bot) is None
-
-
 def test_auto_answers_only_when_confident(engine: Engine) -> None:
     def answer(text: str) -> Answer:
         return engine.answer(text, default_lang="en")
@@ -108,3 +97,22 @@ async def test_a_database_from_before_settings_is_migrated(tmp_path: Path) -> No
         await storage.close()
     with sqlite3.connect(tmp_path / DB_NAME) as db:
         assert db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+@pytest.mark.asyncio
+async def test_a_database_with_room_settings_keeps_them_and_gets_the_feedback_tables(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        db.executescript(MIGRATIONS[0] + MIGRATIONS[1])
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO schema_version (version) VALUES (2)")
+        db.execute(
+            "INSERT INTO room_settings (room_id, language, autoanswer, changed_by, ts) VALUES ('!r:x', 'en', 1, '@m:x', 1)"
+        )
+    storage = await Storage.open(tmp_path)
+    try:
+        assert await storage.room_settings() == {"!r:x": ("en", True, False)}
+        assert await storage.feedback(None) == [] and await storage.unanswered(None) == []
+        await storage.add_unanswered("!r:x", "what is the weather")
+        assert [text for _, _, text in await storage.unanswered("!r:x")] == ["what is the weather"]
+    finally:
+        await storage.close()

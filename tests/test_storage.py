@@ -135,3 +135,37 @@ async def test_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StorageError, match="data directory"):
         await Storage.open(blocker / "data")
+
+
+@pytest.mark.asyncio
+async def test_audit_rows_are_bounded_by_count_and_age(storage: Storage) -> None:
+    from bot.storage import RefreshRecord
+
+    day = 24 * 3600 * 1000
+    now = 400 * day
+    for n in range(30):
+        await storage.record_refresh(RefreshRecord(now - (29 - n) * day, "@a:x", None, True, "v1", "v2", "{}"))
+    assert await storage.prune_audit(now, max_rows=20, max_age_ms=365 * day) == 10
+    assert [r.ts for r in await storage.refreshes(100)][-1] == now - 19 * day
+    assert await storage.prune_audit(now, max_rows=20, max_age_ms=5 * day) == 14  # older than 5 days
+    assert len(await storage.refreshes(100)) == 6
+
+
+def test_claims_are_kept_twice_the_event_age_and_at_least_an_hour() -> None:
+    from bot.storage import MIN_CLAIM_RETENTION_MS, claim_retention_ms
+
+    assert claim_retention_ms(600) == MIN_CLAIM_RETENTION_MS == 3600 * 1000
+    assert claim_retention_ms(7200) == 4 * 3600 * 1000
+
+
+@pytest.mark.asyncio
+async def test_an_open_data_dir_is_made_owner_only_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    data_dir.chmod(0o755)
+    storage = await Storage.open(data_dir)
+    await storage.close()
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert "made it owner-only" in caplog.text

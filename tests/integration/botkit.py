@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +37,7 @@ TEST_TUNING = Tuning(sync_timeout_ms=5_000, decrypt_grace_s=5.0, shutdown_grace_
 
 
 @functools.cache
-def engine() -> Engine:
+def bundled_engine() -> Engine:
     """One engine over the bundled pack for the whole session."""
     return Engine(load_sources([]))
 
@@ -63,11 +63,13 @@ def bot_config(server: LocalSynapse, account: Account, data_dir: Path, **bot: An
 
 
 @asynccontextmanager
-async def running(config: Config, tuning: Tuning = TEST_TUNING) -> AsyncIterator[Bot]:
+async def running(config: Config, tuning: Tuning = TEST_TUNING, engine: Engine | None = None) -> AsyncIterator[Bot]:
     """A Bot started the way ``recbot run`` starts it (over its configured knowledge
-    sources, the shared bundled engine when none), shut down on exit."""
+    sources, the shared bundled engine when none; or over ``engine``), shut down on exit."""
     sources = list(config.knowledge.sources)
-    bot = Bot(config, Engine(load_sources(sources)) if sources else engine(), tuning)
+    if engine is None:
+        engine = Engine(load_sources(sources)) if sources else bundled_engine()
+    bot = Bot(config, engine, tuning)
     task = await start_bot(bot)
     try:
         yield bot
@@ -156,3 +158,46 @@ async def set_display_name(server: LocalSynapse, account: Account, name: str) ->
         assert isinstance(response, ProfileSetDisplayNameResponse), response
     finally:
         await client.close()
+
+
+@dataclass
+class Group:
+    bot: Bot
+    alice: User
+    room_id: str
+    carol: User | None = None  # the third member of a group room
+
+    @property
+    def bot_id(self) -> str:
+        return str(self.bot.client.user_id)
+
+
+@asynccontextmanager
+async def group_room(synapse: LocalSynapse, account: Callable[[str], Account], tmp_path: Path) -> AsyncIterator[Group]:
+    """A running bot named "recbot" in a room with alice and carol (not a DM)."""
+    bot_account, alice_account, carol_account = account("recbot"), account("alice"), account("carol")
+    await set_display_name(synapse, bot_account, "recbot")
+    async with (
+        running(bot_config(synapse, bot_account, tmp_path / "bot")) as bot,
+        user(synapse, alice_account) as alice,
+        user(synapse, carol_account) as carol,
+    ):
+        room_id = await alice.create_room([bot_account.user_id, carol_account.user_id])
+        await carol.join(room_id)
+        await alice.wait_joined(room_id, bot_account.user_id)
+        yield Group(bot, alice, room_id, carol)
+
+
+@asynccontextmanager
+async def dm_room(
+    synapse: LocalSynapse, account: Callable[[str], Account], tmp_path: Path, store: Path | None = None
+) -> AsyncIterator[Group]:
+    """A running bot in a room with alice only (a DM); encrypted if ``store`` is given."""
+    bot_account, alice_account = account("recbot"), account("alice")
+    async with (
+        running(bot_config(synapse, bot_account, tmp_path / "bot")) as bot,
+        user(synapse, alice_account, store) as alice,
+    ):
+        room_id = await alice.create_room([bot_account.user_id], encrypted=store is not None)
+        await alice.wait_joined(room_id, bot_account.user_id)
+        yield Group(bot, alice, room_id)

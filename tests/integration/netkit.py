@@ -1,19 +1,24 @@
 """Test-side plumbing for the reliability tests: a counting TCP proxy in front of the
-homeserver, ``recbot run`` as a subprocess, and reading a room's whole timeline."""
+homeserver, ``recbot run`` as a subprocess (and its config file), and reading a room's
+whole timeline."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from nio import AsyncClient, MessageDirection, RoomMessagesResponse
+
+from .botkit import Account
 
 #: Bytes copied per read by the proxy.
 _CHUNK = 65536
@@ -168,3 +173,27 @@ def reply_counts(events: list[Any], bot_id: str) -> collections.Counter[str]:
     return collections.Counter(
         target for event in events if getattr(event, "sender", None) == bot_id and (target := replied_to(event))
     )
+
+
+async def replied(client: Any, room_id: str, bot_id: str, event_ids: list[str], timeout: float = 30.0) -> None:
+    """Wait until each of ``event_ids`` has a reply from ``bot_id`` in the timeline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = reply_counts(await timeline(client, room_id), bot_id)
+        missing = [event_id for event_id in event_ids if not counts[event_id]]
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"{len(missing)} of {len(event_ids)} question(s) unanswered"
+        await asyncio.sleep(0.5)
+
+
+def write_config(path: Path, homeserver: str, bot: Account, data_dir: Path, **sections: Any) -> Path:
+    """A config file for ``recbot run`` (JSON is YAML); the password comes from the env."""
+    config = {
+        "matrix": {"homeserver": homeserver, "user_id": bot.user_id},
+        "storage": {"data_dir": str(data_dir)},
+        "limits": {"user_per_minute": 0, "room_per_minute": 0},
+        **sections,
+    }
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return path

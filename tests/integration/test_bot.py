@@ -15,9 +15,7 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,57 +31,15 @@ from bot.storage import Storage
 from .botkit import (
     QUIET_S,
     TEST_TUNING,
-    User,
+    dm_room,
+    group_room,
     bot_config,
     content_of,
     running,
-    set_display_name,
     user,
 )
 from .conftest import MakeAccount
 
-
-
-@dataclass
-class Group:
-    bot: Bot
-    alice: User
-    room_id: str
-
-    @property
-    def bot_id(self) -> str:
-        return str(self.bot.client.user_id)
-
-
-@asynccontextmanager
-async def group_room(synapse: LocalSynapse, account: MakeAccount, tmp_path: Path) -> AsyncIterator[Group]:
-    """A running bot named "recbot" in a room with alice and carol (not a DM)."""
-    bot_account, alice_account, carol_account = account("recbot"), account("alice"), account("carol")
-    await set_display_name(synapse, bot_account, "recbot")
-    async with (
-        running(bot_config(synapse, bot_account, tmp_path / "bot")) as bot,
-        user(synapse, alice_account) as alice,
-        user(synapse, carol_account) as carol,
-    ):
-        room_id = await alice.create_room([bot_account.user_id, carol_account.user_id])
-        await carol.join(room_id)
-        await alice.wait_joined(room_id, bot_account.user_id)
-        yield Group(bot, alice, room_id)
-
-
-@asynccontextmanager
-async def dm_room(
-    synapse: LocalSynapse, account: MakeAccount, tmp_path: Path, store: Path | None = None
-) -> AsyncIterator[Group]:
-    """A running bot in a room with alice only (a DM); encrypted if ``store`` is given."""
-    bot_account, alice_account = account("recbot"), account("alice")
-    async with (
-        running(bot_config(synapse, bot_account, tmp_path / "bot")) as bot,
-        user(synapse, alice_account, store) as alice,
-    ):
-        room_id = await alice.create_room([bot_account.user_id], encrypted=store is not None)
-        await alice.wait_joined(room_id, bot_account.user_id)
-        yield Group(bot, alice, room_id)
 
 
 def assert_reply_shape(event: object, question_id: str) -> None:

@@ -1,5 +1,6 @@
-"""Moderators against a real local Synapse: power levels from state events, live knowledge
-refresh (and SIGHUP), room settings across a restart, flood limits and repeated questions.
+"""Admins and room moderators against a real local Synapse: power levels from state events,
+who may do what, live knowledge refresh (and SIGHUP), room settings across a restart, flood
+limits and repeated questions.
 """
 
 from __future__ import annotations
@@ -38,11 +39,19 @@ def pack(tmp_path: Path) -> Path:
     return target
 
 
-def config_for(server: LocalSynapse, bot: Account, data_dir: Path, pack: Path | None = None, **limits: int) -> Config:
+def config_for(
+    server: LocalSynapse,
+    bot: Account,
+    data_dir: Path,
+    pack: Path | None = None,
+    admins: tuple[Account, ...] = (),
+    **limits: int,
+) -> Config:
     return parse_config(
         {
             "matrix": {"homeserver": server.base_url, "user_id": bot.user_id, "password": bot.password},
             "storage": {"data_dir": str(data_dir)},
+            "moderation": {"admins": [admin.user_id for admin in admins]},
             "knowledge": {"sources": [str(pack)] if pack else []},
             "limits": {"user_per_minute": 0, "room_per_minute": 0, **limits},
         },
@@ -112,45 +121,82 @@ def add_entry(pack: Path, entry_id: str, name: str) -> None:
     (pack / "entries" / f"{entry_id}.yaml").write_text(text, encoding="utf-8")
 
 
+ADMINS_ONLY = "Alleen de beheerders van de bot"
+
+
 @pytest.mark.asyncio
-async def test_moderators_refresh_the_knowledge_from_changed_sources(
+async def test_admins_refresh_the_knowledge_and_room_moderators_may_not(
     synapse: LocalSynapse, account: MakeAccount, tmp_path: Path, pack: Path
 ) -> None:
     bot_account, alice_account, bob_account = account("recbot"), account("alice"), account("bob")
+    dave_account = account("dave")  # the bot's admin
+    config = config_for(synapse, bot_account, tmp_path / "bot", pack, admins=(dave_account,))
     async with (
-        running(config_for(synapse, bot_account, tmp_path / "bot", pack)) as bot,
+        running(config) as bot,
         user(synapse, alice_account) as alice,
         user(synapse, bob_account) as bob,
+        user(synapse, dave_account) as dave,
     ):
         bot_id = bot_account.user_id
-        room_id = await group(alice, bot_id, bob)
+        room_id = await group(alice, bot_id, bob, dave)
         assert "Alleen moderators" in await ask(bob, room_id, "!refresh", bot_id)
-
         await set_power_level(alice, room_id, bob.user_id, 50)
-        await until(lambda: bot.conversation.is_moderator(room_id, bob.user_id, dm=False), "bob is a moderator")
+        await until(lambda: bot.pipeline.policy.is_moderator(room_id, bob.user_id, dm=False), "bob is a moderator")
+        assert ADMINS_ONLY in await ask(bob, room_id, "!vernieuw", bot_id)  # a room moderator: not global
+        assert ADMINS_ONLY in await ask(alice, room_id, "!vernieuw alles", bot_id)  # nor the room creator
+
         add_entry(pack, "zapp", "Zapp")
         signal_file = pack / "entries" / "signal.yaml"
         signal_text = signal_file.read_text(encoding="utf-8")
         signal_file.write_text(signal_text.replace("Messenger voor je telefoon", "Vernieuwde messenger"), "utf-8")
-        refreshed = await ask(bob, room_id, "!refresh", bot_id)
+        refreshed = await ask(dave, room_id, "!refresh", bot_id)
         assert "Toegevoegd: Zapp" in refreshed and "Gewijzigd: Signal" in refreshed
         assert "Zapp (aanbevolen)" in await ask(alice, room_id, "!info zapp", bot_id)
         assert "Vernieuwde messenger" in await ask(alice, room_id, "!info signal", bot_id)
 
         (pack / "entries" / "broken.yaml").write_text("id: broken\nname: Broken\nsummary: [unclosed\n", "utf-8")
-        failed = await ask(bob, room_id, "!vernieuw", bot_id)
+        failed = await ask(dave, room_id, "!vernieuw", bot_id)
         assert "Vernieuwen mislukt" in failed and "broken.yaml:3: YAML syntax" in failed
         assert "Zapp (aanbevolen)" in await ask(alice, room_id, "!kaart zapp", bot_id)  # the old base answers
 
-        history = await ask(alice, room_id, "!history", bot_id)
-        assert history.count(bob.user_id) == 2 and "mislukt" in history and "gelukt" in history
-        status = await ask(alice, room_id, "!toestand", bot_id)
+        assert ADMINS_ONLY in await ask(alice, room_id, "!geschiedenis", bot_id)
+        history = await ask(dave, room_id, "!history", bot_id)
+        assert history.count(dave.user_id) == 2 and "mislukt" in history and "gelukt" in history
+        status = await ask(dave, room_id, "!toestand", bot_id)
         assert bot.engine.kb.version in status and f"{len(bot.engine.kb.entries)} items" in status
         assert bot_account.password not in status
+        room_status = await ask(alice, room_id, "!toestand", bot_id)
+        assert "Deze kamer" in room_status and "Laatste verversing" not in room_status
 
         await set_power_level(alice, room_id, bob.user_id, None)  # demoted: removed from the list
-        await until(lambda: not bot.conversation.is_moderator(room_id, bob.user_id, dm=False), "bob is demoted")
+        await until(lambda: not bot.pipeline.policy.is_moderator(room_id, bob.user_id, dm=False), "bob is demoted")
         assert "Alleen moderators" in await ask(bob, room_id, "!status", bot_id)
+
+
+@pytest.mark.asyncio
+async def test_a_room_creator_rules_her_own_room_only_and_is_rate_limited(
+    synapse: LocalSynapse, account: MakeAccount, tmp_path: Path
+) -> None:
+    bot_account, eve_account, frank_account = account("recbot"), account("eve"), account("frank")
+    dave_account = account("dave")
+    config = config_for(synapse, bot_account, tmp_path / "bot", admins=(dave_account,), user_per_minute=3)
+    async with (
+        running(config) as bot,
+        user(synapse, eve_account) as eve,
+        user(synapse, frank_account) as frank,
+        user(synapse, dave_account) as dave,
+    ):
+        bot_id = bot_account.user_id
+        own = await group(eve, bot_id, frank)  # eve made it: power level 100 there
+        other = await group(frank, bot_id, eve, dave)
+        assert await ask(eve, own, "!set language en", bot_id) == "This room's language is now English."
+        assert "Alleen moderators" in await ask(eve, other, "!instel taal en", bot_id)  # not her room
+        assert bot.pipeline.settings.get(other).language is None
+        assert ADMINS_ONLY in await ask(eve, own, "!vernieuw", bot_id)  # counted: her third this minute
+        notice = await ask(eve, own, "!status", bot_id)
+        assert "Slow down" in notice  # moderator commands are flood-limited like questions
+        kinds = [await ask(dave, other, "!status", bot_id) for _ in range(4)]  # admins are exempt
+        assert all(reply.startswith("Toestand") for reply in kinds)
 
 
 @pytest.mark.asyncio
@@ -161,14 +207,14 @@ async def test_questions_during_a_refresh_are_all_answered(
     pack: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def slow_load(sources: list[str]) -> KnowledgeBase:
+    def slow_load(sources: list[str], **options: Any) -> KnowledgeBase:
         time.sleep(2.0)  # in the refresh's worker thread: the event loop keeps going
-        return load_sources(sources)
+        return load_sources(sources, **options)
 
     monkeypatch.setattr("bot.refresh.load_sources", slow_load)
     bot_account, alice_account, carol_account = account("recbot"), account("alice"), account("carol")
     async with (
-        running(config_for(synapse, bot_account, tmp_path / "bot", pack)),
+        running(config_for(synapse, bot_account, tmp_path / "bot", pack, admins=(alice_account,))),
         user(synapse, alice_account) as alice,
         user(synapse, carol_account) as carol,
     ):

@@ -35,7 +35,7 @@ from bot.storage import DB_NAME, Storage
 
 from .botkit import QUIET_S, TEST_TUNING, Account, User, bot_config, content_of, running, set_display_name, user
 from .conftest import MakeAccount
-from .netkit import BotProcess, CountingProxy, reply_counts, timeline
+from .netkit import BotProcess, CountingProxy, replied, reply_counts, timeline, write_config
 
 #: Seconds the homeserver is down in the outage test.
 OUTAGE_S = 30.0
@@ -78,18 +78,6 @@ def error_records(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
 
 
-async def replied(client: Any, room_id: str, bot_id: str, event_ids: list[str], timeout: float = 30.0) -> None:
-    """Wait until each of ``event_ids`` has a reply from ``bot_id`` in the timeline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        counts = reply_counts(await timeline(client, room_id), bot_id)
-        missing = [event_id for event_id in event_ids if not counts[event_id]]
-        if not missing:
-            return
-        assert time.monotonic() < deadline, f"{len(missing)} of {len(event_ids)} question(s) unanswered"
-        await asyncio.sleep(0.5)
-
-
 async def assert_answered_once(client: Any, room_id: str, bot_id: str, event_ids: list[str]) -> list[Any]:
     """Each question has exactly one reply and the bot replied to nothing else; the
     timeline (after a quiet period, so late duplicates would show)."""
@@ -100,18 +88,6 @@ async def assert_answered_once(client: Any, room_id: str, bot_id: str, event_ids
     assert {e: counts[e] for e in event_ids} == dict.fromkeys(event_ids, 1), "not exactly one reply each"
     assert sum(counts.values()) == len(event_ids), "replies to messages that were not questions"
     return events
-
-
-def write_config(path: Path, homeserver: str, bot: Account, data_dir: Path, **sections: Any) -> Path:
-    """A config file for ``recbot run`` (JSON is YAML); the password comes from the env."""
-    config = {
-        "matrix": {"homeserver": homeserver, "user_id": bot.user_id},
-        "storage": {"data_dir": str(data_dir)},
-        "limits": {"user_per_minute": 0, "room_per_minute": 0},
-        **sections,
-    }
-    path.write_text(json.dumps(config), encoding="utf-8")
-    return path
 
 
 def stored_token(data_dir: Path) -> str:

@@ -128,7 +128,7 @@ class Bot:
         self._synced = asyncio.Event()
         self._storage: Storage | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._awaiting_keys: set[asyncio.Task[None]] = set()
+        self._unwaited: set[asyncio.Task[None]] = set()  # the next sync never waits for these
         self._batches: deque[_Batch] = deque()
         self._joining: set[str] = set()
         self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
@@ -138,6 +138,7 @@ class Bot:
         self.metrics = Metrics(lambda: self.engine.kb)
         #: What to do with each event: room settings, policy, commands and the stages.
         self.pipeline = Pipeline(config, self, self.metrics, lambda: len(self.client.rooms))
+        self.pipeline.on_long_wait = self._waits_long
         #: Per room: syncs are taken in, and replies sent, in the order of the questions.
         self._intake = KeyedLocks()
         self._replying = KeyedLocks()
@@ -207,14 +208,21 @@ class Bot:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         if awaits_keys:
-            self._awaiting_keys.add(task)
+            self._unwaited.add(task)
         task.add_done_callback(self._task_done)
         if batch is not None:
             batch.tasks.add(task)
 
+    def _waits_long(self) -> None:
+        """The running handler is about to wait on something other than the homeserver (a
+        knowledge refresh): the next sync does not wait for its reply."""
+        task = asyncio.current_task()
+        if task is not None and task in self._tasks:
+            self._unwaited.add(task)
+
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        self._awaiting_keys.discard(task)
+        self._unwaited.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.metrics.error("handler")
             log.error("event handling failed", exc_info=task.exception())
@@ -316,7 +324,7 @@ class Bot:
         (what made answers slower than an echo bot's in hundreds of rooms)."""
         deadline = time.monotonic() + self.tuning.replies_first_s
         while (remaining := deadline - time.monotonic()) > 0:
-            pending = {task for task in batch.tasks if not task.done() and task not in self._awaiting_keys}
+            pending = {task for task in batch.tasks if not task.done() and task not in self._unwaited}
             if not pending:
                 return
             await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)

@@ -124,6 +124,9 @@ class Pipeline:
         self._commands = ModeratorCommands(config, holder, self.settings, self.stats)
         self._storage: Storage | None = None
         self._io: Io | None = None
+        #: Called by a handler about to wait on something other than the homeserver (a
+        #: knowledge refresh), so the Bot does not hold its next sync for that reply.
+        self.on_long_wait: Callable[[], None] = lambda: None
 
     async def start(self, storage: Storage, io: Io | None = None) -> None:
         """Load the room settings, keep records in ``storage``, act through ``io``."""
@@ -296,6 +299,8 @@ class Pipeline:
         if turn.command == "about":
             kb = self._holder.engine.kb
             return replies.about(kb, self._config.bot.source_url, feedback_days=self._config.bot.feedback_days, lang=lang)
+        if turn.command == "refresh":
+            self.on_long_wait()
         return await self._commands.run(turn.command, turn.args, turn.sender, room_id, lang, turn.role, dm=turn.dm)
 
     async def _record(self, turn: Turn, answer_id: str, reply: Outgoing) -> None:

@@ -764,9 +764,13 @@ def _offset(normalized: str, words: list[str], index: int) -> int:
     return -1
 
 
-def _is_yes_no_about_properties(words: list[str], props: tuple[PropertyQuery, ...]) -> bool:
-    """"Can I use Signal without a phone number?" asks about a property, not for app support."""
-    return bool(props) and not all(p.prop.family in ("data", "platform") for p in props) and _is_yes_no(words)
+def _is_yes_no_about_properties(words: list[str], props: tuple[PropertyQuery, ...], normalized: str = "") -> bool:
+    """"Can I use Signal without a phone number?" asks about a property, not for app support
+    (unless it also names how the app is run: "without requiring Orbot and root")."""
+    if not props or all(p.prop.family in ("data", "platform") for p in props) or not _is_yes_no(words):
+        return False
+    spans = [(p.start, p.end) for p in props]
+    return not any(not any(a <= m.start() < b for a, b in spans) for m in SUPPORT_TOPIC.finditer(normalized))
 
 
 def _caveats_besides_trouble(normalized: str) -> bool:
@@ -862,7 +866,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "domain": bool(DOMAIN_WORDS.search(normalized)),
         "support": bool(SUPPORT_HOWTO.search(normalized))
         or bool(SUPPORT_TOPIC.search(normalized) and (FIRST_PERSON.search(normalized) or SUPPORT_ASK.search(normalized))
-                and not _is_yes_no_about_properties(words, props) and not PICKS.search(normalized)
+                and not _is_yes_no_about_properties(words, props, normalized) and not PICKS.search(normalized)
                 and not HYPOTHETICAL.search(normalized) and not _caveats_besides_trouble(normalized)) or (
             bool(SUPPORT_TROUBLE.search(normalized) or SUPPORT_OWN_TROUBLE.search(normalized) and FIRST_PERSON.search(normalized))
             and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats

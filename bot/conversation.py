@@ -23,7 +23,7 @@ from . import replies
 from .addressing import Addressed
 from .config import Config
 from .flood import FloodControl, RepeatGuard, Verdict, question_key
-from .authority import Role, commands_for, may_use, rate_limited, refusal
+from .authority import Role, commands_for, may_use, rate_limited
 from .moderation import MODERATOR_COMMANDS, ModeratorCommands, RoomPowerBook, Stats, role
 from .refresh import SIGNAL, EngineHolder
 from .settings import AUTO, RoomSettingsBook, confident, unaddressed
@@ -144,8 +144,8 @@ class Conversation:
             if may_use(sender_role, answer.command):
                 parsed = parse_command(text, bot.command_prefix)
                 command, args = answer.command, parsed.args if parsed else ""
-            else:  # a room moderator asking for something global
-                refused = getattr(replies, refusal(answer.command))(answer.lang)
+            else:  # a room moderator asking for something global (members are refused by the engine)
+                refused = replies.admin_only(answer.lang)
                 plain, html = refused.text, refused.html
         elif answer.intent == "none":
             if not question.dm:

@@ -24,12 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from nio import AsyncClient, RoomCreateResponse, RoomMessageText, RoomSendResponse, SyncResponse
+from nio import AsyncClient, ErrorResponse, RoomCreateResponse, RoomMessageText, RoomSendResponse, SyncResponse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,27 +54,45 @@ class Result:
 # -- the echo bot (run by this script as a subprocess) --------------------------------------
 
 
+async def _retry(call: Callable[[], Awaitable[Any]], attempts: int = 50) -> Any:
+    """``call()`` again while the server says 429, waiting as long as it asks (as any
+    well-behaved client does); the last response."""
+    response = None
+    for _ in range(attempts):
+        response = await call()
+        if not (isinstance(response, ErrorResponse) and response.status_code == "M_LIMIT_EXCEEDED"):
+            break
+        await asyncio.sleep((response.retry_after_ms or 1000) / 1000)
+    return response
+
+
 async def echo_bot(homeserver: str, user_id: str, password: str) -> None:
-    """Join every invite and reply to every text with a notice echoing it."""
+    """Join every invite and reply to every text with a notice echoing it (waiting out
+    rate limits)."""
     client = AsyncClient(homeserver, user_id)
     await client.login(password)
-    await client.sync(timeout=0)
+    response = await client.sync(timeout=0)
     print(READY, flush=True)
     while True:
+        if isinstance(response, SyncResponse):
+            await _echo(client, user_id, response)
         response = await client.sync(timeout=30_000)
-        if not isinstance(response, SyncResponse):
-            continue
-        for room_id in response.rooms.invite:
-            await client.join(room_id)
-        for room_id, info in response.rooms.join.items():
-            for event in info.timeline.events:
-                if isinstance(event, RoomMessageText) and event.sender != user_id:
-                    content = {
-                        "msgtype": "m.notice",
-                        "body": event.body,
-                        "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
-                    }
-                    await client.room_send(room_id, "m.room.message", content)
+
+
+async def _echo(client: AsyncClient, user_id: str, response: SyncResponse) -> None:
+    for room_id in response.rooms.invite:
+        await _retry(lambda room_id=room_id: client.join(room_id))
+    for room_id, info in response.rooms.join.items():
+        for event in info.timeline.events:
+            if isinstance(event, RoomMessageText) and event.sender != user_id:
+                content = {
+                    "msgtype": "m.notice",
+                    "body": event.body,
+                    "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
+                }
+                await _retry(
+                    lambda room_id=room_id, content=content: client.room_send(room_id, "m.room.message", content)
+                )
 
 
 # -- running a bot --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import deque
 from pathlib import Path
@@ -95,6 +96,7 @@ class LocalSynapse:
         server_name: str = "localhost",
         rc_message_per_second: float | None = None,
         rc_message_burst: int | None = None,
+        default_rate_limits: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.server_name = server_name
@@ -102,6 +104,9 @@ class LocalSynapse:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.rc_message_per_second = rc_message_per_second
         self.rc_message_burst = rc_message_burst
+        #: Keep Synapse's own rate limits (a benchmark's realism) instead of lifting them.
+        self.default_rate_limits = default_rate_limits
+        self._admin_token: str | None = None
         self.config_path = self.data_dir / "homeserver.yaml"
         #: Synapse's stdout, stderr and log records (WARNING and up), appended to.
         self.log_path = self.data_dir / "homeserver.log"
@@ -243,8 +248,25 @@ class LocalSynapse:
             json.dumps(self._config(log_config_path), indent=2) + "\n"
         )
 
+    def exempt_from_rate_limits(self, user_id: str) -> None:
+        """Lift every rate limit for ``user_id`` (Synapse's admin API), e.g. for the users
+        that set up a benchmark on a server with its default limits."""
+        if self._admin_token is None:
+            password = secrets.token_urlsafe(16)
+            _, self._admin_token = self.register_user(f"devadmin_{secrets.token_hex(4)}", password, admin=True)
+        path = f"/_synapse/admin/v1/users/{urllib.parse.quote(user_id)}/override_ratelimit"
+        self._request("POST", path, {"messages_per_second": 0, "burst_count": 0}, token=self._admin_token)
+
     def _config(self, log_config_path: Path) -> dict[str, Any]:
         """The homeserver.yaml contents for the current settings."""
+        config = self._config_lifted(log_config_path)
+        if self.default_rate_limits:  # registration and login stay free: they only set up users
+            for key in [key for key in config if key.startswith("rc_") and key not in ("rc_registration", "rc_login")]:
+                del config[key]
+        return config
+
+    def _config_lifted(self, log_config_path: Path) -> dict[str, Any]:
+        """The homeserver.yaml contents with the rate limits lifted."""
         data = self.data_dir
         rc_message = dict(_UNLIMITED)
         if self.rc_message_per_second is not None:
@@ -341,16 +363,14 @@ class LocalSynapse:
         return log_tail(self.log_path, _LOG_TAIL_LINES)
 
     def _request(
-        self, method: str, path: str, body: dict[str, Any] | None = None
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, token: str | None = None
     ) -> dict[str, Any]:
         """Send one JSON request to the server and return the decoded reply."""
         data = None if body is None else json.dumps(body).encode("utf-8")
-        req = urllib.request.Request(
-            self.base_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        req = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 reply: dict[str, Any] = json.load(resp)

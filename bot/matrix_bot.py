@@ -96,6 +96,7 @@ class Tuning:
     max_concurrent_answers: int = 8
     max_concurrent_rooms: int = 16  # rooms whose new events are taken in at once
     max_concurrent_joins: int = 4  # invites being joined or declined at once
+    replies_first_s: float = 0.5  # longest wait for a sync's replies before the next sync
     shutdown_grace_s: float = 10.0
     request_attempts: int = 4
     join_attempts: int = 6
@@ -127,6 +128,7 @@ class Bot:
         self._synced = asyncio.Event()
         self._storage: Storage | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._awaiting_keys: set[asyncio.Task[None]] = set()
         self._batches: deque[_Batch] = deque()
         self._joining: set[str] = set()
         self._answering = asyncio.Semaphore(self.tuning.max_concurrent_answers)
@@ -199,16 +201,20 @@ class Bot:
                 await asyncio.gather(*late, return_exceptions=True)
         await self._commit_tokens()
 
-    def _spawn(self, coro: Coroutine[Any, Any, None], batch: _Batch | None) -> None:
-        """Run ``coro`` as a tracked task (part of ``batch`` if given)."""
+    def _spawn(self, coro: Coroutine[Any, Any, None], batch: _Batch | None, *, awaits_keys: bool = False) -> None:
+        """Run ``coro`` as a tracked task (part of ``batch`` if given; ``awaits_keys``: it
+        waits for later syncs, so a sync never waits for it)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
+        if awaits_keys:
+            self._awaiting_keys.add(task)
         task.add_done_callback(self._task_done)
         if batch is not None:
             batch.tasks.add(task)
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        self._awaiting_keys.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.metrics.error("handler")
             log.error("event handling failed", exc_info=task.exception())
@@ -300,7 +306,20 @@ class Bot:
         await self._crypto_housekeeping()
         self._synced.set()
         self._synced = asyncio.Event()
+        await self._replies_first(batch)
         await self._commit_tokens()
+
+    async def _replies_first(self, batch: _Batch) -> None:
+        """Let this sync's replies go out before the next sync request, for a bounded time.
+        A sync waiting on the homeserver is woken by the bot's own reply and then computed
+        for every joined room, in competition with delivering that reply to the asker
+        (what made answers slower than an echo bot's in hundreds of rooms)."""
+        deadline = time.monotonic() + self.tuning.replies_first_s
+        while (remaining := deadline - time.monotonic()) > 0:
+            pending = {task for task in batch.tasks if not task.done() and task not in self._awaiting_keys}
+            if not pending:
+                return
+            await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
 
     async def _commit_tokens(self) -> None:
         """Save the token of the newest sync whose tasks (and all earlier ones) are done."""
@@ -410,7 +429,7 @@ class Bot:
             return
         if isinstance(event, MegolmEvent):
             if is_fresh(event.server_timestamp, _now_ms(), self.config.bot.max_event_age, joined_ms):
-                self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch)
+                self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch, awaits_keys=True)
             return
         source = getattr(event, "source", None)
         message = parse(source, room_id, self._me(room_id)) if isinstance(source, dict) else None

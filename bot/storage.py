@@ -515,6 +515,10 @@ async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
     """Bring the schema to SCHEMA_VERSION; StorageError for corrupt or newer files."""
     try:
         await db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode a commit is then written, not flushed to disk: a crash of the bot loses
+        # nothing, a power cut at most the last claims (a reply sent again carries the same
+        # transaction id, which the homeserver drops). Saves an fsync per claim.
+        await db.execute("PRAGMA synchronous=NORMAL")
         async with db.execute("PRAGMA quick_check") as cursor:
             check = await cursor.fetchone()
         if check is None or check[0] != "ok":

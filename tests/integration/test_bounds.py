@@ -63,6 +63,17 @@ def write_config(path: Path, server: LocalSynapse, bot: Account, data_dir: Path,
     return path
 
 
+def recbot(command: str, config: Path, bot: Account) -> subprocess.CompletedProcess[str]:
+    """``recbot COMMAND --config CONFIG`` to its end (at most a minute)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", command, "--config", str(config)],
+        env={**os.environ, "RECBOT_PASSWORD": bot.password},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 @pytest.mark.asyncio
 async def test_run_starts_on_the_last_good_knowledge_when_a_source_is_down(
     synapse: LocalSynapse,
@@ -74,13 +85,7 @@ async def test_run_starts_on_the_last_good_knowledge_when_a_source_is_down(
     bot_account, admin_account = account("recbot"), account("admin")
     url = f"{base}/messengers.en.md?token={SECRET}"
     config = write_config(tmp_path / "config.yaml", synapse, bot_account, tmp_path / "data", url, admin_account.user_id)
-    checked = subprocess.run(
-        [sys.executable, "-m", "bot", "check-config", "--config", str(config)],
-        env={**os.environ, "RECBOT_PASSWORD": bot_account.password},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    checked = recbot("check-config", config, bot_account)
     assert checked.returncode == 0 and SECRET not in checked.stdout, checked.stdout + checked.stderr
     httpd.shutdown()  # the source is down from now on
     httpd.server_close()
@@ -101,13 +106,7 @@ async def test_run_starts_on_the_last_good_knowledge_when_a_source_is_down(
         assert bot.stop() == 0, bot.output
 
     fresh = write_config(tmp_path / "fresh.yaml", synapse, bot_account, tmp_path / "fresh", url, admin_account.user_id)
-    started = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(fresh)],
-        env={**os.environ, "RECBOT_PASSWORD": bot_account.password},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    started = recbot("run", fresh, bot_account)
     assert started.returncode == 1 and "no cached copy" in started.stderr, started.stderr
     assert "Traceback" not in started.stderr and SECRET not in started.stderr
 

@@ -57,11 +57,6 @@ def commands_for(role: Role) -> frozenset[str]:
     return frozenset(name for name, needed in NEEDS.items() if role >= needed)
 
 
-def refusal(command: str) -> str:
-    """Why ``command`` was refused: ``"admin_only"`` or ``"moderator_only"``."""
-    return "admin_only" if NEEDS.get(command) is Role.ADMIN else "moderator_only"
-
-
 def rate_limited(role: Role) -> bool:
     """Whether flood control applies to commands and questions from ``role``."""
     return role is not Role.ADMIN

@@ -260,8 +260,8 @@ class LocalSynapse:
     def _config(self, log_config_path: Path) -> dict[str, Any]:
         """The homeserver.yaml contents for the current settings."""
         config = self._config_lifted(log_config_path)
-        if self.default_rate_limits:  # registration stays free: the shared-secret API sets up users
-            for key in [key for key in config if key.startswith("rc_") and key != "rc_registration"]:
+        if self.default_rate_limits:  # registration and login stay free: they only set up users
+            for key in [key for key in config if key.startswith("rc_") and key not in ("rc_registration", "rc_login")]:
                 del config[key]
         return config
 

@@ -96,7 +96,7 @@ class Tuning:
     max_concurrent_answers: int = 8
     max_concurrent_rooms: int = 16  # rooms whose new events are taken in at once
     max_concurrent_joins: int = 4  # invites being joined or declined at once
-    replies_first_s: float = 2.0  # longest wait for a sync's replies before the next sync
+    replies_first_s: float = 0.5  # longest wait for a sync's replies before the next sync
     shutdown_grace_s: float = 10.0
     request_attempts: int = 4
     join_attempts: int = 6

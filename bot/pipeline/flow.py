@@ -24,7 +24,7 @@ from knowledge.engine import Answer
 from knowledge.render import Reply, help_pointer
 
 from .. import replies
-from ..authority import Role, commands_for, may_use, rate_limited, refusal
+from ..authority import Role, commands_for, may_use, rate_limited
 from ..config import Config
 from ..flood import Verdict, question_key
 from ..metrics import Metrics
@@ -255,8 +255,8 @@ class Pipeline:
         elif sender_role is not Role.MEMBER and answer.command in MODERATOR_COMMANDS:
             if may_use(sender_role, answer.command):
                 name, args = answer.command, command.args if command else ""
-            else:  # a room moderator asking for something global
-                refused = getattr(replies, refusal(answer.command))(answer.lang)
+            else:  # a room moderator asking for something global (members are refused by the engine)
+                refused = replies.admin_only(answer.lang)
                 plain, html = refused.text, refused.html
         elif answer.intent == "none" and not answer.text:
             if not dm:

@@ -13,12 +13,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from nio import AsyncClient, MessageDirection, RoomMessagesResponse
 
-from .botkit import Account
+from bot.devserver import LocalSynapse
+
+from .botkit import Account, User, user
 
 #: Bytes copied per read by the proxy.
 _CHUNK = 65536
@@ -197,3 +201,31 @@ def write_config(path: Path, homeserver: str, bot: Account, data_dir: Path, **se
     }
     path.write_text(json.dumps(config), encoding="utf-8")
     return path
+
+
+@asynccontextmanager
+async def process_dm(
+    synapse: LocalSynapse, config: Path, bot: Account, person: Account
+) -> AsyncIterator[tuple[BotProcess, User, str]]:
+    """``recbot run`` for ``bot`` in a DM with ``person`` (logged in); stopped on exit."""
+    process = BotProcess(config, bot.password)
+    process.start()
+    try:
+        async with user(synapse, person) as client:
+            await process.wait_for("ready: listening")
+            room_id = await client.create_room([bot.user_id])
+            await client.wait_joined(room_id, bot.user_id)
+            yield process, client, room_id
+    finally:
+        process.stop()
+
+
+async def kill_and_restart(process: BotProcess, times: int = 2) -> None:
+    """SIGKILL the bot a second into its work, ``times`` times, restarting it after half a
+    second each time (what arrives meanwhile must still be handled once)."""
+    for _ in range(times):
+        await asyncio.sleep(1.0)
+        process.kill()
+        await asyncio.sleep(0.5)
+        process.start()
+        await process.wait_for("ready: listening")

@@ -30,7 +30,7 @@ from .botkit import (
 )
 from .conftest import JsClientFactory, MakeAccount
 from .jsclient import JsClient
-from .netkit import BotProcess, replied, replied_to, timeline, write_config
+from .netkit import kill_and_restart, process_dm, replied, replied_to, timeline, write_config
 
 #: A redacted question's answer must be gone within this many seconds.
 REDACT_WITHIN_S = 10.0
@@ -228,52 +228,39 @@ async def test_sigkill_while_edits_arrive_edits_each_answer_once_per_edit(
     names = ("signal", "briar", "molly", "session", "simplex")
     bot_account, alice_account = account("recbot"), account("alice")
     config = write_config(tmp_path / "config.yaml", synapse.base_url, bot_account, tmp_path / "data")
-    bot = BotProcess(config, bot_account.password)
-    bot.start()
-    try:
-        async with user(synapse, alice_account) as alice:
-            await bot.wait_for("ready: listening")
-            room_id = await alice.create_room([bot_account.user_id])
-            await alice.wait_joined(room_id, bot_account.user_id)
-            questions = [await alice.say(room_id, f"!info {name}") for name in names]
-            await replied(alice.client, room_id, bot_account.user_id, questions)
-            answers = {replied_to(e): e.event_id for e in await timeline(alice.client, room_id)
-                       if e.sender == bot_account.user_id and replied_to(e)}
-            edits: list[tuple[str, str]] = []  # (question, the entry it asks about now)
+    async with process_dm(synapse, config, bot_account, alice_account) as (bot, alice, room_id):
+        questions = [await alice.say(room_id, f"!info {name}") for name in names]
+        await replied(alice.client, room_id, bot_account.user_id, questions)
+        answers = {replied_to(e): e.event_id for e in await timeline(alice.client, room_id)
+                   if e.sender == bot_account.user_id and replied_to(e)}
+        edits: list[tuple[str, str]] = []  # (question, the entry it asks about now)
 
-            async def edit_until(stop: asyncio.Event) -> None:
-                while not stop.is_set():
-                    n = len(edits)
-                    question = questions[n % len(questions)]
-                    name = names[(n % len(questions) + n // len(questions) + 1) % len(names)]
-                    content = {"m.new_content": {"msgtype": "m.text", "body": f"!info {name}"},
-                               "m.relates_to": {"rel_type": "m.replace", "event_id": question}}
-                    await alice.say(room_id, f"* !info {name}", **content)
-                    edits.append((question, name))
-                    await asyncio.sleep(0.1)
+        async def edit_until(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                n = len(edits)
+                question = questions[n % len(questions)]
+                name = names[(n % len(questions) + n // len(questions) + 1) % len(names)]
+                content = {"m.new_content": {"msgtype": "m.text", "body": f"!info {name}"},
+                           "m.relates_to": {"rel_type": "m.replace", "event_id": question}}
+                await alice.say(room_id, f"* !info {name}", **content)
+                edits.append((question, name))
+                await asyncio.sleep(0.1)
 
-            stop = asyncio.Event()
-            editing = asyncio.create_task(edit_until(stop))
-            for _ in range(2):
-                await asyncio.sleep(1.0)
-                bot.kill()
-                await asyncio.sleep(0.5)
-                bot.start()
-                await bot.wait_for("ready: listening")
-            await asyncio.sleep(0.5)
-            stop.set()
-            await editing
-            deadline = time.monotonic() + REPLY_TIMEOUT_S
-            while True:  # every edit changes its answer: one m.replace each, no more
-                events = await timeline(alice.client, room_id)
-                bot_edits = [e for e in events if e.sender == bot_account.user_id and replaced(e)]
-                if len(bot_edits) >= len(edits) or time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.5)
-            await asyncio.sleep(QUIET_S)
+        stop = asyncio.Event()
+        editing = asyncio.create_task(edit_until(stop))
+        await kill_and_restart(bot)
+        await asyncio.sleep(0.5)
+        stop.set()
+        await editing
+        deadline = time.monotonic() + REPLY_TIMEOUT_S
+        while True:  # every edit changes its answer: one m.replace each, no more
             events = await timeline(alice.client, room_id)
-    finally:
-        bot.stop()
+            bot_edits = [e for e in events if e.sender == bot_account.user_id and replaced(e)]
+            if len(bot_edits) >= len(edits) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(QUIET_S)
+        events = await timeline(alice.client, room_id)
     bot_edits = [e for e in events if e.sender == bot_account.user_id and replaced(e)]
     assert len(edits) >= 10
     assert len(bot_edits) == len(edits), "not exactly one edit of the answer per edit of the question"

@@ -35,7 +35,15 @@ from bot.storage import DB_NAME, Storage
 
 from .botkit import QUIET_S, TEST_TUNING, Account, User, bot_config, content_of, running, set_display_name, user
 from .conftest import MakeAccount
-from .netkit import BotProcess, CountingProxy, replied, reply_counts, timeline, write_config
+from .netkit import (
+    CountingProxy,
+    kill_and_restart,
+    process_dm,
+    replied,
+    reply_counts,
+    timeline,
+    write_config,
+)
 
 #: Seconds the homeserver is down in the outage test.
 OUTAGE_S = 30.0
@@ -106,30 +114,17 @@ async def test_sigkill_while_questions_arrive_answers_each_exactly_once(
     data = tmp_path / "data"
     moderation = {"users": [alice_account.user_id]}  # for !status in the DM
     config = write_config(tmp_path / "config.yaml", synapse.base_url, bot_account, data, moderation=moderation)
-    bot = BotProcess(config, bot_account.password)
-    bot.start()
-    try:
-        async with user(synapse, alice_account) as alice:
-            await bot.wait_for("ready: listening")
-            room_id = await alice.create_room([bot_account.user_id])
-            await alice.wait_joined(room_id, bot_account.user_id)
-            stop_asking = asyncio.Event()
-            asking = asyncio.create_task(ask_until(alice, room_id, stop_asking))
-            for _ in range(2):
-                await asyncio.sleep(1.0)  # questions arrive and are being answered
-                bot.kill()
-                await asyncio.sleep(0.5)  # more arrive while it is down
-                bot.start()
-                await bot.wait_for("ready: listening")
-            await asyncio.sleep(0.5)
-            stop_asking.set()
-            questions = await asking
-            assert len(questions) >= 20
-            await assert_answered_once(alice.client, room_id, bot_account.user_id, questions)
-            status = await alice.reply_to(await alice.say(room_id, "!status"), bot_account.user_id)
-            assert status is not None, "no reply to !status"
-    finally:
-        bot.stop()
+    async with process_dm(synapse, config, bot_account, alice_account) as (bot, alice, room_id):
+        stop_asking = asyncio.Event()
+        asking = asyncio.create_task(ask_until(alice, room_id, stop_asking))
+        await kill_and_restart(bot)  # questions keep arriving, also while it is down
+        await asyncio.sleep(0.5)
+        stop_asking.set()
+        questions = await asking
+        assert len(questions) >= 20
+        await assert_answered_once(alice.client, room_id, bot_account.user_id, questions)
+        status = await alice.reply_to(await alice.say(room_id, "!status"), bot_account.user_id)
+        assert status is not None, "no reply to !status"
     status_text = status.body + content_of(status)["formatted_body"]
     assert_no_secrets(bot.output + status_text, bot_account.password, stored_token(data))
     assert "Traceback" not in bot.output

@@ -269,3 +269,35 @@ def test_echoes_are_cut_and_cleaned() -> None:
     assert len(reply.text) < 2000 and "x" * 41 not in reply.text
     reply = engine.answer("!info \u202e" + "q" * 500, "en")
     assert "\u202e" not in reply.text and "q" * 41 not in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ALIAS_BOMB + "title: *g\n",
+        "a: &x 1\nb: [" + ", ".join(["*x"] * 250) + "]\n",
+        "a: " + "[" * 70 + "]" * 70 + "\n",
+        "x: 1\na: " + "[" * 5000 + "]" * 5000 + "\n",
+        "a: &a [*a]\n",
+        "d: 2024-13-45\n",
+        "n: " + "9" * 100 + "\n",
+    ],
+)
+def test_libyaml_s_loader_holds_the_same_bounds(text: str) -> None:
+    """load_bounded's default (libyaml, for a whole site's front matter) refuses what the
+    pure-Python bounded loader refuses, with the same reason."""
+    from knowledge.yaml_safe import BoundedLoader, FastBoundedLoader
+
+    reasons = []
+    for loader in (BoundedLoader, FastBoundedLoader):
+        with pytest.raises(YamlError) as caught:
+            load_bounded(text, loader)
+        reasons.append(caught.value.message)
+    assert reasons[0] == reasons[1]
+
+
+def test_libyaml_s_loader_reads_what_the_pure_loader_reads() -> None:
+    from knowledge.yaml_safe import BoundedLoader
+
+    text = "a: {b: {c: [1, 2, {d: e}]}}\nf: 2024-01-02\nanchor: &x [yes, no]\nagain: *x\nn: 12\n"
+    assert load_bounded(text) == load_bounded(text, BoundedLoader)

@@ -9,11 +9,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.engine import Answer, Engine
 from knowledge.loading import load_sources
 from knowledge.model import KnowledgeError
+from knowledge.yaml_safe import YamlError, load_bounded
 
 
 def _engine(sources: list[str]) -> Engine:
@@ -66,7 +65,11 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
 def load_questions(path: str | Path) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as handle:
-        items = yaml.safe_load(handle) or []
+        text = handle.read()
+    try:
+        items = load_bounded(text) or []
+    except YamlError as exc:
+        raise ValueError(f"{path}:{exc.line}: {exc.message}") from None
     if not isinstance(items, list) or not all(isinstance(i, dict) and "q" in i for i in items):
         raise ValueError(f"{path}: expected a list of items with a 'q' field")
     return items
@@ -120,7 +123,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         items = load_questions(args.file)
     except KnowledgeError as exc:
         return _report(exc)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+    except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     result = evaluate(engine, items, args.lang)

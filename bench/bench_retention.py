@@ -2,15 +2,22 @@
 retention the bot runs, the file stays bounded.
 
     python bench/bench_retention.py [--rooms 500] [--per-day 20] [--days 365] [--max-event-age 600]
+                                    [--feedback-days 90] [--unanswered 0.1] [--votes 0.05]
 
-The real Storage (schema, ``prune``, ``prune_audit``) on a clock this script moves forward:
-every simulated 10 minutes the questions of those 10 minutes are claimed and answered (the
-rows ``Storage.claim`` and ``mark_answered`` write, one transaction per step to keep the
-run short), then the bot's pruning runs as it does every 10 minutes while running
-(``claim_retention_ms``; audit rows: 1000 at most, none older than a year). An hourly
-refresh adds an audit row; every room has settings and a join time. It prints the size of
-the database files (with WAL) each simulated month and the peak, and for comparison the
-growth per day of the same load without the continuous pruning (the claims table alone).
+The real Storage (schema, ``prune``, ``prune_audit``, ``prune_answers``, ``prune_unanswered``)
+on a clock this script moves forward: every simulated 10 minutes the questions of those 10
+minutes are claimed and answered (the rows ``Storage.claim`` and ``mark_answered`` write, one
+transaction per step to keep the run short). Of them, the share ``--unanswered`` could not
+be answered and is collected (every room collects: the worst case) as an unanswered
+question's text; every other one gets its answer record (``record_answer``'s row), and the
+share ``--votes`` of those a 👍/👎. Then the bot's pruning runs as it does every 10 minutes
+while running (``claim_retention_ms``; audit rows: 1000 at most, none older than a year;
+unanswered questions 14 days), the answer records' hourly (``bot.feedback_days`` and
+``MAX_ANSWERS``: their scan is the slow part of the simulation, and an hour's records more
+change the size by well under 1%). An hourly refresh adds an audit row; every room has
+settings and a join time. It prints the size of the database files (with WAL) each simulated
+month and the peak, and for comparison the growth per day of the same load without the
+continuous pruning (the claims table alone).
 """
 
 from __future__ import annotations
@@ -42,6 +49,14 @@ def event_id() -> str:
     return "$" + secrets.token_urlsafe(32)[:43]  # the length of a room version 4+ event id
 
 
+def pseudonym() -> str:
+    return secrets.token_hex(16)  # the length of Storage.pseudonym's salted hashes
+
+
+#: An unanswered question of a typical length.
+UNANSWERED_TEXT = "Is there a messenger that works on my old Nokia feature phone without a data plan? " * 2
+
+
 def details() -> str:
     """A refresh's audit details of a realistic size (a few entries changed)."""
     diff = {"added": ["Zapp"], "removed": [], "changed": ["Signal", "Session"], "criteria_added": [],
@@ -49,13 +64,16 @@ def details() -> str:
     return json.dumps({"entries": 48, "criteria": 12, "diff": diff, "problems": [], "total_problems": 0})
 
 
-async def simulate(data_dir: Path, args: argparse.Namespace, *, prune: bool, days: int) -> list[tuple[int, int]]:
-    """(day, bytes) at the end of every 30th simulated day (and the last)."""
+async def simulate(
+    data_dir: Path, args: argparse.Namespace, *, prune: bool, days: int, records: bool = True
+) -> list[tuple[int, int]]:
+    """(day, bytes) at the end of every 30th simulated day (and the last); ``records``: also
+    the answer records, votes and unanswered questions."""
     storage = await Storage.open(data_dir)
     rooms = [f"!{secrets.token_urlsafe(13)[:18]}:example.org" for _ in range(args.rooms)]
     for room in rooms:
         await storage.set_joined_at(room, START_MS)
-        await storage.save_room_settings(room, "nl", False, "@mod:example.org")
+        await storage.save_room_settings(room, "nl", False, "@mod:example.org", collect=True)
     per_step = args.rooms * args.per_day * STEP_MS / DAY_MS
     retention = claim_retention_ms(args.max_event_age)
     sizes: list[tuple[int, int]] = []
@@ -71,12 +89,36 @@ async def simulate(data_dir: Path, args: argparse.Namespace, *, prune: bool, day
             await db.executemany(
                 "INSERT OR IGNORE INTO answered (event_id, room_id, status, ts) VALUES (?, ?, 'answered', ?)", rows
             )
+            if records:
+                unanswered, answers, votes = [], [], []
+                for question, room, ts in rows:
+                    random_share = secrets.randbelow(10_000) / 10_000
+                    if random_share < args.unanswered:
+                        unanswered.append((room, UNANSWERED_TEXT, ts))
+                        continue
+                    answer = event_id()
+                    answers.append((question, room, answer, pseudonym(), ts, "card", "signal,molly", pseudonym(), ts))
+                    if random_share >= 1 - args.votes:
+                        votes.append((answer, pseudonym(), pseudonym(), 1, ts))
+                await db.executemany(
+                    "INSERT INTO answers (question_id, room_id, answer_id, asker, question_ts, intent, entries,"
+                    " digest, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    answers,
+                )
+                await db.executemany(
+                    "INSERT INTO votes (answer_id, voter, reaction, value, ts) VALUES (?, ?, ?, ?, ?)", votes
+                )
+                await db.executemany("INSERT INTO unanswered (room_id, text, ts) VALUES (?, ?, ?)", unanswered)
             await db.commit()
             if step % 6 == 0:
                 await storage.record_refresh(RefreshRecord(now, "SIGHUP", None, True, "v1", "v2", details()))
             if prune:
                 await storage.prune(now - retention)
                 await storage.prune_audit(now)
+                if records:
+                    await storage.prune_unanswered(now)
+                    if step % 6 == 0:
+                        await storage.prune_answers(now - args.feedback_days * DAY_MS)
             day = (step + 1) // steps_per_day
             if (step + 1) % steps_per_day == 0 and (day % 30 == 0 or day == days):
                 sizes.append((day, db_bytes(data_dir)))
@@ -91,13 +133,16 @@ def main() -> int:
     parser.add_argument("--per-day", type=int, default=20, help="questions per room per day")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--max-event-age", type=int, default=600, help="bot.max_event_age, seconds")
-    parser.add_argument("--limit-mib", type=float, default=16.0, help="the size the database must stay under")
+    parser.add_argument("--feedback-days", type=int, default=90, help="bot.feedback_days")
+    parser.add_argument("--unanswered", type=float, default=0.1, help="share of questions not answered (collected)")
+    parser.add_argument("--votes", type=float, default=0.05, help="share of answers voted on")
+    parser.add_argument("--limit-mib", type=float, default=64.0, help="the size the database must stay under")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="recbot-retention-") as tmp:
         started = time.perf_counter()
         sizes = asyncio.run(simulate(Path(tmp) / "pruned", args, prune=True, days=args.days))
         took = time.perf_counter() - started
-        unpruned = asyncio.run(simulate(Path(tmp) / "unpruned", args, prune=False, days=30))
+        unpruned = asyncio.run(simulate(Path(tmp) / "unpruned", args, prune=False, days=30, records=False))
     print(f"{args.rooms} rooms x {args.per_day} questions/day, max_event_age {args.max_event_age}s, "
           f"{args.days} simulated days in {took:.0f}s")
     for day, size in sizes:

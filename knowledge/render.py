@@ -304,9 +304,16 @@ def fact_calls(entry: Entry, lang: str) -> str:
     return text
 
 
+#: Privacy Guides publishes its content under this licence; shown wherever it is the source.
+PRIVACY_GUIDES_LICENCE = Link("CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/")
+
+
 def _source_line(entry: Entry, lang: str) -> Line:
     s = entry.source
-    return [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'})"]
+    line: Line = [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'}"]
+    if "privacyguides.org" in s.url:
+        line += ["; ", PRIVACY_GUIDES_LICENCE]
+    return [*line, ")"]
 
 
 # --- replies ---------------------------------------------------------------------------------

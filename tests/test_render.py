@@ -100,3 +100,13 @@ def test_filter_json_holds_matches_only(engine):
 def test_help_pointer():
     text, html_text = render.help_pointer("en")
     assert "!help" in text and "!help" in html_text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_privacy_guides_content_is_attributed_with_its_licence(kb, lang):
+    for entry in kb.entries:
+        reply = render.card(kb, entry, lang)
+        from_privacy_guides = "privacyguides.org" in entry.source.url
+        assert ("CC BY-SA 4.0" in reply.text) == from_privacy_guides, entry.id
+        if from_privacy_guides:
+            assert 'href="https://creativecommons.org/licenses/by-sa/4.0/"' in reply.html

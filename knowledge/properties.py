@@ -357,6 +357,11 @@ def _situation(sid: str, nl: list[str], en: list[str], implies: tuple[tuple[str,
     return Situation(sid, _p("|".join(nl + en)), implies, _lbl(why_nl, why_en))
 
 
+# Living where messengers are known to be blocked ("in iran", "uit china") is the blocked situation.
+_CENSORING_COUNTRIES = (r"(?:in|uit|from|to|naar|inside|binnen) (?:\w+ )?(?:iran|china|rusland|russia|noord-korea|north korea|turkmenistan|"
+                        r"wit-rusland|belarus|myanmar|eritrea|cuba|venezuela|pakistan|turkije|turkey|egypte|egypt|saudi[- ]arabi\w*|vae|uae)")
+
+
 # Situations as data: phrases per language, the properties they imply, and why.
 SITUATIONS: tuple[Situation, ...] = (
     _situation(
@@ -374,12 +379,12 @@ SITUATIONS: tuple[Situation, ...] = (
     _situation(
         "blocked",
         [r"(?:overheid|regering|land|provider|school|werk\w*) (?:\w+ ){0,3}(?:blokkeert|blokkeren|verbiedt|verbieden|censureert)",
-         r"(?:geblokkeerd|verboden|afgesloten|geweerd) (?:\w+ ){0,3}(?:in|door|op|bij)", r"(?:is|zijn|wordt|worden) (?:\w+ )?(?:geblokkeerd|verboden)", r"(?:in|uit) (?:een )?(?:land|landen) (?:waar|met) (?:\w+ ){0,4}(?:geblokkeerd|verboden|censuur|blokkeert)",
-         r"internetcensuur|firewall van china|great firewall"],
+         r"(?:geblokkeerd|verboden|afgesloten|geweerd) (?:\w+ ){0,3}(?:in|door|op|bij)", r"(?:is|zijn|wordt|worden) (?:\w+ ){0,2}(?:geblokkeerd|verboden)", r"(?:in|uit) (?:een )?(?:land|landen) (?:waar|met) (?:\w+ ){0,4}(?:geblokkeerd|verboden|censuur|blokkeert)",
+         r"internetcensuur|firewall van china|great firewall", _CENSORING_COUNTRIES],
         [r"(?:government|regime|country|countries|state|isp|provider|school|work|employer)s? (?:\w+ ){0,3}(?:blocks?|blocking|bans?|banned|banning|censors?|censoring|restricts?|shut\w* down)",
          r"(?:blocked|banned|censored|restricted|outlawed) (?:\w+ ){0,3}(?:in|by|at)", r"where (?:\w+ ){0,4}(?:is|are|gets?|got) (?:blocked|banned|censored)",
          r"(?:is|are|gets?|got|was|were|been|being) (?:\w+ )?(?:blocked|banned|censored)",
-         r"great firewall|internet censorship|bypass\w* (?:\w+ )?(?:blocks?|blocking|censorship|firewall)|get around (?:\w+ )?(?:blocks?|blocking|censorship)"],
+         r"great firewall|internet censorship|bypass\w* (?:\w+ )?(?:blocks?|blocking|censorship|firewall)|get around (?:\w+ )?(?:blocks?|blocking|censorship)", _CENSORING_COUNTRIES],
         (("censorship", False),),
         "waar de app geblokkeerd wordt, komen apps die via Tor, peer-to-peer of zonder internet werken er nog door",
         "where the app is blocked, apps that route over Tor, work peer-to-peer or work without internet still get through"),

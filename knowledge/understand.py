@@ -101,6 +101,8 @@ HELP_CUES = _cue(
     r"how (?:do|can) i (?:\w+ ){0,4}(?:with you|using you)|hoe (?:\w+ ){0,3}(?:gebruik|praat|werk)\w* (?:ik )?met (?:jou|je|de bot)|"
     r"(?:uitleg|info|explain|explanation|informatie) (?:over |about )?(?:de |the |deze |this )?bot|"
     r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe je|wat doet (?:deze |de )?bot|"
+    r"(?:do|can) (?:you|u) (?:also |even )?(?:speak|understand|talk|answer in|reply in) (?:\w+ )?(?:dutch|english|nederlands|engels|other languages)|"
+    r"(?:spreek|praat|begrijp|versta) (?:je|jij|u) (?:ook |ook wel )?(?:nederlands|engels|dutch|english|andere talen)|which languages|welke talen|"
     r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"
     r"(?:are|r) (?:you|u) (?:a |an )?(?:bot|human|person|robot|ai|real)|ben (?:je|jij) (?:een )?(?:bot|mens|robot)|"
     r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
@@ -157,6 +159,8 @@ CRITERIA_CUES = _cue(
     r"hoe (?:wordt|worden|is|zijn|werd) (?:de|deze|die|jullie) (?:lijst|keuze|aanbevelingen|selectie) (?:\w+ )?(?:gemaakt|samengesteld|bepaald|gekozen|tot stand)|"
     r"how (?:is|was|are) (?:the|this|your) (?:list|selection|choice|picks|recommendations) (?:\w+ )?(?:made|compiled|decided|chosen|put together)|"
     r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiest|kiezen|bepaal|bepaalt|bepalen|selecteert|selecteren) (?:\w+ ){0,2}?(?:jullie|je|ze|privacy guides|pg)|"
+    r"checklist\w*|check ?list|why (?:does|do|would|should) (?:\w+ ){1,3}(?:matter|count)|why (?:is|are) (?:\w+ ){1,3}(?:so )?important|"
+    r"waarom (?:is|zijn|telt|tellen) (?:\w+ ){1,3}(?:zo )?(?:belangrijk|van belang)|waarom (?:\w+ ){1,3}(?:zo )?zwaar (?:weegt|wegen)|"
     r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
@@ -209,7 +213,7 @@ SUPPORT_TROUBLE = _cue(
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
     r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
     r"verification code|sms code|registration (?:lock|code)|safety number (?:has )?changed|"
-    r"werkt (?:\w+ )?niet(?! op| met| zonder)|doet het niet|"
+    r"(?:werkt|werken) (?:\w+ )?niet(?! op| met| zonder)|doe[tn] het niet|"
     r"kan (?:\w+ ){0,3}(?:niet|geen) (?:\w+ ){0,3}(?:versturen|sturen|ontvangen|inloggen|openen|bellen|verbinden|koppelen|vinden|zien|installeren|updaten|lezen|terugzetten)|lukt (?:\w+ ){0,2}niet|foutmelding\w*|loopt vast|vastgelopen|hangt|kapot|kwijt|verdwenen|komen niet (?:aan|binnen)|"
     r"na (?:het )?(?:herstellen|terugzetten|updaten|update|herinstalleren|wisselen|resetten)|verificatiecode|sms-?code"
 )
@@ -221,7 +225,8 @@ SUPPORT_HOWTO = _cue(
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
     r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host|"
     r"lock|unlock|recover|mute|wipe|change)|"
-    r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:\w+ ){0,4}?"
+    r"hoe (?:verander|wijzig|reset|herstel|verwijder|exporteer|importeer|activeer|deactiveer|blokkeer|ontgrendel|vergrendel|installeer|koppel|ontkoppel|registreer) (?:ik|je|we|jij|men)|"
+    r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:[\w-]+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
     r"aan|uit|inschakelen|uitschakelen|reset\w*|toevoegen|toe|blokkeren|dempen|synchronis\w*|registreren|inloggen|uitloggen|aanmelden|afmelden|verbinden|aanmaken|"
     r"uitnodigen|verlaten|bewerken|hosten|draaien|werkend|weg|vinden|exporteren|importeren|verplaatsen|activeren)|"
@@ -519,6 +524,8 @@ def _understood(word: str) -> bool:
 # Read as they are, never corrected (these need not be vocabulary that spelling correction aims at).
 _UNDERSTOOD_PATTERNS = (*_CUE_PATTERNS, SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE, SUPPORT_HOWTO, SUPPORT_TOPIC, SUPPORT_ASK,
                         FEATURE_REQUEST, HYPOTHETICAL, FIRST_PERSON, WHY_NOT_LISTED, ADDRESSED_TO_OTHERS)
+# Words the support and request cues spell out ("verander", "vergrendel"): read as written, never corrected.
+_SUPPORT_WORDS = frozenset(w for p in _UNDERSTOOD_PATTERNS[len(_CUE_PATTERNS):] for w in re.findall(r"[a-z]{5,}", p.pattern))
 _VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
 # By the length of the word to correct: a ratio of 82 or more needs lengths within a third.
 _VOCABULARY_BY_LENGTH = {
@@ -534,7 +541,7 @@ def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> 
     fixes: dict[str, str] = {}
     tried = 0
     for word in dict.fromkeys(words):
-        if len(word) < 5 or word in KNOWN_WORDS or not word.isalpha() or index.is_name(word) or _understood(word):
+        if len(word) < 5 or word in KNOWN_WORDS or word in _SUPPORT_WORDS or not word.isalpha() or index.is_name(word) or _understood(word):
             continue
         tried += 1
         if tried > MAX_CORRECTED:

@@ -519,6 +519,9 @@ def dedupe(queries: list[PropertyQuery]) -> list[PropertyQuery]:
 _EXAMPLES = re.compile(r"\b(?:e\.?g|eg|for example|for instance|such as|like|zoals|bijv|bijvoorbeeld|bv|b\.v|i\.e|dus via|say)\b")
 
 
+_LIST_OR = re.compile(r"(,\s*[\w'-]+(?:\s+[\w'-]+)?\s+)(?:or|of|nor|noch)\s*$")
+
+
 def _negated_before(text: str, start: int, floor: int = 0) -> bool:
     """Is the property at ``start`` negated by a word before it, in its own clause? A negation
     that an earlier property's words already used ("without internet") does not carry over."""
@@ -526,6 +529,7 @@ def _negated_before(text: str, start: int, floor: int = 0) -> bool:
     examples = list(_EXAMPLES.finditer(window))
     if examples:
         window = window[examples[-1].end() :]
+    window = _LIST_OR.sub(r"\1", window)  # "no account, email or phone number": one list, one negation
     words = re.findall(r"[\w']+", window)[-6:]
     negated = False
     for word in reversed(words):  # the nearest negation counts, within the same clause

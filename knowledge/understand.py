@@ -782,6 +782,10 @@ def _caveats_besides_trouble(normalized: str) -> bool:
     return any(not any(a < e and s < b for a, b in trouble) for m in CAVEAT_CUES.finditer(normalized) for s, e in [m.span()])
 
 
+# "account, email or phone number": a topic word listed with a property is one more such property.
+_LISTED_WITH = re.compile(r"\s*(?:,|/|or|of|and|en|nor|noch)\s*(?:(?:an?|een|my|mijn|your|je|jouw) )?")
+
+
 def _is_yes_no(words: list[str]) -> bool:
     head = [w for w in words[:4] if w not in ("so", "and", "but", "ok", "okay", "en", "maar", "dus", "hey", "hi", "hoi", "recbot")]
     return bool(head) and head[0] in YES_NO_START and not WH_WORDS & set(words[:3])
@@ -814,8 +818,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     situations = tuple({situation.id: situation for situation, _ in implied}.values())
     spans = [m.span() for situation in situations for m in situation.pattern.finditer(masked)]
     # Words a situation used ("no smartphone") describe the asker, not a property the app must have.
+    # ... unless it is the very property the situation implies ("our government censors": censorship).
+    implied_ids = {prop_id for situation in situations for prop_id, _ in situation.implies}
     props = tuple(q for q in props if q.prop.family in ("identity", "platform") and not (q.prop.id == "mobile" and q.negated)
-                  or not any(a <= q.start < b for a, b in spans))
+                  or q.prop.id in implied_ids or not any(a <= q.start < b for a, b in spans))
     props = tuple(sorted(props + tuple(q for _, q in implied if q is not None), key=lambda q: q.start))
     members = members_asked(normalized) if any(q.id == "group_limit" for q in props) else None
     if members and members >= 2:  # "een club met 500 leden": groups must hold that many
@@ -875,7 +881,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats
         ),
         "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
-        or any(not any(p.start <= m.start() < p.end for p in props) for m in OFF_TOPIC.finditer(normalized)),
+        or any(not any(p.start <= m.start() < p.end or _LISTED_WITH.fullmatch(normalized[m.end() : p.start]) for p in props)
+               for m in OFF_TOPIC.finditer(normalized)),
     }
     notes = tuple(k for k, v in cues.items() if v)
 

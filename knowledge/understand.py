@@ -485,6 +485,7 @@ def _capitalised(message: str) -> set[str]:
 
 
 MAX_SCAN = 2000
+MAX_VAGUE_WORDS = 16  # a message asking no cue we know gets the list only when it is short
 
 
 def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: bool) -> bool:
@@ -791,6 +792,37 @@ def _is_yes_no(words: list[str]) -> bool:
     return bool(head) and head[0] in YES_NO_START and not WH_WORDS & set(words[:3])
 
 
+# The few cues read in languages recbot does not answer in (German, French, Spanish, Italian, Portuguese):
+# enough to send the list, a comparison, a card's caveats or the pointer to the app's own help.
+FOREIGN_LIST = _cue(
+    r"beste[nrs]?|sicherste[nrs]?|empfehl\w*|alternativ\w*|mejor(?:es)?|m[aá]s segur[ao]s?|recomiend\w*|recomend\w*|"
+    r"meilleure?s?|plus s[uû]re?s?|recommand\w*|migliori?|pi[uù] sicur[aoie]|consigli\w*|melhor(?:es)?|mais segur[ao]s?"
+)
+FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus")
+FOREIGN_SUPPORT = _cue(
+    r"was tun|wie kann ich|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
+    r"comment (?:faire|puis-je)|ne (?:marche|fonctionne) pas|perdu|come posso|non funziona|pers[oa]|como (?:fa[cç]o|posso)|n[aã]o funciona|perdi\w*"
+)
+FOREIGN_CAVEATS = _cue(
+    r"nicht mehr sicher|unsicher|gef[aä]hrlich|risiken|nachteile|no es seguro|ya no es|riesgos|desventajas|"
+    r"n'est plus|pas s[uû]r|risques|inconv[ée]nients|non [eè] (?:pi[uù] )?sicur\w*|rischi|n[aã]o [eé] (?:mais )?segur\w*|riscos|desvantagens|inseguro|unsafe"
+)
+FOREIGN_DOMAIN = _cue(r"messenger\w*|messaging\w*|mensajer[ií]a|messagerie|messaggistica|mensageiro\w*|apps?|aplicativo|aplicaci[oó]n|applications?|chat\w*")
+
+
+def _other_language_intent(normalized: str, ids: tuple[str, ...], asks: bool) -> tuple[str, float]:
+    """What a message in another language asks, from the few cues read there; a remark sends nothing."""
+    if ids and FOREIGN_SUPPORT.search(normalized):
+        return "support", 0.6
+    if len(ids) >= 2 and FOREIGN_COMPARE.search(normalized):
+        return "compare", 0.6
+    if FOREIGN_LIST.search(normalized) and (not ids or re.search(r"alternativ", normalized)) and (ids or FOREIGN_DOMAIN.search(normalized)):
+        return "list", 0.6  # "¿Cuál es la app de mensajería más segura?", "alternatives sûres à WhatsApp"
+    if ids and FOREIGN_CAVEATS.search(normalized):
+        return "caveats", 0.6  # "o aplicativo não é mais seguro": a warning about the app named
+    return ("card", 0.6) if ids and asks else ("none", 0.3)  # a remark: nothing to send, the names noted
+
+
 def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
     normalized = normalize(message)
     words = tokens(normalized)
@@ -807,8 +839,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         if len(foreign) >= 2 and len(foreign) * 3 >= len(rest) * 2:
             # Named entries get their card in the room's language, after one line on the languages recbot answers in.
             ids = tuple(_unique(m.entry_id for m in mentions))
-            asks = "?" in message or len(words) <= 4
-            intent, confidence = ("card", 0.6) if ids and asks else ("none", 0.3)  # a remark: nothing to send, the names noted
+            intent, confidence = _other_language_intent(normalized, ids, "?" in message or len(words) <= 4)
             return Understanding(intent, lang, confidence, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 
@@ -960,6 +991,6 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("help", 0.85)
     if cues["list"] and (cues["domain"] or cues["question"] or len(words) <= 4):
         return result("list", 0.8 if cues["domain"] or cues["question"] else 0.6)
-    if cues["domain"] and cues["question"] and not SMALL_TALK.fullmatch(normalized.strip(" ?!.")):
-        return result("list", 0.55)
+    if cues["domain"] and cues["question"] and not SMALL_TALK.fullmatch(normalized.strip(" ?!.")) and len(words) <= MAX_VAGUE_WORDS:
+        return result("list", 0.55)  # "veilig chatten?"; a long story that asks nothing we know is not a request for our list
     return result("none", 0.1 if SMALL_TALK.search(normalized) else 0.3)

@@ -224,7 +224,7 @@ SUPPORT_HOWTO = _cue(
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
     r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host|"
-    r"lock|unlock|recover|mute|wipe|change)|"
+    r"lock|unlock|recover|mute|wipe|change|(?:get|make) (?:\w+ ){0,2}(?:working|to work))|"
     r"hoe (?:verander|wijzig|reset|herstel|verwijder|exporteer|importeer|activeer|deactiveer|blokkeer|ontgrendel|vergrendel|installeer|koppel|ontkoppel|registreer) (?:ik|je|we|jij|men)|"
     r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:[\w-]+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
@@ -257,7 +257,7 @@ SUPPORT_ASK = _cue(
 )
 # Messages to an app's developers (feature requests, plans): not questions for recbot.
 FEATURE_REQUEST = _cue(
-    r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)|it will be (?:nice|great)|(?:it|that)'?d be (?:nice|great|cool)|"
+    r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)(?! to (?:know|understand|learn|hear))|it will be (?:nice|great)|(?:it|that)'?d be (?:nice|great|cool)|"
     r"(?:why are|are) you (?:saying|telling)|you (?:said|say) (?:you|that)|would (?:probably )?be a good idea|could be added|be added to|"
     r"(?:any )?reason to use (?:this|it) over|(?:use|using|choose|pick) (?:this|it) (?:over|instead of|rather than)|"
     r"please (?:add|make|implement|consider|support|include)|(?:could|can|would) you (?:please )?(?:add|suggest|implement|support|include)|"
@@ -661,6 +661,10 @@ PRODUCT_AS_CONTEXT = _cue(
 )
 
 
+SHOULD_USE = re.compile(r"(?:should|shall|can|could) (?:i|we) (?:still |really |just )?(?:use|try|install|trust|keep|delete|pick|choose|switch to|go with)\s+$|"
+                        r"(?:moet|kan|zal) (?:ik|we) (?:nog |echt )?$|(?:is|are) (?:\w+ )?(?:it|this) (?:ok|okay|fine|safe) to use\s+$")
+
+
 # "Telegram has a web version, do any of yours?": the app named is the comparison, ours are asked about.
 PRODUCTS_OF_YOURS = _cue(r"(?:do|does|have|has|can) any (?:of )?(?:yours|them|these|those|your \w+)|een van (?:jullie|deze|die)|heeft een van")
 
@@ -686,6 +690,9 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
             continue
         if any(m.start(1) <= at < m.end(1) for m in FROM_X_TO_ELSE.finditer(normalized)):
             continue  # leaving it for something else: the question is which
+        if SHOULD_USE.search(normalized[max(0, at - 40) : at]):
+            kept.append(mention)  # "should I use Telegram?": a question about that app
+            continue
         if not_listed and clauses is not None and not (clauses[0] <= at < clauses[1]) and _asks_for_picks(normalized[clauses[0] : clauses[1]]):
             continue
         if not_listed and not cues_found and len(words) > 4:
@@ -711,6 +718,10 @@ PICKS = _cue(
     r"which|welke|(?:what|wat) (?:\w+ )?(?:app|apps|messenger|messengers|should|moet|kan)|recommend\w*|aanrad\w*|aanbevel\w*|aanbevolen|"
     r"raad (?:\w+ )?aan|suggest\w*|alternatie\w*|should i (?:use|switch|pick|choose)|(?:best|good|safe|secure|goede?|beste|veilige?) (?:\w+ )?(?:app|messenger|option)s?"
 )
+
+
+# "which app would you suggest?": asks recbot for picks, though "would you suggest" reads like a request to developers.
+PICKS_REQUESTED = _cue(r"(?:which|what|welke|wat) (?:\w+ ){0,3}(?:would|could|do|can) (?:you|u|jullie) (?:\w+ )?(?:suggest|recommend|advise)")
 
 
 def _asks_for_picks(clause: str) -> bool:
@@ -934,7 +945,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     )
     if statement:
         return result("none", 0.3)  # "GNU/Jami doesn't use Electron!": a remark, not a question
-    if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized):
+    if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids and POLL_OTHERS.search(normalized):
         return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
@@ -976,7 +987,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if _asks_about_a_command(message, words):
         return result("help", 0.85)  # "how does !which work?", "wat doet /vergelijk?"
     if cues["support"] and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words) \
-            and not cues["list"]:
+            and not cues["list"] and not HELP_CUES.search(normalized):
         return result("none", 0.3, ())  # app support, but for no app recbot knows: nothing to point to
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)

@@ -138,6 +138,7 @@ CAVEAT_CUES = _cue(
     r"weak ?points?|weak spots?|(?:should|need to|must|moet|moeten) (?:\w+ ){0,2}(?:know|weten)|eruit gegooid|eruit gehaald|gekickt|kicked out|thrown out|red flags?|5 eyes|five eyes|"
     r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
     r"(?:can ?not|can'?t|don'?t|do not) trust|wantrouw\w*|untrustworthy|niet (?:te )?vertrouwen|"
+    r"scary|frightening|eng|leak\w*|lekt|lekken|logs? (?:\w+ ){0,2}(?:ips?|ip-?adress\w*|addresses|metadata)|worried|worrying|bezorgd|"
     r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
 CRITERIA_CUES = _cue(
@@ -224,7 +225,8 @@ SUPPORT_HOWTO = _cue(
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
     r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host|"
-    r"lock|unlock|recover|mute|wipe|change|(?:get|make) (?:\w+ ){0,2}(?:working|to work))|"
+    r"lock|unlock|recover|mute|wipe|change|set|(?:get|make) (?:\w+ ){0,2}(?:working|to work)|"
+    r"use (?:\w+ ){0,2}(?:in a way|so that|such that|safely|securely|properly|correctly|without leaking))|"
     r"hoe (?:verander|wijzig|reset|herstel|verwijder|exporteer|importeer|activeer|deactiveer|blokkeer|ontgrendel|vergrendel|installeer|koppel|ontkoppel|registreer) (?:ik|je|we|jij|men)|"
     r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:[\w-]+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
@@ -485,7 +487,9 @@ def _capitalised(message: str) -> set[str]:
 
 
 MAX_SCAN = 2000
-MAX_VAGUE_WORDS = 16  # a message asking no cue we know gets the list only when it is short
+MAX_VAGUE_WORDS = 16  # a message asking no cue we know gets the list only when it is short or not about the asker
+# "Does it work without ...?", "Will the app work on ...?": "it" is an app named before this message.
+REFERS_BACK = re.compile(r"^(?:\w+ )?(?:does|do|will|would|can|could|is|werkt|kan|is|doet|zal) (?:it|the app|this app|that app|het|de app|deze app|die app|dat) ")
 
 
 def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: bool) -> bool:
@@ -995,6 +999,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("criteria", 0.85)
     if cues["list"] and props and all(p.prop.weak for p in props):
         return result("list", 0.8)  # "the best encrypted chat app": encryption is a given
+    if yes_no and REFERS_BACK.match(normalized):
+        return result("none", 0.3)  # "Does it work without internet?": about an app named earlier, not here
     if props and (cues["question"] or cues["domain"] or situations or len(words) <= 4):
         confidence = 0.8 if not all(p.prop.weak for p in props) else 0.6
         return result("filter", confidence, ())
@@ -1002,6 +1008,6 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("help", 0.85)
     if cues["list"] and (cues["domain"] or cues["question"] or len(words) <= 4):
         return result("list", 0.8 if cues["domain"] or cues["question"] else 0.6)
-    if cues["domain"] and cues["question"] and not SMALL_TALK.fullmatch(normalized.strip(" ?!.")) and len(words) <= MAX_VAGUE_WORDS:
+    if cues["domain"] and cues["question"] and not SMALL_TALK.fullmatch(normalized.strip(" ?!.")) and (len(words) <= MAX_VAGUE_WORDS or not FIRST_PERSON.search(normalized)):
         return result("list", 0.55)  # "veilig chatten?"; a long story that asks nothing we know is not a request for our list
     return result("none", 0.1 if SMALL_TALK.search(normalized) else 0.3)

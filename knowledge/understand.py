@@ -116,6 +116,7 @@ LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
     r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
     r"lijst\w*|list\w*|overzicht|overview|show me|something else|iets anders|"
+    r"waar (?:moet|kan|zou|moeten|kunnen) (?:ik|we|wij) (?:dan |nu |nog )?(?:naartoe|heen|overstappen)|where (?:should|do|can|could) (?:i|we) (?:go|move|switch)(?: to)?|"
     r"laat (?:me )?(?:\w+ )?zien|toon|"
     r"alle (?:\w+ )?(?:messengers|apps|opties)|all (?:the |of the )?(?:messengers|apps|options|chat apps)|"
     r"welke (?:\w+ ){0,2}(?:moet|kan|zou|zal|gebruik)|which (?:\w+ ){0,2}(?:should|shall|could|can|to use|would)|"
@@ -138,7 +139,7 @@ CAVEAT_CUES = _cue(
     r"weak ?points?|weak spots?|(?:should|need to|must|moet|moeten) (?:\w+ ){0,2}(?:know|weten)|eruit gegooid|eruit gehaald|gekickt|kicked out|thrown out|red flags?|5 eyes|five eyes|"
     r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
     r"(?:can ?not|can'?t|don'?t|do not) trust|wantrouw\w*|untrustworthy|niet (?:te )?vertrouwen|"
-    r"scary|frightening|eng|leak\w*|lekt|lekken|logs? (?:\w+ ){0,2}(?:ips?|ip-?adress\w*|addresses|metadata)|worried|worrying|bezorgd|"
+    r"rekening (?:\w+ )?(?:mee )?houden|keep in mind|bear in mind|scary|frightening|eng|leak\w*|lekt|lekken|logs? (?:\w+ ){0,2}(?:ips?|ip-?adress\w*|addresses|metadata)|worried|worrying|bezorgd|"
     r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
 CRITERIA_CUES = _cue(
@@ -681,7 +682,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     if not mentions:
         return mentions
     left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
-    left += [m.start(1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
+    left += [m.start(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
     replaced = bool(PRODUCTS_OF_YOURS.search(normalized))
     # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
     clauses = None if _set_against(mentions, words) else _asking_clause(normalized)
@@ -692,7 +693,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
         not_listed = entry is not None and entry.current_status == "not_listed"
         if not_listed and (replaced or any(0 <= at - end <= 4 for end in left)):
             continue
-        if any(m.start(1) <= at < m.end(1) for m in FROM_X_TO_ELSE.finditer(normalized)):
+        if any(m.start(m.lastindex or 1) <= at < m.end(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)):
             continue  # leaving it for something else: the question is which
         if SHOULD_USE.search(normalized[max(0, at - 40) : at]):
             kept.append(mention)  # "should I use Telegram?": a question about that app
@@ -713,7 +714,8 @@ def _set_against(mentions: list[Mention], words: list[str]) -> bool:
     return False
 
 
-FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?:something|iets|another|een ander|an alternative|een alternatief)")
+FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?:something|iets|another|een ander|an alternative|een alternatief)"
+                            r"|(?:van|get off|away from) ([\w.-]+(?: [\w.-]+)?) (?:af|weg|for good|once and for all)\b")
 CLIENT_OF_CUE = _cue(r"(?:is there|are there|any|een|an?|another|other|andere|alternative|alternatieve|hardened|third[ -]party) (?:\w+ ){0,2}(?:clients?|forks?|variants?|versions? of)")
 REMOVAL = _cue(r"verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald|removed|dropped|kicked out|taken off")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")

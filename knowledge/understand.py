@@ -583,6 +583,7 @@ _NOT_A_NAME = {
     "there's", "it's", "that's", "what's", "who", "whom", "whose", "someone", "somebody", "everyone", "people", "mensen",
 }
 _JOINTS = {"or", "of", "vs", "vs.", "versus", "than", "dan", "against", "tegen", "tegenover", "over", "instead", "to"}
+_TWO_WORD_JOINTS = {("and", "not"), ("en", "niet"), ("but", "not"), ("maar", "niet"), ("rather", "than"), ("liever", "dan"), ("in", "plaats")}
 _GENERIC_TAIL = {"chat", "messenger", "app", "im", "plus", "x", "pro", "lite", "go", "me"}
 
 
@@ -706,10 +707,16 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     return kept
 
 
+def _joint(a: Mention, b: Mention, words: list[str]) -> bool:
+    """Two mentions joined by vs/or/over/than, or set apart by "and not", "rather than"."""
+    between = tuple(words[a.end : b.start])
+    return len(between) == 1 and between[0] in _JOINTS - {"to"} or between in _TWO_WORD_JOINTS
+
+
 def _set_against(mentions: list[Mention], words: list[str]) -> bool:
     """Two different entries written side by side or joined by vs/or/over/than."""
     for a, b in zip(mentions, mentions[1:]):
-        if a.entry_id != b.entry_id and (b.start == a.end or (b.start - a.end == 1 and words[a.end] in _JOINTS - {"to"})):
+        if a.entry_id != b.entry_id and (b.start == a.end or _joint(a, b, words)):
             return True
     return False
 
@@ -959,7 +966,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         base = 0.55 + 0.4 * strength
         if asks_client:
             return result("card", base)  # its alternative client's card (Molly for Signal)
-        joined = any(b.start - a.end == 1 and words[a.end] in _JOINTS - {"to"} for a, b in zip(mentions, mentions[1:]))
+        joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (

@@ -196,7 +196,7 @@ def _lbl(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
-_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?"
+_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell|06)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?"
 
 # Order matters: earlier (more specific) patterns claim their words first.
 PROPERTIES: tuple[Property, ...] = (

@@ -822,6 +822,8 @@ FOREIGN_LIST = _cue(
     r"beste[nrs]?|sicherste[nrs]?|empfehl\w*|alternativ\w*|mejor(?:es)?|m[aá]s segur[ao]s?|recomiend\w*|recomend\w*|"
     r"meilleure?s?|plus s[uû]re?s?|recommand\w*|migliori?|pi[uù] sicur[aoie]|consigli\w*|melhor(?:es)?|mais segur[ao]s?"
 )
+# The superlatives of FOREIGN_LIST that are no Dutch or English word (German nouns are capitalised, so they look like names).
+FOREIGN_BEST = _cue(r"sicherste[nrs]?|empfehl\w*|mejor(?:es)?|m[aá]s segur[ao]s?|meilleure?s?|plus s[uû]re?s?|migliori?|pi[uù] sicur[aoie]|melhor(?:es)?|mais segur[ao]s?")
 FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus")
 FOREIGN_SUPPORT = _cue(
     r"was tun|wie kann ich|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
@@ -949,6 +951,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
 
     if unknown and _only_context(normalized, unknown):
         unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
+    if not ids and "?" in message and FOREIGN_BEST.search(normalized) and FOREIGN_DOMAIN.search(normalized):
+        return result("list", 0.6)  # "Welcher Messenger ist am sichersten?": read as Dutch, asks in German for the best
     if unknown and (not ids or cues["compare"] and len(ids) < 2):
         return result("none", 0.3)  # never an answer about something else
     statement = (

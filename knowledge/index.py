@@ -183,11 +183,19 @@ class EntityIndex:
                     return self.phrases[(word[:-size],)], 1
         for size in (2, 3):
             piece = words[i : i + size]
-            if len(piece) < size or not any(len(p) <= 2 for p in piece):
-                continue  # "simple x", "brair chat" no; two whole words stay two words
-            owner = self.phrases.get(("".join(_base(p) for p in piece),))
-            if owner is not None:
-                return owner, size
+            if len(piece) < size:
+                continue
+            joined = "".join(_base(p) for p in piece)
+            if any(len(p) <= 2 for p in piece):  # "simple x"; "brair chat" no
+                owner = self.phrases.get((joined,))
+                if owner is not None:
+                    return owner, size
+            elif size == 2 and len(joined) >= 7 and not any((_base(p),) in self.phrases for p in piece):
+                # "tele gram", "face book messenger": a long name split in two, neither half a name itself
+                for tail in range(min(self._longest.get(joined, 1) - 1, len(words) - i - 2), -1, -1):
+                    owner = self.phrases.get((joined, *(_base(w) for w in words[i + 2 : i + 2 + tail])))
+                    if owner is not None:
+                        return owner, size + tail
         return None, 0
 
     def _fuzzy(self, candidates: list[str]) -> dict[str, tuple[str, float]]:

@@ -196,7 +196,7 @@ def _lbl(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
-_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?"
+_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell|06)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?"
 
 # Order matters: earlier (more specific) patterns claim their words first.
 PROPERTIES: tuple[Property, ...] = (
@@ -357,6 +357,11 @@ def _situation(sid: str, nl: list[str], en: list[str], implies: tuple[tuple[str,
     return Situation(sid, _p("|".join(nl + en)), implies, _lbl(why_nl, why_en))
 
 
+# Living where messengers are known to be blocked ("in iran", "uit china") is the blocked situation.
+_CENSORING_COUNTRIES = (r"(?:in|uit|from|to|naar|inside|binnen) (?:\w+ )?(?:iran|china|rusland|russia|noord-korea|north korea|turkmenistan|"
+                        r"wit-rusland|belarus|myanmar|eritrea|cuba|venezuela|pakistan|turkije|turkey|egypte|egypt|saudi[- ]arabi\w*|vae|uae)")
+
+
 # Situations as data: phrases per language, the properties they imply, and why.
 SITUATIONS: tuple[Situation, ...] = (
     _situation(
@@ -374,12 +379,12 @@ SITUATIONS: tuple[Situation, ...] = (
     _situation(
         "blocked",
         [r"(?:overheid|regering|land|provider|school|werk\w*) (?:\w+ ){0,3}(?:blokkeert|blokkeren|verbiedt|verbieden|censureert)",
-         r"(?:geblokkeerd|verboden|afgesloten|geweerd) (?:\w+ ){0,3}(?:in|door|op|bij)", r"(?:is|zijn|wordt|worden) (?:\w+ )?(?:geblokkeerd|verboden)", r"(?:in|uit) (?:een )?(?:land|landen) (?:waar|met) (?:\w+ ){0,4}(?:geblokkeerd|verboden|censuur|blokkeert)",
-         r"internetcensuur|firewall van china|great firewall"],
+         r"(?:geblokkeerd|verboden|afgesloten|geweerd) (?:\w+ ){0,3}(?:in|door|op|bij)", r"(?:is|zijn|wordt|worden) (?:\w+ ){0,2}(?:geblokkeerd|verboden)", r"(?:in|uit) (?:een )?(?:land|landen) (?:waar|met) (?:\w+ ){0,4}(?:geblokkeerd|verboden|censuur|blokkeert)",
+         r"internetcensuur|firewall van china|great firewall", _CENSORING_COUNTRIES],
         [r"(?:government|regime|country|countries|state|isp|provider|school|work|employer)s? (?:\w+ ){0,3}(?:blocks?|blocking|bans?|banned|banning|censors?|censoring|restricts?|shut\w* down)",
          r"(?:blocked|banned|censored|restricted|outlawed) (?:\w+ ){0,3}(?:in|by|at)", r"where (?:\w+ ){0,4}(?:is|are|gets?|got) (?:blocked|banned|censored)",
          r"(?:is|are|gets?|got|was|were|been|being) (?:\w+ )?(?:blocked|banned|censored)",
-         r"great firewall|internet censorship|bypass\w* (?:\w+ )?(?:blocks?|blocking|censorship|firewall)|get around (?:\w+ )?(?:blocks?|blocking|censorship)"],
+         r"great firewall|internet censorship|bypass\w* (?:\w+ )?(?:blocks?|blocking|censorship|firewall)|get around (?:\w+ )?(?:blocks?|blocking|censorship)", _CENSORING_COUNTRIES],
         (("censorship", False),),
         "waar de app geblokkeerd wordt, komen apps die via Tor, peer-to-peer of zonder internet werken er nog door",
         "where the app is blocked, apps that route over Tor, work peer-to-peer or work without internet still get through"),
@@ -514,6 +519,9 @@ def dedupe(queries: list[PropertyQuery]) -> list[PropertyQuery]:
 _EXAMPLES = re.compile(r"\b(?:e\.?g|eg|for example|for instance|such as|like|zoals|bijv|bijvoorbeeld|bv|b\.v|i\.e|dus via|say)\b")
 
 
+_LIST_OR = re.compile(r"(,\s*[\w'-]+(?:\s+[\w'-]+)?\s+)(?:or|of|nor|noch)\s*$")
+
+
 def _negated_before(text: str, start: int, floor: int = 0) -> bool:
     """Is the property at ``start`` negated by a word before it, in its own clause? A negation
     that an earlier property's words already used ("without internet") does not carry over."""
@@ -521,6 +529,7 @@ def _negated_before(text: str, start: int, floor: int = 0) -> bool:
     examples = list(_EXAMPLES.finditer(window))
     if examples:
         window = window[examples[-1].end() :]
+    window = _LIST_OR.sub(r"\1", window)  # "no account, email or phone number": one list, one negation
     words = re.findall(r"[\w']+", window)[-6:]
     negated = False
     for word in reversed(words):  # the nearest negation counts, within the same clause

@@ -104,6 +104,8 @@ HELP_CUES = _cue(
     r"how (?:do|can) i (?:\w+ ){0,4}(?:with you|using you)|hoe (?:\w+ ){0,3}(?:gebruik|praat|werk)\w* (?:ik )?met (?:jou|je|de bot)|"
     r"(?:uitleg|info|explain|explanation|informatie) (?:over |about )?(?:de |the |deze |this )?bot|"
     r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe je|wat doet (?:deze |de )?bot|"
+    r"(?:do|can) (?:you|u) (?:also |even )?(?:speak|understand|talk|answer in|reply in) (?:\w+ )?(?:dutch|english|nederlands|engels|other languages)|"
+    r"(?:spreek|praat|begrijp|versta) (?:je|jij|u) (?:ook |ook wel )?(?:nederlands|engels|dutch|english|andere talen)|which languages|welke talen|"
     r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"
     r"(?:are|r) (?:you|u) (?:a |an )?(?:bot|human|person|robot|ai|real)|ben (?:je|jij) (?:een )?(?:bot|mens|robot)|"
     r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
@@ -117,6 +119,7 @@ LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
     r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
     r"lijst\w*|list\w*|overzicht|overview|show me|something else|iets anders|"
+    r"waar (?:moet|kan|zou|moeten|kunnen) (?:ik|we|wij) (?:dan |nu |nog )?(?:naartoe|heen|overstappen)|where (?:should|do|can|could) (?:i|we) (?:go|move|switch)(?: to)?|"
     r"laat (?:me )?(?:\w+ )?zien|toon|"
     r"alle (?:\w+ )?(?:messengers|apps|opties)|all (?:the |of the )?(?:messengers|apps|options|chat apps)|"
     r"welke (?:\w+ ){0,2}(?:moet|kan|zou|zal|gebruik)|which (?:\w+ ){0,2}(?:should|shall|could|can|to use|would)|"
@@ -139,6 +142,7 @@ CAVEAT_CUES = _cue(
     r"weak ?points?|weak spots?|(?:should|need to|must|moet|moeten) (?:\w+ ){0,2}(?:know|weten)|eruit gegooid|eruit gehaald|gekickt|kicked out|thrown out|red flags?|5 eyes|five eyes|"
     r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
     r"(?:can ?not|can'?t|don'?t|do not) trust|wantrouw\w*|untrustworthy|niet (?:te )?vertrouwen|"
+    r"rekening (?:\w+ )?(?:mee )?houden|keep in mind|bear in mind|scary|frightening|eng|leak\w*|lekt|lekken|logs? (?:\w+ ){0,2}(?:ips?|ip-?adress\w*|addresses|metadata)|worried|worrying|bezorgd|"
     r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
 CRITERIA_CUES = _cue(
@@ -160,6 +164,8 @@ CRITERIA_CUES = _cue(
     r"hoe (?:wordt|worden|is|zijn|werd) (?:de|deze|die|jullie) (?:lijst|keuze|aanbevelingen|selectie) (?:\w+ )?(?:gemaakt|samengesteld|bepaald|gekozen|tot stand)|"
     r"how (?:is|was|are) (?:the|this|your) (?:list|selection|choice|picks|recommendations) (?:\w+ )?(?:made|compiled|decided|chosen|put together)|"
     r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiest|kiezen|bepaal|bepaalt|bepalen|selecteert|selecteren) (?:\w+ ){0,2}?(?:jullie|je|ze|privacy guides|pg)|"
+    r"checklist\w*|check ?list|why (?:does|do|would|should) (?:\w+ ){1,3}(?:matter|count)|why (?:is|are) (?:\w+ ){1,3}(?:so )?important|"
+    r"waarom (?:is|zijn|telt|tellen) (?:\w+ ){1,3}(?:zo )?(?:belangrijk|van belang)|waarom (?:\w+ ){1,3}(?:zo )?zwaar (?:weegt|wegen)|"
     r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
@@ -212,7 +218,7 @@ SUPPORT_TROUBLE = _cue(
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
     r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
     r"verification code|sms code|registration (?:lock|code)|safety number (?:has )?changed|"
-    r"werkt (?:\w+ )?niet(?! op| met| zonder)|doet het niet|"
+    r"(?:werkt|werken) (?:\w+ )?niet(?! op| met| zonder)|doe[tn] het niet|"
     r"kan (?:\w+ ){0,3}(?:niet|geen) (?:\w+ ){0,3}(?:versturen|sturen|ontvangen|inloggen|openen|bellen|verbinden|koppelen|vinden|zien|installeren|updaten|lezen|terugzetten)|lukt (?:\w+ ){0,2}niet|foutmelding\w*|loopt vast|vastgelopen|hangt|kapot|kwijt|verdwenen|komen niet (?:aan|binnen)|"
     r"na (?:het )?(?:herstellen|terugzetten|updaten|update|herinstalleren|wisselen|resetten)|verificatiecode|sms-?code"
 )
@@ -223,8 +229,10 @@ SUPPORT_HOWTO = _cue(
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
     r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host|"
-    r"lock|unlock|recover|mute|wipe|change)|"
-    r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:\w+ ){0,4}?"
+    r"lock|unlock|recover|mute|wipe|change|set|(?:get|make) (?:\w+ ){0,2}(?:working|to work)|"
+    r"use (?:\w+ ){0,2}(?:in a way|so that|such that|safely|securely|properly|correctly|without leaking))|"
+    r"hoe (?:verander|wijzig|reset|herstel|verwijder|exporteer|importeer|activeer|deactiveer|blokkeer|ontgrendel|vergrendel|installeer|koppel|ontkoppel|registreer) (?:ik|je|we|jij|men)|"
+    r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:[\w-]+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
     r"aan|uit|inschakelen|uitschakelen|reset\w*|toevoegen|toe|blokkeren|dempen|synchronis\w*|registreren|inloggen|uitloggen|aanmelden|afmelden|verbinden|aanmaken|"
     r"uitnodigen|verlaten|bewerken|hosten|draaien|werkend|weg|vinden|exporteren|importeren|verplaatsen|activeren)|"
@@ -255,7 +263,7 @@ SUPPORT_ASK = _cue(
 )
 # Messages to an app's developers (feature requests, plans): not questions for recbot.
 FEATURE_REQUEST = _cue(
-    r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)|it will be (?:nice|great)|(?:it|that)'?d be (?:nice|great|cool)|"
+    r"(?:it )?would be (?:so )?(?:nice|great|good|cool|awesome|convenient|helpful|useful)(?! to (?:know|understand|learn|hear))|it will be (?:nice|great)|(?:it|that)'?d be (?:nice|great|cool)|"
     r"(?:why are|are) you (?:saying|telling)|you (?:said|say) (?:you|that)|would (?:probably )?be a good idea|could be added|be added to|"
     r"(?:any )?reason to use (?:this|it) over|(?:use|using|choose|pick) (?:this|it) (?:over|instead of|rather than)|"
     r"please (?:add|make|implement|consider|support|include)|(?:could|can|would) you (?:please )?(?:add|suggest|implement|support|include)|"
@@ -484,6 +492,9 @@ def _capitalised(message: str) -> set[str]:
 
 
 MAX_SCAN = 2000
+MAX_VAGUE_WORDS = 16  # a message asking no cue we know gets the list only when it is short or not about the asker
+# "Does it work without ...?", "Will the app work on ...?": "it" is an app named before this message.
+REFERS_BACK = re.compile(r"^(?:\w+ )?(?:does|do|will|would|can|could|is|werkt|kan|is|doet|zal) (?:it|the app|this app|that app|het|de app|deze app|die app|dat) ")
 
 
 def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: bool) -> bool:
@@ -523,6 +534,8 @@ def _understood(word: str) -> bool:
 # Read as they are, never corrected (these need not be vocabulary that spelling correction aims at).
 _UNDERSTOOD_PATTERNS = (*_CUE_PATTERNS, SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE, SUPPORT_HOWTO, SUPPORT_TOPIC, SUPPORT_ASK,
                         FEATURE_REQUEST, HYPOTHETICAL, FIRST_PERSON, WHY_NOT_LISTED, ADDRESSED_TO_OTHERS)
+# Words the support and request cues spell out ("verander", "vergrendel"): read as written, never corrected.
+_SUPPORT_WORDS = frozenset(w for p in _UNDERSTOOD_PATTERNS[len(_CUE_PATTERNS):] for w in re.findall(r"[a-z]{5,}", p.pattern))
 _VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
 # By the length of the word to correct: a ratio of 82 or more needs lengths within a third.
 _VOCABULARY_BY_LENGTH = {
@@ -538,7 +551,7 @@ def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> 
     fixes: dict[str, str] = {}
     tried = 0
     for word in dict.fromkeys(words):
-        if len(word) < 5 or word in KNOWN_WORDS or not word.isalpha() or index.is_name(word) or _understood(word):
+        if len(word) < 5 or word in KNOWN_WORDS or word in _SUPPORT_WORDS or not word.isalpha() or index.is_name(word) or _understood(word):
             continue
         tried += 1
         if tried > MAX_CORRECTED:
@@ -574,6 +587,7 @@ _NOT_A_NAME = {
     "there's", "it's", "that's", "what's", "who", "whom", "whose", "someone", "somebody", "everyone", "people", "mensen",
 }
 _JOINTS = {"or", "of", "vs", "vs.", "versus", "than", "dan", "against", "tegen", "tegenover", "over", "instead", "to"}
+_TWO_WORD_JOINTS = {("and", "not"), ("en", "niet"), ("but", "not"), ("maar", "niet"), ("rather", "than"), ("liever", "dan"), ("in", "plaats")}
 _GENERIC_TAIL = {"chat", "messenger", "app", "im", "plus", "x", "pro", "lite", "go", "me"}
 
 
@@ -657,6 +671,10 @@ PRODUCT_AS_CONTEXT = _cue(
 )
 
 
+SHOULD_USE = re.compile(r"(?:should|shall|can|could) (?:i|we) (?:still |really |just )?(?:use|try|install|trust|keep|delete|pick|choose|switch to|go with)\s+$|"
+                        r"(?:moet|kan|zal) (?:ik|we) (?:nog |echt )?$|(?:is|are) (?:\w+ )?(?:it|this) (?:ok|okay|fine|safe) to use\s+$")
+
+
 # "Telegram has a web version, do any of yours?": the app named is the comparison, ours are asked about.
 PRODUCTS_OF_YOURS = _cue(r"(?:do|does|have|has|can) any (?:of )?(?:yours|them|these|those|your \w+)|een van (?:jullie|deze|die)|heeft een van")
 
@@ -669,7 +687,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     if not mentions:
         return mentions
     left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
-    left += [m.start(1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
+    left += [m.start(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
     replaced = bool(PRODUCTS_OF_YOURS.search(normalized))
     # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
     clauses = None if _set_against(mentions, words) else _asking_clause(normalized)
@@ -680,8 +698,11 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
         not_listed = entry is not None and entry.current_status == "not_listed"
         if not_listed and (replaced or any(0 <= at - end <= 4 for end in left)):
             continue
-        if any(m.start(1) <= at < m.end(1) for m in FROM_X_TO_ELSE.finditer(normalized)):
+        if any(m.start(m.lastindex or 1) <= at < m.end(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)):
             continue  # leaving it for something else: the question is which
+        if SHOULD_USE.search(normalized[max(0, at - 40) : at]):
+            kept.append(mention)  # "should I use Telegram?": a question about that app
+            continue
         if not_listed and clauses is not None and not (clauses[0] <= at < clauses[1]) and _asks_for_picks(normalized[clauses[0] : clauses[1]]):
             continue
         if not_listed and not cues_found and len(words) > 4:
@@ -690,15 +711,22 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     return kept
 
 
+def _joint(a: Mention, b: Mention, words: list[str]) -> bool:
+    """Two mentions joined by vs/or/over/than, or set apart by "and not", "rather than"."""
+    between = tuple(words[a.end : b.start])
+    return len(between) == 1 and between[0] in _JOINTS - {"to"} or between in _TWO_WORD_JOINTS
+
+
 def _set_against(mentions: list[Mention], words: list[str]) -> bool:
     """Two different entries written side by side or joined by vs/or/over/than."""
     for a, b in zip(mentions, mentions[1:]):
-        if a.entry_id != b.entry_id and (b.start == a.end or (b.start - a.end == 1 and words[a.end] in _JOINTS - {"to"})):
+        if a.entry_id != b.entry_id and (b.start == a.end or _joint(a, b, words)):
             return True
     return False
 
 
-FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?:something|iets|another|een ander|an alternative|een alternatief)")
+FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?:something|iets|another|een ander|an alternative|een alternatief)"
+                            r"|(?:van|get off|away from) ([\w.-]+(?: [\w.-]+)?) (?:af|weg|for good|once and for all)\b")
 CLIENT_OF_CUE = _cue(r"(?:is there|are there|any|een|an?|another|other|andere|alternative|alternatieve|hardened|third[ -]party) (?:\w+ ){0,2}(?:clients?|forks?|variants?|versions? of)")
 REMOVAL = _cue(r"verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald|removed|dropped|kicked out|taken off")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
@@ -707,6 +735,10 @@ PICKS = _cue(
     r"which|welke|(?:what|wat) (?:\w+ )?(?:app|apps|messenger|messengers|should|moet|kan)|recommend\w*|aanrad\w*|aanbevel\w*|aanbevolen|"
     r"raad (?:\w+ )?aan|suggest\w*|alternatie\w*|should i (?:use|switch|pick|choose)|(?:best|good|safe|secure|goede?|beste|veilige?) (?:\w+ )?(?:app|messenger|option)s?"
 )
+
+
+# "which app would you suggest?": asks recbot for picks, though "would you suggest" reads like a request to developers.
+PICKS_REQUESTED = _cue(r"(?:which|what|welke|wat) (?:\w+ ){0,3}(?:would|could|do|can) (?:you|u|jullie) (?:\w+ )?(?:suggest|recommend|advise)")
 
 
 def _asks_for_picks(clause: str) -> bool:
@@ -779,9 +811,46 @@ def _caveats_besides_trouble(normalized: str) -> bool:
     return any(not any(a < e and s < b for a, b in trouble) for m in CAVEAT_CUES.finditer(normalized) for s, e in [m.span()])
 
 
+# "account, email or phone number": a topic word listed with a property is one more such property.
+_LISTED_WITH = re.compile(r"\s*(?:,|/|or|of|and|en|nor|noch)\s*(?:(?:an?|een|my|mijn|your|je|jouw) )?")
+
+
 def _is_yes_no(words: list[str]) -> bool:
     head = [w for w in words[:4] if w not in ("so", "and", "but", "ok", "okay", "en", "maar", "dus", "hey", "hi", "hoi", "recbot")]
     return bool(head) and head[0] in YES_NO_START and not WH_WORDS & set(words[:3])
+
+
+# The few cues read in languages recbot does not answer in (German, French, Spanish, Italian, Portuguese):
+# enough to send the list, a comparison, a card's caveats or the pointer to the app's own help.
+FOREIGN_LIST = _cue(
+    r"beste[nrs]?|sicherste[nrs]?|empfehl\w*|alternativ\w*|mejor(?:es)?|m[aá]s segur[ao]s?|recomiend\w*|recomend\w*|"
+    r"meilleure?s?|plus s[uû]re?s?|recommand\w*|migliori?|pi[uù] sicur[aoie]|consigli\w*|melhor(?:es)?|mais segur[ao]s?"
+)
+# The superlatives of FOREIGN_LIST that are no Dutch or English word (German nouns are capitalised, so they look like names).
+FOREIGN_BEST = _cue(r"sicherste[nrs]?|empfehl\w*|mejor(?:es)?|m[aá]s segur[ao]s?|meilleure?s?|plus s[uû]re?s?|migliori?|pi[uù] sicur[aoie]|melhor(?:es)?|mais segur[ao]s?")
+FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus")
+FOREIGN_SUPPORT = _cue(
+    r"was tun|wie kann ich|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
+    r"comment (?:faire|puis-je)|ne (?:marche|fonctionne) pas|perdu|come posso|non funziona|pers[oa]|como (?:fa[cç]o|posso)|n[aã]o funciona|perdi\w*"
+)
+FOREIGN_CAVEATS = _cue(
+    r"nicht mehr sicher|unsicher|gef[aä]hrlich|risiken|nachteile|no es seguro|ya no es|riesgos|desventajas|"
+    r"n'est plus|pas s[uû]r|risques|inconv[ée]nients|non [eè] (?:pi[uù] )?sicur\w*|rischi|n[aã]o [eé] (?:mais )?segur\w*|riscos|desvantagens|inseguro|unsafe"
+)
+FOREIGN_DOMAIN = _cue(r"messenger\w*|messaging\w*|mensajer[ií]a|messagerie|messaggistica|mensageiro\w*|apps?|aplicativo|aplicaci[oó]n|applications?|chat\w*")
+
+
+def _other_language_intent(normalized: str, ids: tuple[str, ...], asks: bool) -> tuple[str, float]:
+    """What a message in another language asks, from the few cues read there; a remark sends nothing."""
+    if ids and FOREIGN_SUPPORT.search(normalized):
+        return "support", 0.6
+    if len(ids) >= 2 and FOREIGN_COMPARE.search(normalized):
+        return "compare", 0.6
+    if FOREIGN_LIST.search(normalized) and (not ids or re.search(r"alternativ", normalized)) and (ids or FOREIGN_DOMAIN.search(normalized)):
+        return "list", 0.6  # "¿Cuál es la app de mensajería más segura?", "alternatives sûres à WhatsApp"
+    if ids and FOREIGN_CAVEATS.search(normalized):
+        return "caveats", 0.6  # "o aplicativo não é mais seguro": a warning about the app named
+    return ("card", 0.6) if ids and asks else ("none", 0.3)  # a remark: nothing to send, the names noted
 
 
 def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, default_lang: str) -> Understanding:
@@ -800,8 +869,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         if len(foreign) >= 2 and len(foreign) * 3 >= len(rest) * 2:
             # Named entries get their card in the room's language, after one line on the languages recbot answers in.
             ids = tuple(_unique(m.entry_id for m in mentions))
-            asks = "?" in message or len(words) <= 4
-            intent, confidence = ("card", 0.6) if ids and asks else ("none", 0.3)  # a remark: nothing to send, the names noted
+            intent, confidence = _other_language_intent(normalized, ids, "?" in message or len(words) <= 4)
             return Understanding(intent, lang, confidence, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 
@@ -811,8 +879,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     situations = tuple({situation.id: situation for situation, _ in implied}.values())
     spans = [m.span() for situation in situations for m in situation.pattern.finditer(masked)]
     # Words a situation used ("no smartphone") describe the asker, not a property the app must have.
+    # ... unless it is the very property the situation implies ("our government censors": censorship).
+    implied_ids = {prop_id for situation in situations for prop_id, _ in situation.implies}
     props = tuple(q for q in props if q.prop.family in ("identity", "platform") and not (q.prop.id == "mobile" and q.negated)
-                  or not any(a <= q.start < b for a, b in spans))
+                  or q.prop.id in implied_ids or not any(a <= q.start < b for a, b in spans))
     props = tuple(sorted(props + tuple(q for _, q in implied if q is not None), key=lambda q: q.start))
     members = members_asked(normalized) if any(q.id == "group_limit" for q in props) else None
     if members and members >= 2:  # "een club met 500 leden": groups must hold that many
@@ -872,7 +942,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats
         ),
         "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
-        or any(not any(p.start <= m.start() < p.end for p in props) for m in OFF_TOPIC.finditer(normalized)),
+        or any(not any(p.start <= m.start() < p.end or _LISTED_WITH.fullmatch(normalized[m.end() : p.start]) for p in props)
+               for m in OFF_TOPIC.finditer(normalized)),
     }
     notes = tuple(k for k, v in cues.items() if v)
 
@@ -884,6 +955,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
 
     if unknown and _only_context(normalized, unknown):
         unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
+    if not ids and "?" in message and FOREIGN_BEST.search(normalized) and FOREIGN_DOMAIN.search(normalized):
+        return result("list", 0.6)  # "Welcher Messenger ist am sichersten?": read as Dutch, asks in German for the best
     if unknown and (not ids or cues["compare"] and len(ids) < 2):
         return result("none", 0.3)  # never an answer about something else
     statement = (
@@ -893,7 +966,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     )
     if statement:
         return result("none", 0.3)  # "GNU/Jami doesn't use Electron!": a remark, not a question
-    if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized):
+    if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids and POLL_OTHERS.search(normalized):
         return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
@@ -901,7 +974,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         base = 0.55 + 0.4 * strength
         if asks_client:
             return result("card", base)  # its alternative client's card (Molly for Signal)
-        joined = any(b.start - a.end == 1 and words[a.end] in _JOINTS - {"to"} for a, b in zip(mentions, mentions[1:]))
+        joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (
@@ -935,7 +1008,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if _asks_about_a_command(message, words):
         return result("help", 0.85)  # "how does !which work?", "wat doet /vergelijk?"
     if cues["support"] and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words) \
-            and not cues["list"]:
+            and not cues["list"] and not HELP_CUES.search(normalized):
         return result("none", 0.3, ())  # app support, but for no app recbot knows: nothing to point to
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)
@@ -943,6 +1016,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("criteria", 0.85)
     if cues["list"] and props and all(p.prop.weak for p in props):
         return result("list", 0.8)  # "the best encrypted chat app": encryption is a given
+    if yes_no and REFERS_BACK.match(normalized):
+        return result("none", 0.3)  # "Does it work without internet?": about an app named earlier, not here
     if props and (cues["question"] or cues["domain"] or situations or len(words) <= 4):
         confidence = 0.8 if not all(p.prop.weak for p in props) else 0.6
         return result("filter", confidence, ())
@@ -950,6 +1025,6 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("help", 0.85)
     if cues["list"] and (cues["domain"] or cues["question"] or len(words) <= 4):
         return result("list", 0.8 if cues["domain"] or cues["question"] else 0.6)
-    if cues["domain"] and cues["question"] and not SMALL_TALK.fullmatch(normalized.strip(" ?!.")):
-        return result("list", 0.55)
+    if cues["domain"] and cues["question"] and not SMALL_TALK.fullmatch(normalized.strip(" ?!.")) and (len(words) <= MAX_VAGUE_WORDS or not FIRST_PERSON.search(normalized)):
+        return result("list", 0.55)  # "veilig chatten?"; a long story that asks nothing we know is not a request for our list
     return result("none", 0.1 if SMALL_TALK.search(normalized) else 0.3)

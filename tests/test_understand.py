@@ -184,10 +184,21 @@ def test_independently_written_sets(engine, name):
 REAL_FLOOR = 0.85
 
 
-@pytest.mark.parametrize("name", ["real_1.yaml", "real_2.yaml"])
-def test_real_public_questions(engine, name):
+@pytest.mark.parametrize("name, floor", [("real_1.yaml", REAL_FLOOR), ("real_2.yaml", REAL_FLOOR), ("real_3.yaml", 0.78)])
+def test_real_public_questions(engine, name, floor):
     from pathlib import Path
 
     result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
     failures = [(q, w) for q, _, w in result["failures"]]
-    assert result["overall"] >= REAL_FLOOR, failures
+    assert result["overall"] >= floor, failures
+
+
+def test_second_fresh_set(engine):
+    """fresh_2.yaml arrived after the others were tuned on; held at what it scores now (README's table)."""
+    from pathlib import Path
+
+    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / "fresh_2.yaml"))
+    failures = [(q, w) for q, _, w in result["failures"]]
+    assert result["overall"] >= 0.93, failures
+    for intent, accuracy in result["per_intent"].items():
+        assert accuracy >= 0.8, (intent, failures)

@@ -202,3 +202,15 @@ def test_second_fresh_set(engine):
     assert result["overall"] >= 0.93, failures
     for intent, accuracy in result["per_intent"].items():
         assert accuracy >= 0.8, (intent, failures)
+
+
+# real_4 and fresh_3 were kept back from everyone who changed the understanding, and scored only
+# on arrival and at the end: they are the honest estimate for unseen questions (README). The
+# floors are what they score; raise them only with changes that were not tuned on these sets.
+@pytest.mark.parametrize("name, floor", [("real_4.yaml", 0.6), ("fresh_3.yaml", 0.8)])
+def test_sets_never_tuned_on(engine, name, floor):
+    from pathlib import Path
+
+    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
+    failures = [(q, w) for q, _, w in result["failures"]]
+    assert result["overall"] >= floor, failures

@@ -1,4 +1,4 @@
-# recbot: a Matrix bot answering questions about recommended encrypted messengers.
+# recbot: a Matrix bot answering questions about Privacy Guides recommendations.
 #
 #   docker build -t recbot .
 #   docker run -d --name recbot \

@@ -1,10 +1,18 @@
 """Question understanding: intents, entries, properties, language, and staying silent."""
 
+from pathlib import Path
+
 import pytest
 
 from bot.offline import evaluate, load_questions
 from knowledge.understand import parse_command
 from tests.conftest import DEV_SET
+
+
+def score_set(engine, name: str) -> tuple[dict, list[tuple[str, str]]]:
+    """Score tests/eval/NAME: the result and its failures as (question, what was wrong)."""
+    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
+    return result, [(q, w) for q, _, w in result["failures"]]
 
 
 def test_dev_set_accuracy(engine):
@@ -170,10 +178,7 @@ def test_confidence_is_reported(engine):
 )
 def test_independently_written_sets(engine, name):
     """Question sets written by others without reading the implementation (see their headers)."""
-    from pathlib import Path
-
-    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
-    failures = [(q, w) for q, _, w in result["failures"]]
+    result, failures = score_set(engine, name)
     assert result["overall"] >= 0.95, failures
     for intent, accuracy in result["per_intent"].items():
         assert accuracy >= 0.9, (intent, failures)
@@ -186,19 +191,13 @@ REAL_FLOOR = 0.85
 
 @pytest.mark.parametrize("name, floor", [("real_1.yaml", REAL_FLOOR), ("real_2.yaml", REAL_FLOOR), ("real_3.yaml", 0.78)])
 def test_real_public_questions(engine, name, floor):
-    from pathlib import Path
-
-    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
-    failures = [(q, w) for q, _, w in result["failures"]]
+    result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures
 
 
 def test_second_fresh_set(engine):
     """fresh_2.yaml arrived after the others were tuned on; held at what it scores now (README's table)."""
-    from pathlib import Path
-
-    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / "fresh_2.yaml"))
-    failures = [(q, w) for q, _, w in result["failures"]]
+    result, failures = score_set(engine, "fresh_2.yaml")
     assert result["overall"] >= 0.93, failures
     for intent, accuracy in result["per_intent"].items():
         assert accuracy >= 0.8, (intent, failures)
@@ -209,8 +208,5 @@ def test_second_fresh_set(engine):
 # floors are what they score; raise them only with changes that were not tuned on these sets.
 @pytest.mark.parametrize("name, floor", [("real_4.yaml", 0.6), ("fresh_3.yaml", 0.8)])
 def test_sets_never_tuned_on(engine, name, floor):
-    from pathlib import Path
-
-    result = evaluate(engine, load_questions(Path(__file__).parent / "eval" / name))
-    failures = [(q, w) for q, _, w in result["failures"]]
+    result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures

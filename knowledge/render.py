@@ -8,12 +8,13 @@ only ever http(s).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import urllib.parse
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .model import Entry, KnowledgeBase
+from .model import Entry, KnowledgeBase, Source, page_of_url
 from .properties import PLATFORM_NAMES, PropertyQuery
 from .text import echo, normalize
 
@@ -213,6 +214,16 @@ WORDS: dict[str, dict[str, str]] = {
     "group_limit": {"nl": "Groepen tot {n} leden", "en": "Groups of up to {n} members"},
     "open_source": {"nl": "Open source", "en": "Open source"},
     "apps": {"nl": "apps", "en": "apps"},
+    # Facts of every card (any category) and the category a card belongs to:
+    "category": {"nl": "Categorie", "en": "Category"},
+    "downloads": {"nl": "Downloaden", "en": "Downloads"},
+    "links": {"nl": "Links", "en": "Links"},
+    "source_code": {"nl": "broncode", "en": "source code"},
+    "privacy_policy": {"nl": "privacybeleid", "en": "privacy policy"},
+    "documentation": {"nl": "documentatie", "en": "documentation"},
+    "not_applicable": {"nl": "n.v.t.", "en": "n/a"},
+    "also_on": {"nl": "Ook aanbevolen onder {titles}", "en": "Also recommended under {titles}"},
+    "also_on_ask": {"nl": "{prefix}kaart {id}", "en": "{prefix}info {id}"},
 }
 
 
@@ -308,12 +319,35 @@ def fact_calls(entry: Entry, lang: str) -> str:
 PRIVACY_GUIDES_LICENCE = Link("CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/")
 
 
-def _source_line(entry: Entry, lang: str) -> Line:
+def _source_line(kb: KnowledgeBase, entry: Entry, lang: str) -> Line:
+    """"Source: PAGE (LANG, DATE; licence)": the entry's category page in the reply language
+    when that page is loaded in it (else the entry's own source, the English one for a site)."""
+    s = _page_source(kb, entry, lang)
+    meta = ", ".join(x for x in (s.lang, s.date) if x)
+    line: Line = [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page]
+    licensed = "privacyguides.org" in s.url
+    if meta or licensed:
+        line += [f" ({meta}"]
+        if licensed:
+            line += ["; " if meta else "", PRIVACY_GUIDES_LICENCE]
+        line += [")"]
+    return line
+
+
+def _page_source(kb: KnowledgeBase, entry: Entry, lang: str) -> Source:
+    """The source to name for an entry: its category's page in ``lang`` if loaded (titled in
+    ``lang``), else its own source with the category's title where it has one."""
     s = entry.source
-    line: Line = [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'}"]
-    if "privacyguides.org" in s.url:
-        line += ["; ", PRIVACY_GUIDES_LICENCE]
-    return [*line, ")"]
+    category = kb.category(entry.category) if entry.category else None
+    if category is None or (s.url and page_of_url(s.url) != category.path):
+        return s  # an entry described by another page (a not-listed app's own source)
+    if not any(x.url == s.url.split("#", 1)[0] and x.date == s.date for x in category.sources):
+        return dataclasses.replace(s, page=category.title.get(lang) or s.page)  # another state of the page
+    title = category.title.get(lang) or s.page
+    in_lang = next((x for x in category.sources if x.lang == lang), None)
+    if in_lang is None:
+        return dataclasses.replace(s, page=title)
+    return dataclasses.replace(in_lang, page=title, date=in_lang.date or category.date)
 
 
 # --- replies ---------------------------------------------------------------------------------
@@ -340,17 +374,18 @@ def _entry_caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> tuple[list[str
 
 
 def card(
-    kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...] = (), lead: list[Line] | None = None
+    kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...] = (), lead: list[Line] | None = None,
+    prefix: str = "!",
 ) -> Reply:
     """One entry's card; ``lead`` lines (a yes/no answer) come first, then the short card."""
-    reply = _done(_card_doc(kb, entry, lang, focus, clip=False, lead=lead))
+    reply = _done(_card_doc(kb, entry, lang, focus, clip=False, lead=lead, prefix=prefix))
     if len(reply.text) > PLAIN_LIMIT:  # long (imported) texts: clip them, keep every caveat
-        reply = _done(_card_doc(kb, entry, lang, focus, clip=True, lead=lead))
+        reply = _done(_card_doc(kb, entry, lang, focus, clip=True, lead=lead, prefix=prefix))
     return reply
 
 
 def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...], clip: bool,
-              lead: list[Line] | None = None) -> Doc:
+              lead: list[Line] | None = None, prefix: str = "!") -> Doc:
     def cut(text: str, limit: int) -> str:
         return _clip(text, limit) if clip else text
 
@@ -366,7 +401,10 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
     warnings, caveats = _entry_caveats(kb, entry, lang)
     for warning in warnings:
         doc.warn(cut(warning, 220))
-    doc.para(cut(entry.summary.get(lang), 240))
+    if entry.has_messenger_facts:
+        doc.para(cut(entry.summary.get(lang), 240))
+    else:  # the card's own text: its description, of which the summary is the first sentence
+        doc.para(cut(_own_text(entry, lang), 600) if not clip else _clip(_own_text(entry, lang), 240))
     parent = kb.get(entry.client_of) if entry.client_of else None
     if parent is not None:
         doc.para(w("client_of", lang, name=parent.name))
@@ -377,14 +415,42 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
         [[f"{u.date}: ", cut(u.text.get(lang), 140)] for u in updates],
         w("updates", lang, date=entry.source.date or "?") + ":",
     )
+    doc.para(*_also_on(kb, entry, lang, prefix))
     homepage = entry.link("homepage") or entry.link("repository")
     if homepage:
         doc.para(f"{w('homepage', lang)}: ", Link(homepage, homepage))
-    doc.para(*_source_line(entry, lang))
+    doc.para(*_source_line(kb, entry, lang))
     return doc
 
 
+def _own_text(entry: Entry, lang: str) -> str:
+    """The card's text: its description when that starts with its summary (an imported card),
+    else the summary. Paragraphs joined by a space, since a card's text is one paragraph here."""
+    summary, description = entry.summary.get(lang), entry.description.get(lang)
+    text = description if description and description.startswith(summary) else summary
+    return " ".join(text.split())
+
+
+def category_title(kb: KnowledgeBase, path: str, lang: str) -> str:
+    """A category's title in ``lang`` (else English, else any), or its path when it is not loaded."""
+    category = kb.category(path)
+    return (category.title.get(lang) if category else "") or path
+
+
+def _also_on(kb: KnowledgeBase, entry: Entry, lang: str, prefix: str = "!") -> Line:
+    """"Also recommended under Mobile Browsers (!info mobile-browsers/brave)": the pages of the
+    entry's twins, each with how to ask for that card; bounded."""
+    twins = [t for t in (kb.get(i) for i in entry.also_on[:SHOW_AT_MOST]) if t is not None]
+    if not twins:
+        return []
+    titles = [f"{category_title(kb, t.category, lang)} ({w('also_on_ask', lang, prefix=prefix, id=t.id)})" for t in twins]
+    listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + SAY[lang]["and"] + titles[-1]
+    return [w("also_on", lang, titles=listed)]
+
+
 def _fact_lines(entry: Entry, lang: str) -> list[Line]:
+    if not entry.has_messenger_facts:
+        return _common_fact_lines(entry, lang)
     f = entry.facts
     lines: list[Line] = [
         [f"{w('e2ee', lang)}: {fact_e2ee(entry, lang)}"],
@@ -400,6 +466,43 @@ def _fact_lines(entry: Entry, lang: str) -> list[Line]:
         lines.append([f"{w('offline', lang)}: {fact_offline(entry, lang)}"])
     if f.group_limit:
         lines.append([w("group_limit", lang, n=f.group_limit)])
+    return lines
+
+
+def fact_open_source(entry: Entry, lang: str) -> str:
+    return _bool(entry.facts.open_source.client, lang)
+
+
+MAX_DOWNLOADS = 8  # download channels named on one card
+
+
+def _common_fact_lines(entry: Entry, lang: str) -> list[Line]:
+    """What every card states, whatever its category: platforms (from its downloads), open
+    source (from a source link), audits, downloads and links; never the messenger facts."""
+    lines: list[Line] = [[f"{w('platforms', lang)}: {fact_platforms(entry, lang)}"]]
+    source = entry.link("source") or entry.link("repository")
+    open_source: Line = [f"{w('open_source', lang)}: {fact_open_source(entry, lang)}"]
+    if source and entry.facts.open_source.client:
+        open_source += [" (", Ref(w("source_code", lang), source), ")"]
+    lines.append(open_source)
+    audits = entry.facts.audits
+    if audits:
+        line: Line = [f"{w('audits', lang)}: "]
+        for n, audit in enumerate(sorted(audits, key=lambda a: (a.year, a.month or 0), reverse=True)[:5]):
+            label = f"{audit.year}" + (f" ({audit.by})" if audit.by else "")
+            line += ([", "] if n else []) + [Ref(label, audit.url) if audit.url else label]
+        lines.append(line)
+    if entry.downloads:
+        channels = list(dict.fromkeys(d.channel for d in entry.downloads))
+        urls = {d.channel: d.url for d in reversed(entry.downloads)}
+        line = [f"{w('downloads', lang)}: "]
+        line += _joined([Ref(c, urls[c]) for c in channels[:MAX_DOWNLOADS]], ", ")
+        if len(channels) > MAX_DOWNLOADS:
+            line.append(" " + SAY[lang]["more"].format(n=len(channels) - MAX_DOWNLOADS))
+        lines.append(line)
+    links = [(kind, entry.link(kind)) for kind in ("privacy_policy", "documentation") if entry.link(kind)]
+    if links:
+        lines.append([f"{w('links', lang)}: ", *_joined([Ref(w(kind, lang), url) for kind, url in links], ", ")])
     return lines
 
 
@@ -579,7 +682,7 @@ def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
     if not warnings and not own:
         doc.para(SAY[lang]["no_caveats"])
     doc.bullets([[f"{u.date}: ", u.text.get(lang)] for u in entry.updates], w("updates", lang, date=entry.source.date or "?") + ":")
-    doc.para(*_source_line(entry, lang))
+    doc.para(*_source_line(kb, entry, lang))
     return _done(doc)
 
 

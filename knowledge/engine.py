@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from . import render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
-from .properties import FilterPlan, PropertyQuery, audited_by
+from .categories import find_category, pick_twin
+from .properties import FilterPlan, PropertyQuery, applies_to, audited_by
 from .text import normalize
 from .understand import INDEX_COMMON, PARSE, Command, Understanding, parse_command, understand
 
@@ -126,10 +127,15 @@ class Engine:
             note = render.other_language(entries, lang, prefix)
             reply = render.card(kb, entries[0], lang, lead=[[note.text]])
             return done("card", reply, [entries[0].id])
-        focus = tuple(q for q in u.properties if not q.prop.modifier)[:2]
-        lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None
+        entry, picked = pick_twin(kb, entries[0], u.normalized)
+        if picked:  # the twin the question's context points at ("brave on my iphone") comes first
+            entries = [entry, *(e for e in entries if e is not entry)]
+        else:
+            entry = entries[0]
+        focus = tuple(q for q in u.properties if not q.prop.modifier and applies_to(q.prop, entry))[:2]
+        lead = render.yes_no_lead(kb, entry, focus, lang) if u.yes_no and focus else None
         # The card is about the first entry; others named come after it (they are what it was asked against).
-        return done("card", render.card(kb, entries[0], lang, focus, lead), [e.id for e in entries])
+        return done("card", render.card(kb, entry, lang, focus, lead, prefix), [e.id for e in entries])
 
     def _narrowed(self, u: Understanding) -> Understanding:
         """Properties narrowed by names the knowledge holds: "audited by Trail of Bits"."""
@@ -156,11 +162,15 @@ class Engine:
         unknown: list[Entry] = []
         plan = FilterPlan(queries, u.normalized)
         named = set(u.entries)
+        # a messenger property ("forward secrecy") is asked of the cards that have messenger facts
+        asked = [q for q in queries if not q.prop.modifier] or queries
         picks = bool(u.situations) and "list" in u.notes  # "I'm a journalist, which app should I use?": today's picks only
         for entry in kb.entries:
             if entry.current_status == "not_listed" and entry.id not in named:
                 continue  # apps Privacy Guides does not recommend: only when the question names them
             if picks and entry.current_status != "recommended" and entry.id not in named:
+                continue
+            if not all(applies_to(q.prop, entry) for q in asked):
                 continue
             verdict, deciding = plan.test(entry)
             if verdict:

@@ -525,12 +525,35 @@ COMPARE_ROWS = (
 )
 
 
+#: Rows every card can fill, whatever its category (the rest are messenger facts).
+COMMON_ROWS = ("status", "platforms", "open_source", "audits")
+
+
+def _compare_rows(kb: KnowledgeBase, entries: list[Entry], lang: str) -> list[list[str]]:
+    """Messengers only: the messenger table. Otherwise each side's category, then only the rows
+    that apply to at least one side; a messenger fact of a non-messenger reads "n/a"."""
+    if all(e.has_messenger_facts for e in entries):
+        return [[w(key, lang).capitalize(), *(fact(e, lang) for e in entries)] for key, fact in COMPARE_ROWS]
+    any_messenger = any(e.has_messenger_facts for e in entries)
+    rows = [
+        [w("status", lang), *(_status_line(e, lang) for e in entries)],
+        [w("category", lang), *(category_title(kb, e.category, lang) for e in entries)],
+    ]
+    at = next(i for i, (key, _) in enumerate(COMPARE_ROWS) if key == "platforms") + 1
+    for key, fact in (*COMPARE_ROWS[1:at], ("open_source", fact_open_source), *COMPARE_ROWS[at:]):
+        if key in COMMON_ROWS:
+            rows.append([w(key, lang).capitalize(), *(fact(e, lang) for e in entries)])
+        elif any_messenger:
+            na = w("not_applicable", lang)
+            rows.append([w(key, lang).capitalize(), *(fact(e, lang) if e.has_messenger_facts else na for e in entries)])
+    return rows
+
+
 def compare(kb: KnowledgeBase, entries: list[Entry], lang: str, prefix: str = "!") -> Reply:
     doc = Doc()
     doc.title(" vs ".join(e.name for e in entries))
     header = ["", *(e.name for e in entries)]
-    rows = [[w(key, lang).capitalize(), *(fact(e, lang) for e in entries)] for key, fact in COMPARE_ROWS]
-    doc.table(header, rows)
+    doc.table(header, _compare_rows(kb, entries, lang))
     for entry in entries:
         warnings, caveats = _entry_caveats(kb, entry, lang)
         notes = [_first_sentence(x) for x in warnings]

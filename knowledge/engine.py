@@ -105,7 +105,11 @@ class Engine:
             ids += [e.id for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
             return done("list", render.entry_list(kb, lang, prefix), ids)
         if u.intent == "criteria" and not (entries and entries[0].current_status == "not_listed"):
-            return done("criteria", render.criteria(kb, lang, entries[0] if entries else None))
+            asked = u.command.args if u.command else ""
+            category = find_category(kb, asked) if asked else None  # "!criteria vpn", "!criteria Email Services"
+            if category is not None:
+                return done("criteria", render.criteria(kb, lang, category=category, prefix=prefix), ())
+            return done("criteria", render.criteria(kb, lang, entries[0] if entries else None, prefix=prefix))
         if u.intent == "filter":
             return self._filter(u, done)
         if not entries:

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .model import Entry, KnowledgeBase, Source, page_of_url
+from .model import Category, Entry, KnowledgeBase, Source, page_of_url
 from .properties import PLATFORM_NAMES, PropertyQuery
 from .text import echo, normalize
 
@@ -665,32 +665,107 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
     return _done(doc)
 
 
-def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None) -> Reply:
+CRITERIA_BUDGET = 3000  # characters of criteria text in one reply; the rest are counted
+CRITERION_CLIP = 240  # one criterion's text
+
+
+def criteria(
+    kb: KnowledgeBase, lang: str, entry: Entry | None = None, category: Category | None = None, prefix: str = "!"
+) -> Reply:
+    """The criteria of ``category``, else of ``entry``'s category (with ✓/✗ where its facts
+    tell), else of the only category that has criteria; with several and none asked for, which
+    categories have criteria and how to ask. Minimum and best case under the page's topic
+    groups where it has them; bounded (CRITERIA_BUDGET), the rest counted with the page's link."""
     doc = Doc()
     if not kb.criteria:
         doc.para(SAY[lang]["no_criteria"])
         return _done(doc)
+    if category is None and entry is not None and entry.category:
+        category = kb.category(entry.category)
+    with_criteria = [c for c in kb.categories if c.criteria]
+    if category is None and len(with_criteria) > 1:
+        return _criteria_categories(kb, with_criteria, lang, prefix)
+    if category is None or not category.criteria:
+        items = [c for c in kb.criteria if entry is None or _same_page(c, entry)]
+    else:
+        items = [c for c in (kb.criterion(i) for i in category.criteria) if c is not None]
+    messenger = category is None or category.fact_schema == "messenger"
+    marks = entry is not None and any(meets_criterion(entry, c.id) is not None for c in items)
 
     def line(c) -> Line:
         since = f" ({SAY[lang]['since']} {c.since})" if c.since else ""
-        if entry is None:
-            return [c.text.get(lang) + since]
-        met = meets_criterion(entry, c.id)
+        text = _clip(c.text.get(lang), CRITERION_CLIP)
+        if not marks:
+            return [text + since]
+        met = meets_criterion(entry, c.id)  # type: ignore[arg-type]
         mark = "✓" if met else ("✗" if met is False else "?")
-        return [f"{mark} {c.text.get(lang)}{since}"]
+        return [f"{mark} {text}{since}"]
 
-    if entry is not None:
-        met = sum(1 for c in kb.criteria if c.level == "minimum" and meets_criterion(entry, c.id))
-        total = sum(1 for c in kb.criteria if c.level == "minimum")
+    title = category_title(kb, category.path, lang) if category else ""
+    if entry is not None and marks:
+        met = sum(1 for c in items if c.level == "minimum" and meets_criterion(entry, c.id))
+        total = sum(1 for c in items if c.level == "minimum")
         doc.title(SAY[lang]["criteria_entry"].format(name=entry.name, met=met, total=total))
+    elif entry is not None:
+        doc.title(SAY[lang]["criteria_of_entry"].format(name=entry.name, title=title))
+    else:
+        doc.title(SAY[lang]["criteria_title"] if messenger else SAY[lang]["criteria_category"].format(title=title))
+    if entry is not None:
         warnings, _ = _entry_caveats(kb, entry, lang)
         for warning in warnings:
             doc.warn(_clip(warning, 220))
-    else:
-        doc.title(SAY[lang]["criteria_title"])
-    doc.bullets([line(c) for c in kb.criteria if c.level == "minimum"], SAY[lang]["minimum"])
-    doc.bullets([line(c) for c in kb.criteria if c.level == "best"], SAY[lang]["best"])
+    budget, left = CRITERIA_BUDGET, 0
+    for group, level, group_items in _criteria_sections(items, lang):
+        lines: list[Line] = []
+        for c in group_items:
+            shown = line(c)
+            if budget - len(_plain_line(shown)) < 0 and (lines or budget < CRITERIA_BUDGET):
+                left += 1
+                continue
+            budget -= len(_plain_line(shown))
+            lines.append(shown)
+        heading = SAY[lang][level]
+        doc.bullets(lines, f"{group} — {heading[0].lower()}{heading[1:]}" if group else heading)
+    if left:
+        doc.para(SAY[lang]["more"].format(n=left))
+    if category is not None and any("/" in c.id for c in items):  # a site page's criteria: name and attribute it
+        doc.para(*_category_source_line(category, lang, title))
     return _done(doc)
+
+
+def _criteria_sections(items: list, lang: str) -> list[tuple[str, str, list]]:
+    """(group heading, level, criteria) in page order: per topic group where the page has
+    groups, each with its minimum then its best case; else minimum, then best case."""
+    groups = list(dict.fromkeys(c.group.get(lang) for c in items))
+    return [
+        (group, level, [c for c in items if c.group.get(lang) == group and c.level == level])
+        for group in groups
+        for level in ("minimum", "best")
+    ]
+
+
+def _category_source_line(category: Category, lang: str, title: str) -> Line:
+    in_lang = next((s for s in category.sources if s.lang == lang), None) or next(iter(category.sources), None)
+    url = category.url(lang)
+    line: Line = [f"{w('source', lang)}: ", Link(title, url) if url else title]
+    meta = ", ".join(x for x in ((in_lang.lang, in_lang.date or category.date) if in_lang else ()) if x)
+    licence: list[Inline] = ["; " if meta else "", PRIVACY_GUIDES_LICENCE] if "privacyguides.org" in url else []
+    return [*line, f" ({meta}", *licence, ")"] if meta or licence else line
+
+
+def _criteria_categories(kb: KnowledgeBase, categories: list[Category], lang: str, prefix: str) -> Reply:
+    """Which categories have criteria, and how to ask for one (bounded)."""
+    doc = Doc()
+    doc.title(SAY[lang]["criteria_which"].format(n=len(categories)))
+    names = [f"{category_title(kb, c.path, lang)} ({c.path})" for c in categories[:MAX_CATEGORIES_LISTED]]
+    more = len(categories) - len(names)
+    doc.para(", ".join(names) + (" " + SAY[lang]["more"].format(n=more) if more else ""))
+    example = min((c.path for c in categories if c.fact_schema != "messenger"), key=len, default=categories[0].path)
+    doc.para(SAY[lang]["criteria_ask"].format(prefix=prefix, command="eisen" if lang == "nl" else "criteria", example=example))
+    return _done(doc)
+
+
+MAX_CATEGORIES_LISTED = 40
 
 
 def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
@@ -1020,6 +1095,10 @@ SAY: dict[str, dict[str, str]] = {
         "no_criteria": "This knowledge base has no criteria.",
         "criteria_title": "How messengers are chosen:",
         "criteria_entry": "{name} against the criteria ({met} of {total} minimum requirements met):",
+        "criteria_category": "Criteria for {title}:",
+        "criteria_of_entry": "{name} is listed under {title}; the criteria of that page:",
+        "criteria_which": "{n} pages have criteria:",
+        "criteria_ask": "Ask for one by its name or path, e.g. {prefix}{command} {example}.",
         "minimum": "Minimum requirements:",
         "best": "Best case:",
         "caveats_title": "{name}: what to keep in mind",
@@ -1088,6 +1167,10 @@ SAY: dict[str, dict[str, str]] = {
         "no_criteria": "Deze kennisbank heeft geen criteria.",
         "criteria_title": "Hoe messengers gekozen worden:",
         "criteria_entry": "{name} langs de criteria ({met} van {total} minimumeisen gehaald):",
+        "criteria_category": "Criteria voor {title}:",
+        "criteria_of_entry": "{name} staat onder {title}; de criteria van die pagina:",
+        "criteria_which": "{n} pagina's hebben criteria:",
+        "criteria_ask": "Vraag er één op met de naam of het pad, bijv. {prefix}{command} {example}.",
         "minimum": "Minimumeisen:",
         "best": "Beste geval:",
         "caveats_title": "{name}: waar je op moet letten",

@@ -1055,10 +1055,27 @@ def need_entries(kb: KnowledgeBase, lang: str, count: int, prefix: str = "!") ->
     return _done(doc)
 
 
+SOURCES_MAX = 10  # pages listed by !sources; the rest are counted (like !status)
+
+
 def sources(kb: KnowledgeBase, lang: str) -> Reply:
+    """The source pages, one line per page (in the reply language where it is loaded in it,
+    with how many languages it has), at most SOURCES_MAX; the rest are counted."""
     doc = Doc()
     doc.title(SAY[lang]["sources_title"])
-    doc.bullets([[Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'})"] for s in kb.sources])
+    pages: dict[str, list[Source]] = {}
+    for s in kb.sources:
+        pages.setdefault(page_of_url(s.url) or s.page, []).append(s)
+    lines: list[Line] = []
+    for path, found in list(pages.items())[:SOURCES_MAX]:
+        s = next((x for x in found if x.lang == lang), found[0])
+        title = category_title(kb, path, lang) if kb.category(path) else s.page
+        langs = len({x.lang for x in found})
+        more = f"; {SAY[lang]['languages'].format(n=langs)}" if langs > 1 else ""
+        lines.append([Link(title, s.url) if s.url else title, f" ({s.lang}, {s.date or '?'}{more})"])
+    if len(pages) > SOURCES_MAX:
+        lines.append([SAY[lang]["more"].format(n=len(pages) - SOURCES_MAX)])
+    doc.bullets(lines)
     later = sorted({u.date for e in kb.entries for u in e.updates})
     if later:
         doc.para(SAY[lang]["sources_updates"].format(first=later[0], last=later[-1]))
@@ -1129,6 +1146,7 @@ SAY: dict[str, dict[str, str]] = {
         "need_one": "Which messenger? For example: {prefix}info signal",
         "need_two": "Name two messengers to compare, for example: {prefix}compare signal simplex",
         "sources_title": "Knowledge sources:",
+        "languages": "{n} languages",
         "sources_updates": "Later changes recorded from {first} to {last}.",
         "moderator_only": "Only room moderators can use this command.",
         "pointer": "I answer questions about encrypted messengers. Type {prefix}help to see what you can ask.",
@@ -1201,6 +1219,7 @@ SAY: dict[str, dict[str, str]] = {
         "need_one": "Welke messenger? Bijvoorbeeld: {prefix}info signal",
         "need_two": "Noem twee messengers om te vergelijken, bijvoorbeeld: {prefix}vergelijk signal simplex",
         "sources_title": "Kennisbronnen:",
+        "languages": "{n} talen",
         "sources_updates": "Latere wijzigingen vastgelegd van {first} tot {last}.",
         "moderator_only": "Alleen moderators van deze kamer kunnen dit commando gebruiken.",
         "pointer": "Ik beantwoord vragen over versleutelde messengers. Typ {prefix}help om te zien wat je kunt vragen.",

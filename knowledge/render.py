@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .model import Category, Entry, KnowledgeBase, Source, page_of_url
-from .properties import PLATFORM_NAMES, PropertyQuery
+from .properties import PLATFORM_NAMES, PropertyQuery, applies_to
 from .text import echo, normalize
 
 PLAIN_LIMIT = 1500  # a card must read on a phone
@@ -395,7 +395,7 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
     doc.title(entry.name, f" ({w(entry.current_status, lang)})")
     if entry.current_status == "not_listed":
         return _not_listed_doc(kb, entry, lang, doc, clip)
-    for query in focus if not lead else ():
+    for query in [q for q in focus if applies_to(q.prop, entry)] if not lead else ():
         label = query.prop.label.get(lang, query.prop.label["en"])
         doc.para(Bold(f"{label}: {_bool(query.prop.test(entry), lang)}"))
     warnings, caveats = _entry_caveats(kb, entry, lang)

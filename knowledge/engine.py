@@ -120,16 +120,16 @@ class Engine:
             return done(u.intent, render.need_entries(kb, lang, 2 if u.intent == "compare" else 1, prefix), ())
         if u.intent == "compare":
             if len(entries) < 2:
-                return done("card", render.card(kb, entries[0], lang))
+                return done("card", render.card(kb, entries[0], lang, prefix=prefix))
             return done("compare", render.compare(kb, entries[:4], lang, prefix), [e.id for e in entries[:4]])
         if entries[0].current_status == "not_listed" and u.intent in ("caveats", "criteria"):
             # Why it is not recommended, what it misses and what to use instead: that is its card.
-            return done("card", render.card(kb, entries[0], lang), [e.id for e in entries])
+            return done("card", render.card(kb, entries[0], lang, prefix=prefix), [e.id for e in entries])
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         if u.other_lang:
             note = render.other_language(entries, lang, prefix)
-            reply = render.card(kb, entries[0], lang, lead=[[note.text]])
+            reply = render.card(kb, entries[0], lang, lead=[[note.text]], prefix=prefix)
             return done("card", reply, [entries[0].id])
         entry, picked = pick_twin(kb, entries[0], u.normalized)
         if picked:  # the twin the question's context points at ("brave on my iphone") comes first

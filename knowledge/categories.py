@@ -38,17 +38,20 @@ def category_names(category: Category) -> list[str]:
 def find_category(kb: KnowledgeBase, asked: str) -> Category | None:
     """The category ``asked`` names exactly (path or title in any language, case, accents and
     punctuation ignored; a trailing "s" too), else None. Never guesses among several."""
-    wanted = _key(asked)
-    if not wanted:
-        return None
-    found = [c for c in kb.categories if any(_key(name) == wanted for name in category_names(c))]
+    found = [c for c in kb.categories if any(_same(asked, name) for name in category_names(c))]
     if not found:
-        found = [c for c in kb.categories if any(_key(name).rstrip("s") == wanted.rstrip("s") for name in category_names(c))]
+        found = [c for c in kb.categories if any(_same(asked, name, plural=True) for name in category_names(c))]
     return found[0] if len(found) == 1 else None
 
 
 def _key(text: str) -> str:
+    """Words of a name, for comparing names ("E-mail Diensten" and "email diensten" agree)."""
     return " ".join(tokens(normalize(text.replace("/", " ").replace("-", " "))))
+
+
+def _same(asked: str, name: str, plural: bool = False) -> bool:
+    a, b = _key(asked).replace(" ", ""), _key(name).replace(" ", "")
+    return bool(a) and (a == b or (plural and a.rstrip("s") == b.rstrip("s")))
 
 
 def twins_of(kb: KnowledgeBase, entry: Entry) -> list[Entry]:

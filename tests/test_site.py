@@ -340,7 +340,7 @@ def test_snapshot_card_sub_sections_give_audits_and_caveats(snapshot: KnowledgeB
 def test_find_category_by_path_or_title_in_any_language(snapshot: KnowledgeBase) -> None:
     from knowledge.categories import find_category
 
-    for asked in ("vpn", "VPN Services", "vpn services", "email", "Email Diensten", "Электронная почта",
+    for asked in ("vpn", "VPN Services", "vpn services", "email", "Email Diensten", "e-maildiensten", "Электронная почта",
                   "android/distributions", "distributions", "Desktop Browsers"):
         assert find_category(snapshot, asked) is not None, asked
     assert find_category(snapshot, "Email Diensten").path == "email"

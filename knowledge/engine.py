@@ -136,8 +136,11 @@ class Engine:
             entries = [entry, *(e for e in entries if e is not entry)]
         else:
             entry = entries[0]
-        focus = tuple(q for q in u.properties if not q.prop.modifier and applies_to(q.prop, entry))[:2]
+        asked = [q for q in u.properties if not q.prop.modifier]
+        focus = tuple(q for q in asked if applies_to(q.prop, entry))[:2]
         lead = render.yes_no_lead(kb, entry, focus, lang) if u.yes_no and focus else None
+        if u.yes_no and asked and not focus:  # "does Brave have forward secrecy?": not a browser card's fact
+            lead = render.not_applicable_lead(kb, entry, asked, lang)
         # The card is about the first entry; others named come after it (they are what it was asked against).
         return done("card", render.card(kb, entry, lang, focus, lead, prefix), [e.id for e in entries])
 

@@ -937,6 +937,13 @@ def yes_no_lead(kb: KnowledgeBase, entry: Entry, queries: tuple[PropertyQuery, .
     return [line]
 
 
+def not_applicable_lead(kb: KnowledgeBase, entry: Entry, queries: list[PropertyQuery], lang: str) -> list[Line]:
+    """A yes/no question about a fact the entry's category does not have: say so, not "unknown"."""
+    labels = ", ".join(dict.fromkeys(q.prop.label.get(lang, q.prop.label["en"]) for q in queries[:2]))
+    title = category_title(kb, entry.category, lang)
+    return [[Bold(f"{SAY[lang]['answer_unknown']}:"), " ", SAY[lang]["not_a_fact"].format(labels=labels, title=title)]]
+
+
 _FAMILY_FACT_PATH = {
     "identity": "identifiers", "forward_secrecy": "forward_secrecy", "network": "network", "offline": "offline",
     "routing": "anonymous_routing", "platform": "platforms", "calls": "calls", "audits": "audits", "metadata": "metadata",
@@ -1157,6 +1164,7 @@ SAY: dict[str, dict[str, str]] = {
         "answer_yes": "Yes",
         "answer_no": "No",
         "answer_unknown": "Not known",
+        "not_a_fact": "{labels} is not among what Privacy Guides' {title} cards state; this is what the card says:",
         "not_listed": "Privacy Guides does not recommend {name}.",
         "not_listed_more": "recbot only keeps this so you get an honest answer; it is not on the list of recommendations.",
         "misses": "Minimum criteria it misses:",
@@ -1230,6 +1238,7 @@ SAY: dict[str, dict[str, str]] = {
         "answer_yes": "Ja",
         "answer_no": "Nee",
         "answer_unknown": "Niet bekend",
+        "not_a_fact": "{labels} staat niet in wat de kaarten van {title} bij Privacy Guides vermelden; dit zegt de kaart:",
         "not_listed": "Privacy Guides raadt {name} niet aan.",
         "not_listed_more": "recbot kent deze app alleen om je eerlijk te antwoorden; hij staat niet op de lijst met aanbevelingen.",
         "misses": "Minimumeisen waar het niet aan voldoet:",

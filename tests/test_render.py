@@ -263,3 +263,11 @@ def test_site_sources_are_capped(site_engine):
     assert lines[render.SOURCES_MAX + 1].startswith("• … and ") and "9 languages" in lines[1]
     assert "(https://www.privacyguides.org/en/" in lines[1]
     assert "(https://www.privacyguides.org/nl/" in site_engine.answer("!bronnen", "nl").text
+
+
+def test_site_yes_no_about_a_fact_the_category_lacks(site_engine):
+    answer = site_engine.answer("does brave have forward secrecy?", "en")
+    assert answer.intent == "card" and answer.entries[0] == "desktop-browsers/brave"
+    assert answer.text.startswith("Not known: forward secrecy is not among what Privacy Guides' Desktop Browsers cards state")
+    assert "Forward secrecy:" not in answer.text
+    assert site_engine.answer("does brave work on linux?", "en").text.startswith("Yes: Brave, platforms: Windows, macOS, Linux")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from . import render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
-from .categories import find_category, pick_twin
+from .categories import find_category, pick_twin, twins_of
 from .properties import FilterPlan, PropertyQuery, applies_to, audited_by
 from .text import normalize
 from .understand import INDEX_COMMON, PARSE, Command, Understanding, parse_command, understand
@@ -109,7 +109,10 @@ class Engine:
             category = find_category(kb, asked) if asked else None  # "!criteria vpn", "!criteria Email Services"
             if category is not None:
                 return done("criteria", render.criteria(kb, lang, category=category, prefix=prefix), ())
-            return done("criteria", render.criteria(kb, lang, entries[0] if entries else None, prefix=prefix))
+            unknown = asked if asked and not entries else ""
+            entry = _with_criteria(kb, entries[0]) if entries else None
+            ids = [e.id for e in ([entry] if entry else []) + [e for e in entries if e is not entry]]
+            return done("criteria", render.criteria(kb, lang, entry, prefix=prefix, asked=unknown), ids)
         if u.intent == "filter":
             return self._filter(u, done)
         if not entries:
@@ -191,6 +194,14 @@ class Engine:
         why = [situation.why.get(lang, situation.why["en"]) for situation in u.situations]
         reply = render.filter_reply(kb, matches, misses, unknown, queries, lang, why)
         return done("filter", reply, [e.id for e, _ in matches])
+
+
+def _with_criteria(kb: KnowledgeBase, entry: Entry) -> Entry:
+    """The entry, or when its page has no criteria (a toolbox tip) its first twin whose page has."""
+    own = kb.category(entry.category)
+    if own is None or own.criteria:
+        return entry
+    return next((t for t in twins_of(kb, entry) if (c := kb.category(t.category)) is not None and c.criteria), entry)
 
 
 __all__ = ["Answer", "Command", "Engine", "INTENTS", "PARSE", "parse_command"]

@@ -322,7 +322,10 @@ PRIVACY_GUIDES_LICENCE = Link("CC BY-SA 4.0", "https://creativecommons.org/licen
 def _source_line(kb: KnowledgeBase, entry: Entry, lang: str) -> Line:
     """"Source: PAGE (LANG, DATE; licence)": the entry's category page in the reply language
     when that page is loaded in it (else the entry's own source, the English one for a site)."""
-    s = _page_source(kb, entry, lang)
+    return _source_parts(_page_source(kb, entry, lang), lang)
+
+
+def _source_parts(s: Source, lang: str) -> Line:
     meta = ", ".join(x for x in (s.lang, s.date) if x)
     line: Line = [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page]
     licensed = "privacyguides.org" in s.url
@@ -667,15 +670,18 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
 
 CRITERIA_BUDGET = 3000  # characters of criteria text in one reply; the rest are counted
 CRITERION_CLIP = 240  # one criterion's text
+MAX_CATEGORIES_LISTED = 40  # categories named by a bare !criteria
 
 
 def criteria(
-    kb: KnowledgeBase, lang: str, entry: Entry | None = None, category: Category | None = None, prefix: str = "!"
+    kb: KnowledgeBase, lang: str, entry: Entry | None = None, category: Category | None = None, prefix: str = "!",
+    asked: str = "",
 ) -> Reply:
     """The criteria of ``category``, else of ``entry``'s category (with ✓/✗ where its facts
     tell), else of the only category that has criteria; with several and none asked for, which
-    categories have criteria and how to ask. Minimum and best case under the page's topic
-    groups where it has them; bounded (CRITERIA_BUDGET), the rest counted with the page's link."""
+    categories have criteria and how to ask (``asked``: what was asked for, when it named
+    nothing known). Minimum and best case under the page's topic groups where it has them;
+    bounded (CRITERIA_BUDGET), the rest counted, then the page."""
     doc = Doc()
     if not kb.criteria:
         doc.para(SAY[lang]["no_criteria"])
@@ -684,12 +690,15 @@ def criteria(
         category = kb.category(entry.category)
     with_criteria = [c for c in kb.categories if c.criteria]
     if category is None and len(with_criteria) > 1:
-        return _criteria_categories(kb, with_criteria, lang, prefix)
+        return _criteria_categories(kb, with_criteria, lang, prefix, asked)
     if category is None or not category.criteria:
         items = [c for c in kb.criteria if entry is None or _same_page(c, entry)]
     else:
         items = [c for c in (kb.criterion(i) for i in category.criteria) if c is not None]
-    messenger = category is None or category.fact_schema == "messenger"
+    title = category_title(kb, category.path, lang) if category else ""
+    if not items:  # a page without criteria of its own (a toolbox tip)
+        doc.para(SAY[lang]["no_criteria_page"].format(title=title))
+        return _done(doc)
     marks = entry is not None and any(meets_criterion(entry, c.id) is not None for c in items)
 
     def line(c) -> Line:
@@ -701,15 +710,16 @@ def criteria(
         mark = "✓" if met else ("✗" if met is False else "?")
         return [f"{mark} {text}{since}"]
 
-    title = category_title(kb, category.path, lang) if category else ""
     if entry is not None and marks:
         met = sum(1 for c in items if c.level == "minimum" and meets_criterion(entry, c.id))
         total = sum(1 for c in items if c.level == "minimum")
         doc.title(SAY[lang]["criteria_entry"].format(name=entry.name, met=met, total=total))
     elif entry is not None:
         doc.title(SAY[lang]["criteria_of_entry"].format(name=entry.name, title=title))
+    elif category is None or category.fact_schema == "messenger":
+        doc.title(SAY[lang]["criteria_title"])
     else:
-        doc.title(SAY[lang]["criteria_title"] if messenger else SAY[lang]["criteria_category"].format(title=title))
+        doc.title(SAY[lang]["criteria_category"].format(title=title))
     if entry is not None:
         warnings, _ = _entry_caveats(kb, entry, lang)
         for warning in warnings:
@@ -719,10 +729,11 @@ def criteria(
         lines: list[Line] = []
         for c in group_items:
             shown = line(c)
-            if budget - len(_plain_line(shown)) < 0 and (lines or budget < CRITERIA_BUDGET):
+            size = len(_plain_line(shown))
+            if size > budget and budget < CRITERIA_BUDGET:  # over budget (the first one always shows)
                 left += 1
                 continue
-            budget -= len(_plain_line(shown))
+            budget -= size
             lines.append(shown)
         heading = SAY[lang][level]
         doc.bullets(lines, f"{group} — {heading[0].lower()}{heading[1:]}" if group else heading)
@@ -745,17 +756,19 @@ def _criteria_sections(items: list, lang: str) -> list[tuple[str, str, list]]:
 
 
 def _category_source_line(category: Category, lang: str, title: str) -> Line:
-    in_lang = next((s for s in category.sources if s.lang == lang), None) or next(iter(category.sources), None)
-    url = category.url(lang)
-    line: Line = [f"{w('source', lang)}: ", Link(title, url) if url else title]
-    meta = ", ".join(x for x in ((in_lang.lang, in_lang.date or category.date) if in_lang else ()) if x)
-    licence: list[Inline] = ["; " if meta else "", PRIVACY_GUIDES_LICENCE] if "privacyguides.org" in url else []
-    return [*line, f" ({meta}", *licence, ")"] if meta or licence else line
+    """The category's page in ``lang`` (else English), as a source line."""
+    found = next((s for s in category.sources if s.lang == lang), None)
+    found = found or next((s for s in category.sources if s.url == category.url(lang)), None)
+    if found is None:
+        return [f"{w('source', lang)}: ", title]
+    return _source_parts(dataclasses.replace(found, page=title, date=found.date or category.date), lang)
 
 
-def _criteria_categories(kb: KnowledgeBase, categories: list[Category], lang: str, prefix: str) -> Reply:
+def _criteria_categories(kb: KnowledgeBase, categories: list[Category], lang: str, prefix: str, asked: str = "") -> Reply:
     """Which categories have criteria, and how to ask for one (bounded)."""
     doc = Doc()
+    if asked:
+        doc.para(SAY[lang]["unknown_entry"].format(asked=echo(asked)))
     doc.title(SAY[lang]["criteria_which"].format(n=len(categories)))
     names = [f"{category_title(kb, c.path, lang)} ({c.path})" for c in categories[:MAX_CATEGORIES_LISTED]]
     more = len(categories) - len(names)
@@ -763,9 +776,6 @@ def _criteria_categories(kb: KnowledgeBase, categories: list[Category], lang: st
     example = min((c.path for c in categories if c.fact_schema != "messenger"), key=len, default=categories[0].path)
     doc.para(SAY[lang]["criteria_ask"].format(prefix=prefix, command="eisen" if lang == "nl" else "criteria", example=example))
     return _done(doc)
-
-
-MAX_CATEGORIES_LISTED = 40
 
 
 def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
@@ -1122,6 +1132,7 @@ SAY: dict[str, dict[str, str]] = {
         "criteria_category": "Criteria for {title}:",
         "criteria_of_entry": "{name} is listed under {title}; the criteria of that page:",
         "criteria_which": "{n} pages have criteria:",
+        "no_criteria_page": "{title} has no criteria of its own on Privacy Guides.",
         "criteria_ask": "Ask for one by its name or path, e.g. {prefix}{command} {example}.",
         "minimum": "Minimum requirements:",
         "best": "Best case:",
@@ -1196,6 +1207,7 @@ SAY: dict[str, dict[str, str]] = {
         "criteria_category": "Criteria voor {title}:",
         "criteria_of_entry": "{name} staat onder {title}; de criteria van die pagina:",
         "criteria_which": "{n} pagina's hebben criteria:",
+        "no_criteria_page": "{title} heeft bij Privacy Guides geen eigen criteria.",
         "criteria_ask": "Vraag er één op met de naam of het pad, bijv. {prefix}{command} {example}.",
         "minimum": "Minimumeisen:",
         "best": "Beste geval:",

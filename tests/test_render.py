@@ -271,3 +271,15 @@ def test_site_yes_no_about_a_fact_the_category_lacks(site_engine):
     assert answer.text.startswith("Not known: forward secrecy is not among what Privacy Guides' Desktop Browsers cards state")
     assert "Forward secrecy:" not in answer.text
     assert site_engine.answer("does brave work on linux?", "en").text.startswith("Yes: Brave, platforms: Windows, macOS, Linux")
+
+
+def test_site_criteria_of_a_page_without_criteria_and_of_nothing_known(site, site_engine):
+    cryptpad = site_engine.answer("!criteria cryptpad", "en")  # first on a toolbox tip without criteria
+    assert cryptpad.entries[0] == "document-collaboration/cryptpad"
+    assert cryptpad.text.startswith("CryptPad is listed under Document Collaboration; the criteria of that page:")
+    tip = site.get("activism/toolbox/tip-level-up-assemble-and-organize/cryptpad")
+    assert render.criteria(site, "en", tip, category=site.category(tip.category)).text == (
+        "Level Up! Assemble and Organize has no criteria of its own on Privacy Guides."
+    )
+    unknown = site_engine.answer("!criteria zorblax", "en").text
+    assert unknown.startswith('I don\'t know "zorblax".\n') and "pages have criteria:" in unknown

@@ -283,3 +283,12 @@ def test_site_criteria_of_a_page_without_criteria_and_of_nothing_known(site, sit
     )
     unknown = site_engine.answer("!criteria zorblax", "en").text
     assert unknown.startswith('I don\'t know "zorblax".\n') and "pages have criteria:" in unknown
+
+
+def test_site_plain_and_html_say_the_same(site_engine):
+    for question in ["!info proton vpn", "!info tuta", "!compare signal brave", "!criteria vpn", "!criteria", "!sources",
+                     "which have forward secrecy", "does brave have forward secrecy?", "!caveats proton mail"]:
+        answer = site_engine.answer(question, "en")
+        words = set(re.findall(r"\w{4,}", answer.text))
+        missing = [w for w in words if w not in plain_of(answer.html)]
+        assert not missing, (question, missing[:10])

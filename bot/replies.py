@@ -411,7 +411,10 @@ def about(kb: KnowledgeBase, source_url: str, *, feedback_days: int, lang: str) 
     """What the bot is, where its knowledge comes from, what it keeps and for how long."""
     doc = Doc().title(_say(lang, "about_title"))
     doc.para(_say(lang, "about_what"))
-    pages = ", ".join(f"{source.page} ({source.date or '?'})" for source in kb.sources) or "-"
+    listed = list(dict.fromkeys(f"{source.page} ({source.date or '?'})" for source in kb.sources))
+    pages = ", ".join(listed[:STATUS_MAX_SOURCES]) or "-"
+    if len(listed) > STATUS_MAX_SOURCES:  # a whole site: hundreds of page files
+        pages += " " + _say(lang, "more", n=len(listed) - STATUS_MAX_SOURCES)
     doc.para(_say(lang, "about_knowledge", version=kb.version, pages=pages))
     days = UNANSWERED_RETENTION_MS // DAY_MS
     doc.para(_say(lang, "about_stores", days=feedback_days, n=UNANSWERED_PER_ROOM, unanswered_days=days))

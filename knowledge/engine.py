@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from . import render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
-from .properties import FilterPlan, PropertyQuery, audited_by
+from .categories import find_category, pick_twin, twins_of
+from .properties import FilterPlan, PropertyQuery, applies_to, audited_by
 from .text import normalize
 from .understand import INDEX_COMMON, PARSE, Command, Understanding, parse_command, understand
 
@@ -104,7 +105,14 @@ class Engine:
             ids += [e.id for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
             return done("list", render.entry_list(kb, lang, prefix), ids)
         if u.intent == "criteria" and not (entries and entries[0].current_status == "not_listed"):
-            return done("criteria", render.criteria(kb, lang, entries[0] if entries else None))
+            asked = u.command.args if u.command else ""
+            category = find_category(kb, asked) if asked else None  # "!criteria vpn", "!criteria Email Services"
+            if category is not None:
+                return done("criteria", render.criteria(kb, lang, category=category, prefix=prefix), ())
+            unknown = asked if asked and not entries else ""
+            entry = _with_criteria(kb, entries[0]) if entries else None
+            ids = [e.id for e in ([entry] if entry else []) + [e for e in entries if e is not entry]]
+            return done("criteria", render.criteria(kb, lang, entry, prefix=prefix, asked=unknown), ids)
         if u.intent == "filter":
             return self._filter(u, done)
         if not entries:
@@ -115,21 +123,29 @@ class Engine:
             return done(u.intent, render.need_entries(kb, lang, 2 if u.intent == "compare" else 1, prefix), ())
         if u.intent == "compare":
             if len(entries) < 2:
-                return done("card", render.card(kb, entries[0], lang))
+                return done("card", render.card(kb, entries[0], lang, prefix=prefix))
             return done("compare", render.compare(kb, entries[:4], lang, prefix), [e.id for e in entries[:4]])
         if entries[0].current_status == "not_listed" and u.intent in ("caveats", "criteria"):
             # Why it is not recommended, what it misses and what to use instead: that is its card.
-            return done("card", render.card(kb, entries[0], lang), [e.id for e in entries])
+            return done("card", render.card(kb, entries[0], lang, prefix=prefix), [e.id for e in entries])
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         if u.other_lang:
             note = render.other_language(entries, lang, prefix)
-            reply = render.card(kb, entries[0], lang, lead=[[note.text]])
+            reply = render.card(kb, entries[0], lang, lead=[[note.text]], prefix=prefix)
             return done("card", reply, [entries[0].id])
-        focus = tuple(q for q in u.properties if not q.prop.modifier)[:2]
-        lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None
+        entry, picked = pick_twin(kb, entries[0], u.normalized)
+        if picked:  # the twin the question's context points at ("brave on my iphone") comes first
+            entries = [entry, *(e for e in entries if e is not entry)]
+        else:
+            entry = entries[0]
+        asked = [q for q in u.properties if not q.prop.modifier]
+        focus = tuple(q for q in asked if applies_to(q.prop, entry))[:2]
+        lead = render.yes_no_lead(kb, entry, focus, lang) if u.yes_no and focus else None
+        if u.yes_no and asked and not focus:  # "does Brave have forward secrecy?": not a browser card's fact
+            lead = render.not_applicable_lead(kb, entry, asked, lang)
         # The card is about the first entry; others named come after it (they are what it was asked against).
-        return done("card", render.card(kb, entries[0], lang, focus, lead), [e.id for e in entries])
+        return done("card", render.card(kb, entry, lang, focus, lead, prefix), [e.id for e in entries])
 
     def _narrowed(self, u: Understanding) -> Understanding:
         """Properties narrowed by names the knowledge holds: "audited by Trail of Bits"."""
@@ -156,11 +172,15 @@ class Engine:
         unknown: list[Entry] = []
         plan = FilterPlan(queries, u.normalized)
         named = set(u.entries)
+        # a messenger property ("forward secrecy") is asked of the cards that have messenger facts
+        asked = [q for q in queries if not q.prop.modifier] or queries
         picks = bool(u.situations) and "list" in u.notes  # "I'm a journalist, which app should I use?": today's picks only
         for entry in kb.entries:
             if entry.current_status == "not_listed" and entry.id not in named:
                 continue  # apps Privacy Guides does not recommend: only when the question names them
             if picks and entry.current_status != "recommended" and entry.id not in named:
+                continue
+            if not all(applies_to(q.prop, entry) for q in asked):
                 continue
             verdict, deciding = plan.test(entry)
             if verdict:
@@ -174,6 +194,14 @@ class Engine:
         why = [situation.why.get(lang, situation.why["en"]) for situation in u.situations]
         reply = render.filter_reply(kb, matches, misses, unknown, queries, lang, why)
         return done("filter", reply, [e.id for e, _ in matches])
+
+
+def _with_criteria(kb: KnowledgeBase, entry: Entry) -> Entry:
+    """The entry, or when its page has no criteria (a toolbox tip) its first twin whose page has."""
+    own = kb.category(entry.category)
+    if own is None or own.criteria:
+        return entry
+    return next((t for t in twins_of(kb, entry) if (c := kb.category(t.category)) is not None and c.criteria), entry)
 
 
 __all__ = ["Answer", "Command", "Engine", "INTENTS", "PARSE", "parse_command"]

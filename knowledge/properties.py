@@ -51,6 +51,17 @@ class Property:
     negated_by_words: tuple[str, ...] = ()  # words inside the match that mean "not"
 
 
+#: Properties any card can answer, whatever its category (platforms from its downloads, open
+#: source from its source link, audits, status); the others ask for messenger facts.
+COMMON_FAMILIES = frozenset({"platform", "audits", "status"})
+COMMON_PROPERTIES = frozenset({"open_source"})
+
+
+def applies_to(prop: Property, entry: Entry) -> bool:
+    """Whether ``prop`` is a fact ``entry``'s category has (a messenger fact of a VPN is not)."""
+    return entry.has_messenger_facts or prop.family in COMMON_FAMILIES or prop.id in COMMON_PROPERTIES
+
+
 @dataclass(frozen=True)
 class PropertyQuery:
     prop: Property

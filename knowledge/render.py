@@ -8,13 +8,14 @@ only ever http(s).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import urllib.parse
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .model import Entry, KnowledgeBase
-from .properties import PLATFORM_NAMES, PropertyQuery
+from .model import Category, Entry, KnowledgeBase, Source, page_of_url
+from .properties import PLATFORM_NAMES, PropertyQuery, applies_to
 from .text import echo, normalize
 
 PLAIN_LIMIT = 1500  # a card must read on a phone
@@ -213,6 +214,16 @@ WORDS: dict[str, dict[str, str]] = {
     "group_limit": {"nl": "Groepen tot {n} leden", "en": "Groups of up to {n} members"},
     "open_source": {"nl": "Open source", "en": "Open source"},
     "apps": {"nl": "apps", "en": "apps"},
+    # Facts of every card (any category) and the category a card belongs to:
+    "category": {"nl": "Categorie", "en": "Category"},
+    "downloads": {"nl": "Downloaden", "en": "Downloads"},
+    "links": {"nl": "Links", "en": "Links"},
+    "source_code": {"nl": "broncode", "en": "source code"},
+    "privacy_policy": {"nl": "privacybeleid", "en": "privacy policy"},
+    "documentation": {"nl": "documentatie", "en": "documentation"},
+    "not_applicable": {"nl": "n.v.t.", "en": "n/a"},
+    "also_on": {"nl": "Ook aanbevolen onder {titles}", "en": "Also recommended under {titles}"},
+    "also_on_ask": {"nl": "{prefix}kaart {id}", "en": "{prefix}info {id}"},
 }
 
 
@@ -308,12 +319,38 @@ def fact_calls(entry: Entry, lang: str) -> str:
 PRIVACY_GUIDES_LICENCE = Link("CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/")
 
 
-def _source_line(entry: Entry, lang: str) -> Line:
+def _source_line(kb: KnowledgeBase, entry: Entry, lang: str) -> Line:
+    """"Source: PAGE (LANG, DATE; licence)": the entry's category page in the reply language
+    when that page is loaded in it (else the entry's own source, the English one for a site)."""
+    return _source_parts(_page_source(kb, entry, lang), lang)
+
+
+def _source_parts(s: Source, lang: str) -> Line:
+    meta = ", ".join(x for x in (s.lang, s.date) if x)
+    line: Line = [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page]
+    licensed = "privacyguides.org" in s.url
+    if meta or licensed:
+        line += [f" ({meta}"]
+        if licensed:
+            line += ["; " if meta else "", PRIVACY_GUIDES_LICENCE]
+        line += [")"]
+    return line
+
+
+def _page_source(kb: KnowledgeBase, entry: Entry, lang: str) -> Source:
+    """The source to name for an entry: its category's page in ``lang`` if loaded (titled in
+    ``lang``), else its own source with the category's title where it has one."""
     s = entry.source
-    line: Line = [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'}"]
-    if "privacyguides.org" in s.url:
-        line += ["; ", PRIVACY_GUIDES_LICENCE]
-    return [*line, ")"]
+    category = kb.category(entry.category) if entry.category else None
+    if category is None or (s.url and page_of_url(s.url) != category.path):
+        return s  # an entry described by another page (a not-listed app's own source)
+    if not any(x.url == s.url.split("#", 1)[0] and x.date == s.date for x in category.sources):
+        return dataclasses.replace(s, page=category.title.get(lang) or s.page)  # another state of the page
+    title = category.title.get(lang) or s.page
+    in_lang = next((x for x in category.sources if x.lang == lang), None)
+    if in_lang is None:
+        return dataclasses.replace(s, page=title)
+    return dataclasses.replace(in_lang, page=title, date=in_lang.date or category.date)
 
 
 # --- replies ---------------------------------------------------------------------------------
@@ -340,17 +377,18 @@ def _entry_caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> tuple[list[str
 
 
 def card(
-    kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...] = (), lead: list[Line] | None = None
+    kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...] = (), lead: list[Line] | None = None,
+    prefix: str = "!",
 ) -> Reply:
     """One entry's card; ``lead`` lines (a yes/no answer) come first, then the short card."""
-    reply = _done(_card_doc(kb, entry, lang, focus, clip=False, lead=lead))
+    reply = _done(_card_doc(kb, entry, lang, focus, clip=False, lead=lead, prefix=prefix))
     if len(reply.text) > PLAIN_LIMIT:  # long (imported) texts: clip them, keep every caveat
-        reply = _done(_card_doc(kb, entry, lang, focus, clip=True, lead=lead))
+        reply = _done(_card_doc(kb, entry, lang, focus, clip=True, lead=lead, prefix=prefix))
     return reply
 
 
 def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQuery, ...], clip: bool,
-              lead: list[Line] | None = None) -> Doc:
+              lead: list[Line] | None = None, prefix: str = "!") -> Doc:
     def cut(text: str, limit: int) -> str:
         return _clip(text, limit) if clip else text
 
@@ -360,13 +398,16 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
     doc.title(entry.name, f" ({w(entry.current_status, lang)})")
     if entry.current_status == "not_listed":
         return _not_listed_doc(kb, entry, lang, doc, clip)
-    for query in focus if not lead else ():
+    for query in [q for q in focus if applies_to(q.prop, entry)] if not lead else ():
         label = query.prop.label.get(lang, query.prop.label["en"])
         doc.para(Bold(f"{label}: {_bool(query.prop.test(entry), lang)}"))
     warnings, caveats = _entry_caveats(kb, entry, lang)
     for warning in warnings:
         doc.warn(cut(warning, 220))
-    doc.para(cut(entry.summary.get(lang), 240))
+    if entry.has_messenger_facts:
+        doc.para(cut(entry.summary.get(lang), 240))
+    else:  # the card's own text: its description, of which the summary is the first sentence
+        doc.para(cut(_own_text(entry, lang), 600) if not clip else _clip(_own_text(entry, lang), 240))
     parent = kb.get(entry.client_of) if entry.client_of else None
     if parent is not None:
         doc.para(w("client_of", lang, name=parent.name))
@@ -377,14 +418,42 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
         [[f"{u.date}: ", cut(u.text.get(lang), 140)] for u in updates],
         w("updates", lang, date=entry.source.date or "?") + ":",
     )
+    doc.para(*_also_on(kb, entry, lang, prefix))
     homepage = entry.link("homepage") or entry.link("repository")
     if homepage:
         doc.para(f"{w('homepage', lang)}: ", Link(homepage, homepage))
-    doc.para(*_source_line(entry, lang))
+    doc.para(*_source_line(kb, entry, lang))
     return doc
 
 
+def _own_text(entry: Entry, lang: str) -> str:
+    """The card's text: its description when that starts with its summary (an imported card),
+    else the summary. Paragraphs joined by a space, since a card's text is one paragraph here."""
+    summary, description = entry.summary.get(lang), entry.description.get(lang)
+    text = description if description and description.startswith(summary) else summary
+    return " ".join(text.split())
+
+
+def category_title(kb: KnowledgeBase, path: str, lang: str) -> str:
+    """A category's title in ``lang`` (else English, else any), or its path when it is not loaded."""
+    category = kb.category(path)
+    return (category.title.get(lang) if category else "") or path
+
+
+def _also_on(kb: KnowledgeBase, entry: Entry, lang: str, prefix: str = "!") -> Line:
+    """"Also recommended under Mobile Browsers (!info mobile-browsers/brave)": the pages of the
+    entry's twins, each with how to ask for that card; bounded."""
+    twins = [t for t in (kb.get(i) for i in entry.also_on[:SHOW_AT_MOST]) if t is not None]
+    if not twins:
+        return []
+    titles = [f"{category_title(kb, t.category, lang)} ({w('also_on_ask', lang, prefix=prefix, id=t.id)})" for t in twins]
+    listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + SAY[lang]["and"] + titles[-1]
+    return [w("also_on", lang, titles=listed)]
+
+
 def _fact_lines(entry: Entry, lang: str) -> list[Line]:
+    if not entry.has_messenger_facts:
+        return _common_fact_lines(entry, lang)
     f = entry.facts
     lines: list[Line] = [
         [f"{w('e2ee', lang)}: {fact_e2ee(entry, lang)}"],
@@ -400,6 +469,43 @@ def _fact_lines(entry: Entry, lang: str) -> list[Line]:
         lines.append([f"{w('offline', lang)}: {fact_offline(entry, lang)}"])
     if f.group_limit:
         lines.append([w("group_limit", lang, n=f.group_limit)])
+    return lines
+
+
+def fact_open_source(entry: Entry, lang: str) -> str:
+    return _bool(entry.facts.open_source.client, lang)
+
+
+MAX_DOWNLOADS = 8  # download channels named on one card
+
+
+def _common_fact_lines(entry: Entry, lang: str) -> list[Line]:
+    """What every card states, whatever its category: platforms (from its downloads), open
+    source (from a source link), audits, downloads and links; never the messenger facts."""
+    lines: list[Line] = [[f"{w('platforms', lang)}: {fact_platforms(entry, lang)}"]]
+    source = entry.link("source") or entry.link("repository")
+    open_source: Line = [f"{w('open_source', lang)}: {fact_open_source(entry, lang)}"]
+    if source and entry.facts.open_source.client:
+        open_source += [" (", Ref(w("source_code", lang), source), ")"]
+    lines.append(open_source)
+    audits = entry.facts.audits
+    if audits:
+        line: Line = [f"{w('audits', lang)}: "]
+        for n, audit in enumerate(sorted(audits, key=lambda a: (a.year, a.month or 0), reverse=True)[:5]):
+            label = f"{audit.year}" + (f" ({audit.by})" if audit.by else "")
+            line += ([", "] if n else []) + [Ref(label, audit.url) if audit.url else label]
+        lines.append(line)
+    if entry.downloads:
+        channels = list(dict.fromkeys(d.channel for d in entry.downloads))
+        urls = {d.channel: d.url for d in reversed(entry.downloads)}
+        line = [f"{w('downloads', lang)}: "]
+        line += _joined([Ref(c, urls[c]) for c in channels[:MAX_DOWNLOADS]], ", ")
+        if len(channels) > MAX_DOWNLOADS:
+            line.append(" " + SAY[lang]["more"].format(n=len(channels) - MAX_DOWNLOADS))
+        lines.append(line)
+    links = [(kind, entry.link(kind)) for kind in ("privacy_policy", "documentation") if entry.link(kind)]
+    if links:
+        lines.append([f"{w('links', lang)}: ", *_joined([Ref(w(kind, lang), url) for kind, url in links], ", ")])
     return lines
 
 
@@ -422,12 +528,35 @@ COMPARE_ROWS = (
 )
 
 
+#: Rows every card can fill, whatever its category (the rest are messenger facts).
+COMMON_ROWS = ("status", "platforms", "open_source", "audits")
+
+
+def _compare_rows(kb: KnowledgeBase, entries: list[Entry], lang: str) -> list[list[str]]:
+    """Messengers only: the messenger table. Otherwise each side's category, then only the rows
+    that apply to at least one side; a messenger fact of a non-messenger reads "n/a"."""
+    if all(e.has_messenger_facts for e in entries):
+        return [[w(key, lang).capitalize(), *(fact(e, lang) for e in entries)] for key, fact in COMPARE_ROWS]
+    any_messenger = any(e.has_messenger_facts for e in entries)
+    rows = [
+        [w("status", lang), *(_status_line(e, lang) for e in entries)],
+        [w("category", lang), *(category_title(kb, e.category, lang) for e in entries)],
+    ]
+    at = next(i for i, (key, _) in enumerate(COMPARE_ROWS) if key == "platforms") + 1
+    for key, fact in (*COMPARE_ROWS[1:at], ("open_source", fact_open_source), *COMPARE_ROWS[at:]):
+        if key in COMMON_ROWS:
+            rows.append([w(key, lang).capitalize(), *(fact(e, lang) for e in entries)])
+        elif any_messenger:
+            na = w("not_applicable", lang)
+            rows.append([w(key, lang).capitalize(), *(fact(e, lang) if e.has_messenger_facts else na for e in entries)])
+    return rows
+
+
 def compare(kb: KnowledgeBase, entries: list[Entry], lang: str, prefix: str = "!") -> Reply:
     doc = Doc()
     doc.title(" vs ".join(e.name for e in entries))
     header = ["", *(e.name for e in entries)]
-    rows = [[w(key, lang).capitalize(), *(fact(e, lang) for e in entries)] for key, fact in COMPARE_ROWS]
-    doc.table(header, rows)
+    doc.table(header, _compare_rows(kb, entries, lang))
     for entry in entries:
         warnings, caveats = _entry_caveats(kb, entry, lang)
         notes = [_first_sentence(x) for x in warnings]
@@ -539,31 +668,113 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
     return _done(doc)
 
 
-def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None) -> Reply:
+CRITERIA_BUDGET = 3000  # characters of criteria text in one reply; the rest are counted
+CRITERION_CLIP = 240  # one criterion's text
+MAX_CATEGORIES_LISTED = 40  # categories named by a bare !criteria
+
+
+def criteria(
+    kb: KnowledgeBase, lang: str, entry: Entry | None = None, category: Category | None = None, prefix: str = "!",
+    asked: str = "",
+) -> Reply:
+    """The criteria of ``category``, else of ``entry``'s category (with ✓/✗ where its facts
+    tell), else of the only category that has criteria; with several and none asked for, which
+    categories have criteria and how to ask (``asked``: what was asked for, when it named
+    nothing known). Minimum and best case under the page's topic groups where it has them;
+    bounded (CRITERIA_BUDGET), the rest counted, then the page."""
     doc = Doc()
     if not kb.criteria:
         doc.para(SAY[lang]["no_criteria"])
         return _done(doc)
+    if category is None and entry is not None and entry.category:
+        category = kb.category(entry.category)
+    with_criteria = [c for c in kb.categories if c.criteria]
+    if category is None and len(with_criteria) > 1:
+        return _criteria_categories(kb, with_criteria, lang, prefix, asked)
+    if category is None or not category.criteria:
+        items = [c for c in kb.criteria if entry is None or _same_page(c, entry)]
+    else:
+        items = [c for c in (kb.criterion(i) for i in category.criteria) if c is not None]
+    title = category_title(kb, category.path, lang) if category else ""
+    if not items:  # a page without criteria of its own (a toolbox tip)
+        doc.para(SAY[lang]["no_criteria_page"].format(title=title))
+        return _done(doc)
+    marks = entry is not None and any(meets_criterion(entry, c.id) is not None for c in items)
 
     def line(c) -> Line:
         since = f" ({SAY[lang]['since']} {c.since})" if c.since else ""
-        if entry is None:
-            return [c.text.get(lang) + since]
-        met = meets_criterion(entry, c.id)
+        text = _clip(c.text.get(lang), CRITERION_CLIP)
+        if not marks:
+            return [text + since]
+        met = meets_criterion(entry, c.id)  # type: ignore[arg-type]
         mark = "✓" if met else ("✗" if met is False else "?")
-        return [f"{mark} {c.text.get(lang)}{since}"]
+        return [f"{mark} {text}{since}"]
 
-    if entry is not None:
-        met = sum(1 for c in kb.criteria if c.level == "minimum" and meets_criterion(entry, c.id))
-        total = sum(1 for c in kb.criteria if c.level == "minimum")
+    if entry is not None and marks:
+        met = sum(1 for c in items if c.level == "minimum" and meets_criterion(entry, c.id))
+        total = sum(1 for c in items if c.level == "minimum")
         doc.title(SAY[lang]["criteria_entry"].format(name=entry.name, met=met, total=total))
+    elif entry is not None:
+        doc.title(SAY[lang]["criteria_of_entry"].format(name=entry.name, title=title))
+    elif category is None or category.fact_schema == "messenger":
+        doc.title(SAY[lang]["criteria_title"])
+    else:
+        doc.title(SAY[lang]["criteria_category"].format(title=title))
+    if entry is not None:
         warnings, _ = _entry_caveats(kb, entry, lang)
         for warning in warnings:
             doc.warn(_clip(warning, 220))
-    else:
-        doc.title(SAY[lang]["criteria_title"])
-    doc.bullets([line(c) for c in kb.criteria if c.level == "minimum"], SAY[lang]["minimum"])
-    doc.bullets([line(c) for c in kb.criteria if c.level == "best"], SAY[lang]["best"])
+    budget, left = CRITERIA_BUDGET, 0
+    for group, level, group_items in _criteria_sections(items, lang):
+        lines: list[Line] = []
+        for c in group_items:
+            shown = line(c)
+            size = len(_plain_line(shown))
+            if size > budget and budget < CRITERIA_BUDGET:  # over budget (the first one always shows)
+                left += 1
+                continue
+            budget -= size
+            lines.append(shown)
+        heading = SAY[lang][level]
+        doc.bullets(lines, f"{group} — {heading[0].lower()}{heading[1:]}" if group else heading)
+    if left:
+        doc.para(SAY[lang]["more"].format(n=left))
+    if category is not None and any("/" in c.id for c in items):  # a site page's criteria: name and attribute it
+        doc.para(*_category_source_line(category, lang, title))
+    return _done(doc)
+
+
+def _criteria_sections(items: list, lang: str) -> list[tuple[str, str, list]]:
+    """(group heading, level, criteria) in page order: per topic group where the page has
+    groups, each with its minimum then its best case; else minimum, then best case."""
+    groups = list(dict.fromkeys(c.group.get(lang) for c in items))
+    return [
+        (group, level, [c for c in items if c.group.get(lang) == group and c.level == level])
+        for group in groups
+        for level in ("minimum", "best")
+    ]
+
+
+def _category_source_line(category: Category, lang: str, title: str) -> Line:
+    """The category's page in ``lang`` (else English), as a source line."""
+    found = next((s for s in category.sources if s.lang == lang), None)
+    found = found or next((s for s in category.sources if s.url == category.url(lang)), None)
+    if found is None:
+        return [f"{w('source', lang)}: ", title]
+    return _source_parts(dataclasses.replace(found, page=title, date=found.date or category.date), lang)
+
+
+def _criteria_categories(kb: KnowledgeBase, categories: list[Category], lang: str, prefix: str, asked: str = "") -> Reply:
+    """Which categories have criteria, and how to ask for one (bounded)."""
+    doc = Doc()
+    if asked:
+        doc.para(SAY[lang]["unknown_entry"].format(asked=echo(asked)))
+    doc.title(SAY[lang]["criteria_which"].format(n=len(categories)))
+    names = [f"{category_title(kb, c.path, lang)} ({c.path})" for c in categories[:MAX_CATEGORIES_LISTED]]
+    more = len(categories) - len(names)
+    doc.para(", ".join(names) + (" " + SAY[lang]["more"].format(n=more) if more else ""))
+    example = min((c.path for c in categories if c.fact_schema != "messenger"), key=len, default=categories[0].path)
+    doc.para(SAY[lang]["criteria_ask"].format(prefix=prefix, command="eisen" if lang == "nl" else "criteria", example=example))
     return _done(doc)
 
 
@@ -579,7 +790,7 @@ def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
     if not warnings and not own:
         doc.para(SAY[lang]["no_caveats"])
     doc.bullets([[f"{u.date}: ", u.text.get(lang)] for u in entry.updates], w("updates", lang, date=entry.source.date or "?") + ":")
-    doc.para(*_source_line(entry, lang))
+    doc.para(*_source_line(kb, entry, lang))
     return _done(doc)
 
 
@@ -736,6 +947,13 @@ def yes_no_lead(kb: KnowledgeBase, entry: Entry, queries: tuple[PropertyQuery, .
     return [line]
 
 
+def not_applicable_lead(kb: KnowledgeBase, entry: Entry, queries: list[PropertyQuery], lang: str) -> list[Line]:
+    """A yes/no question about a fact the entry's category does not have: say so, not "unknown"."""
+    labels = ", ".join(dict.fromkeys(q.prop.label.get(lang, q.prop.label["en"]) for q in queries[:2]))
+    title = category_title(kb, entry.category, lang)
+    return [[Bold(f"{SAY[lang]['answer_unknown']}:"), " ", SAY[lang]["not_a_fact"].format(labels=labels, title=title)]]
+
+
 _FAMILY_FACT_PATH = {
     "identity": "identifiers", "forward_secrecy": "forward_secrecy", "network": "network", "offline": "offline",
     "routing": "anonymous_routing", "platform": "platforms", "calls": "calls", "audits": "audits", "metadata": "metadata",
@@ -854,10 +1072,27 @@ def need_entries(kb: KnowledgeBase, lang: str, count: int, prefix: str = "!") ->
     return _done(doc)
 
 
+SOURCES_MAX = 10  # pages listed by !sources; the rest are counted (like !status)
+
+
 def sources(kb: KnowledgeBase, lang: str) -> Reply:
+    """The source pages, one line per page (in the reply language where it is loaded in it,
+    with how many languages it has), at most SOURCES_MAX; the rest are counted."""
     doc = Doc()
     doc.title(SAY[lang]["sources_title"])
-    doc.bullets([[Link(s.page, s.url) if s.url else s.page, f" ({s.lang}, {s.date or '?'})"] for s in kb.sources])
+    pages: dict[str, list[Source]] = {}
+    for s in kb.sources:
+        pages.setdefault(page_of_url(s.url) or s.page, []).append(s)
+    lines: list[Line] = []
+    for path, found in list(pages.items())[:SOURCES_MAX]:
+        s = next((x for x in found if x.lang == lang), found[0])
+        title = category_title(kb, path, lang) if kb.category(path) else s.page
+        langs = len({x.lang for x in found})
+        more = f"; {SAY[lang]['languages'].format(n=langs)}" if langs > 1 else ""
+        lines.append([Link(title, s.url) if s.url else title, f" ({s.lang}, {s.date or '?'}{more})"])
+    if len(pages) > SOURCES_MAX:
+        lines.append([SAY[lang]["more"].format(n=len(pages) - SOURCES_MAX)])
+    doc.bullets(lines)
     later = sorted({u.date for e in kb.entries for u in e.updates})
     if later:
         doc.para(SAY[lang]["sources_updates"].format(first=later[0], last=later[-1]))
@@ -894,6 +1129,11 @@ SAY: dict[str, dict[str, str]] = {
         "no_criteria": "This knowledge base has no criteria.",
         "criteria_title": "How messengers are chosen:",
         "criteria_entry": "{name} against the criteria ({met} of {total} minimum requirements met):",
+        "criteria_category": "Criteria for {title}:",
+        "criteria_of_entry": "{name} is listed under {title}; the criteria of that page:",
+        "criteria_which": "{n} pages have criteria:",
+        "no_criteria_page": "{title} has no criteria of its own on Privacy Guides.",
+        "criteria_ask": "Ask for one by its name or path, e.g. {prefix}{command} {example}.",
         "minimum": "Minimum requirements:",
         "best": "Best case:",
         "caveats_title": "{name}: what to keep in mind",
@@ -924,6 +1164,7 @@ SAY: dict[str, dict[str, str]] = {
         "need_one": "Which messenger? For example: {prefix}info signal",
         "need_two": "Name two messengers to compare, for example: {prefix}compare signal simplex",
         "sources_title": "Knowledge sources:",
+        "languages": "{n} languages",
         "sources_updates": "Later changes recorded from {first} to {last}.",
         "moderator_only": "Only room moderators can use this command.",
         "pointer": "I answer questions about encrypted messengers. Type {prefix}help to see what you can ask.",
@@ -934,6 +1175,7 @@ SAY: dict[str, dict[str, str]] = {
         "answer_yes": "Yes",
         "answer_no": "No",
         "answer_unknown": "Not known",
+        "not_a_fact": "{labels} is not among what Privacy Guides' {title} cards state; this is what the card says:",
         "not_listed": "Privacy Guides does not recommend {name}.",
         "not_listed_more": "recbot only keeps this so you get an honest answer; it is not on the list of recommendations.",
         "misses": "Minimum criteria it misses:",
@@ -962,6 +1204,11 @@ SAY: dict[str, dict[str, str]] = {
         "no_criteria": "Deze kennisbank heeft geen criteria.",
         "criteria_title": "Hoe messengers gekozen worden:",
         "criteria_entry": "{name} langs de criteria ({met} van {total} minimumeisen gehaald):",
+        "criteria_category": "Criteria voor {title}:",
+        "criteria_of_entry": "{name} staat onder {title}; de criteria van die pagina:",
+        "criteria_which": "{n} pagina's hebben criteria:",
+        "no_criteria_page": "{title} heeft bij Privacy Guides geen eigen criteria.",
+        "criteria_ask": "Vraag er één op met de naam of het pad, bijv. {prefix}{command} {example}.",
         "minimum": "Minimumeisen:",
         "best": "Beste geval:",
         "caveats_title": "{name}: waar je op moet letten",
@@ -992,6 +1239,7 @@ SAY: dict[str, dict[str, str]] = {
         "need_one": "Welke messenger? Bijvoorbeeld: {prefix}info signal",
         "need_two": "Noem twee messengers om te vergelijken, bijvoorbeeld: {prefix}vergelijk signal simplex",
         "sources_title": "Kennisbronnen:",
+        "languages": "{n} talen",
         "sources_updates": "Latere wijzigingen vastgelegd van {first} tot {last}.",
         "moderator_only": "Alleen moderators van deze kamer kunnen dit commando gebruiken.",
         "pointer": "Ik beantwoord vragen over versleutelde messengers. Typ {prefix}help om te zien wat je kunt vragen.",
@@ -1002,6 +1250,7 @@ SAY: dict[str, dict[str, str]] = {
         "answer_yes": "Ja",
         "answer_no": "Nee",
         "answer_unknown": "Niet bekend",
+        "not_a_fact": "{labels} staat niet in wat de kaarten van {title} bij Privacy Guides vermelden; dit zegt de kaart:",
         "not_listed": "Privacy Guides raadt {name} niet aan.",
         "not_listed_more": "recbot kent deze app alleen om je eerlijk te antwoorden; hij staat niet op de lijst met aanbevelingen.",
         "misses": "Minimumeisen waar het niet aan voldoet:",

@@ -102,6 +102,9 @@ def test_about_says_what_is_kept_and_links_the_source(kb: KnowledgeBase) -> None
     assert "90 days" in reply.text and "last 50 questions" in reply.text and "14 days" in reply.text
     assert '<a href="https://git.example.org/recbot">' in reply.html and kb.version in reply.text
     assert "niet ingesteld" in replies.about(kb, "", feedback_days=90, lang="nl").text
+    site = replace(kb, sources=tuple(replace(kb.sources[0], page=f"Page {n}") for n in range(400)))
+    text = replies.about(site, "", feedback_days=90, lang="en").text  # a whole site: capped like !status
+    assert "Page 9 (" in text and "Page 10 (" not in text and "… and 390 more" in text
 
 
 def test_feedback_counts_per_intent_and_entry_and_links_the_lowest() -> None:

@@ -332,3 +332,33 @@ def test_snapshot_card_sub_sections_give_audits_and_caveats(snapshot: KnowledgeB
     [telemetry] = proton.caveats  # the warning box under "#### Mobile Clients"
     assert "telemetry" in telemetry.get("en").lower() and telemetry.get("fr") != telemetry.get("en")
     assert "Independently Audited" not in proton.description.get("en")  # the description stays the card's
+
+
+# --- categories in replies: finding one by name, picking among twins ----------------------------
+
+
+def test_find_category_by_path_or_title_in_any_language(snapshot: KnowledgeBase) -> None:
+    from knowledge.categories import find_category
+
+    for asked in ("vpn", "VPN Services", "vpn services", "email", "Email Diensten", "e-maildiensten", "Электронная почта",
+                  "android/distributions", "distributions", "Desktop Browsers"):
+        assert find_category(snapshot, asked) is not None, asked
+    assert find_category(snapshot, "Email Diensten").path == "email"
+    assert find_category(snapshot, "Электронная почта").path == "email"
+    for asked in ("brave", "", "   ", "browsers"):  # a product, nothing, or a word of two pages' titles
+        assert find_category(snapshot, asked) is None, asked
+
+
+def test_pick_twin_by_the_questions_context(snapshot: KnowledgeBase) -> None:
+    from knowledge.categories import pick_twin
+
+    desktop, mobile = snapshot.get("desktop-browsers/brave"), snapshot.get("mobile-browsers/brave")
+    assert pick_twin(snapshot, desktop, "is brave good on my iphone?") == (mobile, True)
+    assert pick_twin(snapshot, mobile, "brave for my laptop") == (desktop, True)
+    assert pick_twin(snapshot, mobile, "brave mobile browser") == (mobile, True)
+    assert pick_twin(snapshot, mobile, "what about brave") == (desktop, False)  # nothing points: the first
+    tuta = snapshot.get("email/tuta")
+    assert pick_twin(snapshot, tuta, "tuta calendar sync") == (snapshot.get("calendar/tuta"), True)
+    assert pick_twin(snapshot, tuta, "agendasynchronisatie met tuta")[0].id == "calendar/tuta"  # the Dutch title
+    vpn = snapshot.get("vpn/proton-vpn")
+    assert pick_twin(snapshot, vpn, "proton vpn on android") == (vpn, False)  # no twins: itself

@@ -211,7 +211,7 @@ def setting_changed(setting: Setting, lang: str, prefix: str = "!") -> Reply:
     """Confirms a changed setting (a new language is confirmed in that language)."""
     if setting.key == "language":
         new = str(setting.value)
-        return _one(_say(new, "set_language", language=_say(new, f"lang_{new}")))
+        return _one(_say(new, "set_language", language=phrases.by_key("words")[f"lang_{new}"].get(new, new)))
     if setting.key == "collect":
         if not setting.value:
             return _one(_say(lang, "set_collect_off"))

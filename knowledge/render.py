@@ -9,6 +9,7 @@ only ever http(s).
 from __future__ import annotations
 
 import html
+import re
 import urllib.parse
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -283,6 +284,20 @@ class Reply:
 
 def _done(doc: Doc) -> Reply:
     return Reply(doc.plain(), doc.html())
+
+
+_LTR_PARTS = re.compile(r"<a href=[^>]*>.*?</a>|<b>(?:(?!</b>)[^\u0590-\u08ff])*</b>")
+
+
+def directed(reply: Reply, lang: str) -> Reply:
+    """A reply in a right-to-left language: its HTML in one ``dir="rtl"`` element, with links
+    and left-to-right bold names (product names, commands) isolated as ``dir="ltr"`` spans so
+    their punctuation stays in place. The plain text is left as it is (clients apply the
+    bidi algorithm to it)."""
+    if not phrases.is_rtl(lang) or not reply.html:
+        return reply
+    body = _LTR_PARTS.sub(lambda m: f'<span dir="ltr">{m.group(0)}</span>', reply.html)
+    return Reply(reply.text, f'<div dir="rtl">{body}</div>')
 
 
 def _entry_caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> tuple[list[str], list[str]]:
@@ -730,9 +745,13 @@ def unknown_product(kb: KnowledgeBase, names: tuple[str, ...] | list[str], lang:
     return _done(doc)
 
 
-def other_language(entries: list[Entry], lang: str, prefix: str = "!") -> Reply:
+def other_language(entries: list[Entry], lang: str, prefix: str = "!", note_lang: str = "") -> Reply:
+    """One line: recbot answers in Dutch and English; in ``note_lang`` (the question's) if given."""
     doc = Doc()
-    doc.para(SAY[lang]["other_language"])
+    if note_lang and note_lang != lang and note_lang in SAY:
+        doc.para(SAY[note_lang]["other_language_in"].format(language=w(f"lang_{lang}", note_lang)))
+    else:
+        doc.para(SAY[lang]["other_language"])
     return _done(doc)
 
 

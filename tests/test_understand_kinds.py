@@ -132,10 +132,16 @@ def test_big_groups_map_to_group_limits(engine):
 
 
 def test_other_languages_get_one_line_in_the_rooms_language(engine):
-    for question in ("Ist Signal sicher?", "Est-ce que Signal est sûr ?", "¿Es seguro Signal?"):
+    # The line is in the question's language when the phrase catalogue has it, else the room's.
+    for question, line in (
+        ("Ist Signal sicher?", "recbot antwoordt alleen in het Nederlands en Engels"),
+        ("Est-ce que Signal est sûr ?", "recbot ne répond qu'en néerlandais et en anglais ; voici ce qu'il sait, en néerlandais :"),
+        ("¿Es seguro Signal?", "recbot solo responde en neerlandés e inglés; esto es lo que sabe, en neerlandés:"),
+        ("האם Signal בטוחה?", "recbot עונה רק בהולנדית ובאנגלית"),
+    ):
         answer = engine.answer(question, "nl")
         assert (answer.intent, answer.entries, answer.lang) == ("card", ("signal",), "nl")
-        assert answer.text.startswith("recbot antwoordt alleen in het Nederlands en Engels")
+        assert answer.text.startswith(line)
         assert "Signal (aanbevolen)" in answer.text  # then the card, in the room's language
     assert engine.answer("Ist das Wetter schön heute?", "nl").text == ""  # names no entry: silence
     for question in ("mesh netwerk?", "brair of simpelx?", "signal vs session", "Welke apps missen PFS?"):

@@ -20,7 +20,7 @@ from typing import Any
 
 from nio import PowerLevels, PowerLevelsEvent, RoomCreateEvent, SyncResponse
 
-from knowledge.render import Reply
+from knowledge.render import Reply, directed
 from knowledge.understand import COMMANDS
 
 from . import replies
@@ -156,7 +156,10 @@ class ModeratorCommands:
     ) -> Reply:
         """The reply to restricted command ``name`` (canonical) with ``args``; the caller
         has checked that ``role`` may use it. An admin's ``!feedback`` and ``!unanswered``
-        in a DM cover every room; anywhere else, the room's."""
+        in a DM cover every room; anywhere else, the room's. Right-to-left in Hebrew."""
+        return directed(await self._run(name, args, sender, room_id, lang, role, dm=dm), lang)
+
+    async def _run(self, name: str, args: str, sender: str, room_id: str, lang: str, role: Role, *, dm: bool) -> Reply:
         if name in ("feedback", "unanswered"):
             all_rooms = dm and role is Role.ADMIN
             if name == "feedback":
@@ -175,8 +178,8 @@ class ModeratorCommands:
 
     async def _set(self, args: str, sender: str, room_id: str, lang: str) -> Reply:
         setting = parse_setting(args)
-        if setting is None:
-            return replies.set_usage(self._config.bot.command_prefix, lang)
+        if setting is None or (setting.key == "language" and setting.value not in self._holder.engine.langs):
+            return replies.set_usage(self._config.bot.command_prefix, lang)  # a language only when the knowledge has it
         await self._settings.change(room_id, setting, sender)
         return replies.setting_changed(setting, lang, self._config.bot.command_prefix)
 

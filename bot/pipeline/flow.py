@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from nio import SyncResponse
 
 from knowledge.engine import Answer
-from knowledge.render import Reply, help_pointer
+from knowledge.render import Reply, directed, help_pointer
 
 from .. import replies
 from ..authority import Role, commands_for, may_use, rate_limited
@@ -298,7 +298,8 @@ class Pipeline:
         lang, room_id = turn.answer.lang, turn.room_id
         if turn.command == "about":
             kb = self._holder.engine.kb
-            return replies.about(kb, self._config.bot.source_url, feedback_days=self._config.bot.feedback_days, lang=lang)
+            about = replies.about(kb, self._config.bot.source_url, feedback_days=self._config.bot.feedback_days, lang=lang)
+            return directed(about, lang)
         if turn.command == "refresh":
             self.on_long_wait()
         return await self._commands.run(turn.command, turn.args, turn.sender, room_id, lang, turn.role, dm=turn.dm)

@@ -11,7 +11,7 @@ from . import phrases, render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
 from .properties import FilterPlan, PropertyQuery, audited_by
-from .text import detect_language, normalize, site_language, tokens
+from .text import detect_language, foreign_hint, normalize, site_language, tokens
 from .understand import INDEX_COMMON, PARSE, Command, Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "support", "none")
@@ -80,10 +80,14 @@ class Engine:
         if u.other_lang:  # the note on the languages recbot answers in is written in the question's, if we can
             written = site_language(text, words, self.index.name_words, _CATALOGUE_ISO)
             return dataclasses.replace(u, other_lang=written) if written and written != u.other_lang else u
-        if u.entries and u.intent not in ("none", "help"):
-            script = site_language(text, words, self.index.name_words, {"he", "zh"})
-            if script:  # a Hebrew or Chinese question naming an entry, with no texts in its language loaded
-                return dataclasses.replace(u, other_lang=script)
+        if u.entries and u.intent not in ("none", "help") and foreign_hint(text, words):
+            # A question naming an entry in a language the knowledge has no texts in ("Signal est-il sûr ?"
+            # over the bundled pack): answered in the room's language, after one line in the question's.
+            guess = detect_language(words, "en", self.index.name_words, text)
+            candidates = _CATALOGUE_ISO if not guess.sure else frozenset({"he", "zh", "ru"})
+            written = site_language(text, words, self.index.name_words, candidates - self._asked)
+            if written:
+                return dataclasses.replace(u, other_lang=written)
         return u
 
     def _variant(self, asked: str, room: str) -> str:

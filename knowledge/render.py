@@ -797,7 +797,8 @@ def _help_lines(table, lang: str, prefix: str) -> list[Line]:
     for en, nl, args_en, args_nl in table:
         name, other, args = (nl, en, args_nl) if lang == "nl" else (en, nl, args_en)
         example = f"{prefix}{name} {args}".strip()
-        lines.append([Bold(f"{prefix}{name} / {prefix}{other}"), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
+        names = f"{prefix}{name} / {prefix}{other}" if lang in ("nl", "en") else f"{prefix}{name}"  # English commands work in every language
+        lines.append([Bold(names), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
     return lines
 
 

@@ -174,7 +174,6 @@ _SCRIPTS = (
     ("zh", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")),
     ("ru", re.compile(r"[\u0400-\u04ff]")),
 )
-_LETTER = re.compile(r"[^\W\d_]")
 # Short words that mark a question in one of the site's Latin-script languages, accent-free
 # as ``normalize`` leaves them. lingua's low-accuracy mode mixes these up on a few words
 # ("Est-ce que Signal est sûr ?" reads Spanish to it); a word in two lists counts for neither.
@@ -210,20 +209,20 @@ def site_language(text: str, words: list[str], names: frozenset[str] | set[str] 
     in, or "" when it does not clearly tell (then the caller keeps its default).
 
     A script tells first: Hebrew, Han (Chinese) or Cyrillic letters, at least two and a third
-    of the letters (one Cyrillic look-alike in "Ѕignal" is not Russian). Latin-script
+    of the letters outside names (one Cyrillic look-alike in "Ѕignal" is not Russian). Latin-script
     languages are read from their short marker words and accented letters, with lingua's
     guess (low-accuracy mode, as for ``detect_language``) as one more vote; two votes decide.
     """
     head = text[:MAX_CHARS]
-    letters = len(_LETTER.findall(head))
+    content = [w for w in words if w not in names]
+    others = sum(len(w) for w in content)  # Latin letters outside names ("Mullvad 和 Proton VPN 哪個比較好？" is Chinese)
     for lang, script in _SCRIPTS:
         count = len(script.findall(head))
-        if lang in candidates and count >= 2 and count * 3 >= letters:
+        if lang in candidates and count >= 2 and count * 2 >= others:
             return lang
     latin = [lang for lang in _MARKERS if lang in candidates]
     if not latin:
         return ""
-    content = [w for w in words if w not in names]
     votes = dict.fromkeys(latin, 0.0)
     for word in dict.fromkeys(content):
         owner = _MARKER_OWNER.get(word)
@@ -243,3 +242,11 @@ def site_language(text: str, words: list[str], names: frozenset[str] | set[str] 
     best = max(votes, key=votes.__getitem__)
     ahead = all(votes[best] > votes[other] for other in votes if other != best)
     return best if votes[best] >= 2 and ahead else ""
+
+
+def foreign_hint(text: str, words: list[str]) -> bool:
+    """Cheap test whether ``site_language`` could find anything: a marker word, a telling
+    accent or a non-Latin script letter (so most questions never ask lingua twice)."""
+    head = text[:MAX_CHARS]
+    return (any(w in _MARKER_OWNER for w in words) or any(m in head for marks in _ACCENT_MARKS.values() for m in marks)
+            or any(script.search(head) for _, script in _SCRIPTS))

@@ -10,6 +10,7 @@ import pytest
 
 from bot.settings import Setting, parse_setting
 from knowledge.engine import Engine, reply_languages
+from knowledge.phrases import PHRASES
 from knowledge.loading import load_sources
 from knowledge.render import Reply, directed
 from knowledge.text import normalize, site_language, tokens
@@ -17,6 +18,15 @@ from knowledge.text import normalize, site_language, tokens
 SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "privacyguides"
 SIGNAL = "real-time-communication/signal"
 OTHERS = {"es", "fr", "he", "it", "ru", "zh"}
+
+
+def say(lang: str, section: str, key: str, **fields: str) -> str:
+    """A phrase from the catalogue (the tests do not repeat the translators' wording)."""
+    return PHRASES[lang][section][key].format(**fields)
+
+
+def other_language_line(note_lang: str, room: str) -> str:
+    return say(note_lang, "replies", "other_language_in", language=say(note_lang, "words", f"lang_{room}"))
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +73,7 @@ def test_bundled_pack_answers_in_dutch_and_english_only(engine):
     assert engine.answer("signal", "fr").lang == "nl"  # a room language the knowledge has no texts in
     answer = engine.answer("Signal est-il sûr ?", "en")
     assert answer.lang == "en" and answer.entries == ("signal",)
-    assert answer.text.startswith("recbot ne répond qu'en néerlandais et en anglais ; voici ce qu'il sait, en anglais :")
+    assert answer.text.startswith(other_language_line("fr", "en"))
     assert "Signal (recommended)" in answer.text
 
 
@@ -78,9 +88,9 @@ def test_a_french_question_gets_french_card_texts_and_phrases(site):
     answer = site.answer("Est-ce que Signal est sûr ?", "nl")
     assert (answer.intent, answer.entries[:1], answer.lang) == ("card", (SIGNAL,), "fr")
     text = answer.text
-    assert text.startswith("Signal (recommandé)")
+    assert text.startswith(f"Signal ({say('fr', 'words', 'recommended')})")
     assert "Signal est une application mobile" in text  # the card's own text, from the French page
-    assert "Plateformes: Android" in text and "Site web: https://signal.org" in text
+    assert f"{say('fr', 'words', 'platforms')}: Android" in text and f"{say('fr', 'words', 'homepage')}: https://signal.org" in text
     assert "recbot ne répond" not in text  # no note: French is answered in French
     assert json.loads(json.dumps(answer.to_json()))["lang"] == "fr"
     assert 'dir="' not in answer.html
@@ -89,9 +99,10 @@ def test_a_french_question_gets_french_card_texts_and_phrases(site):
 def test_a_hebrew_question_gets_a_right_to_left_card(site):
     answer = site.answer("האם Signal בטוחה?", "en")
     assert (answer.intent, answer.entries[:1], answer.lang) == ("card", (SIGNAL,), "he")
-    assert answer.text.startswith("Signal (מומלץ)") and "אפליקציה לנייד" in answer.text
+    title = f"Signal ({say('he', 'words', 'recommended')})"
+    assert answer.text.startswith(title) and "אפליקציה לנייד" in answer.text
     assert "dir=" not in answer.text and "\u200f" not in answer.text  # plain text gets nothing odd
-    assert answer.html.startswith('<div dir="rtl"><p><b>Signal (מומלץ)</b></p>') and answer.html.endswith("</div>")
+    assert answer.html.startswith(f'<div dir="rtl"><p><b>{title}</b></p>') and answer.html.endswith("</div>")
     assert '<span dir="ltr"><a href="https://signal.org">https://signal.org</a></span>' in answer.html
     assert answer.to_json()["lang"] == "he"
 
@@ -99,7 +110,7 @@ def test_a_hebrew_question_gets_a_right_to_left_card(site):
 def test_chinese_picks_the_loaded_variant(site):
     assert site.answer("Signal 安全嗎？", "en").lang == "zh-Hant"  # both loaded: zh-Hant, unless the room says
     answer = site.answer("Signal 安全嗎？", "zh-TW")
-    assert answer.lang == "zh-TW" and answer.text.startswith("Signal (推薦)")
+    assert answer.lang == "zh-TW" and answer.text.startswith(f"Signal ({say('zh-TW', 'words', 'recommended')})")
 
 
 def test_the_room_language_when_the_message_does_not_tell(site):
@@ -112,8 +123,8 @@ def test_the_room_language_when_the_message_does_not_tell(site):
 
 def test_help_in_another_language_lists_the_english_commands(site):
     answer = site.answer("!help", "it")
-    assert answer.lang == "it" and "Comandi:" in answer.text
-    assert "• !info — fatti e avvertenze di un'app" in answer.text and "!kaart" not in answer.text
+    assert answer.lang == "it" and say("it", "replies", "help_title") in answer.text
+    assert f"• !info — {say('it', 'replies', 'help_info')}" in answer.text and "!kaart" not in answer.text
 
 
 # --- right-to-left HTML ---------------------------------------------------------------------------

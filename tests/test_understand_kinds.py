@@ -8,6 +8,7 @@ import pytest
 from knowledge import render
 from knowledge.engine import Engine
 from knowledge.loading import BUNDLED_DIR, load_sources
+from knowledge.phrases import PHRASES
 from knowledge.text import detect_language, normalize, tokens
 from tests.conftest import ROOT
 
@@ -133,11 +134,15 @@ def test_big_groups_map_to_group_limits(engine):
 
 def test_other_languages_get_one_line_in_the_rooms_language(engine):
     # The line is in the question's language when the phrase catalogue has it, else the room's.
+    def line(lang: str) -> str:
+        phrases = PHRASES[lang]
+        return phrases["replies"]["other_language_in"].format(language=phrases["words"]["lang_nl"])
+
     for question, line in (
         ("Ist Signal sicher?", "recbot antwoordt alleen in het Nederlands en Engels"),
-        ("Est-ce que Signal est sûr ?", "recbot ne répond qu'en néerlandais et en anglais ; voici ce qu'il sait, en néerlandais :"),
-        ("¿Es seguro Signal?", "recbot solo responde en neerlandés e inglés; esto es lo que sabe, en neerlandés:"),
-        ("האם Signal בטוחה?", "recbot עונה רק בהולנדית ובאנגלית"),
+        ("Est-ce que Signal est sûr ?", line("fr")),
+        ("¿Es seguro Signal?", line("es")),
+        ("האם Signal בטוחה?", line("he")),
     ):
         answer = engine.answer(question, "nl")
         assert (answer.intent, answer.entries, answer.lang) == ("card", ("signal",), "nl")

@@ -170,8 +170,11 @@ class Engine:
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         if u.other_lang:
-            note = render.other_language(entries, lang, prefix, note_lang=_note_language(u.other_lang))
+            note_lang = _note_language(u.other_lang)
+            note = render.other_language(entries, lang, prefix, note_lang=note_lang)
             reply = render.card(kb, entries[0], lang, lead=[[note.text]])
+            if phrases.is_rtl(note_lang) and not phrases.is_rtl(lang):  # a Hebrew line above a Dutch card
+                reply = render.Reply(reply.text, reply.html.replace("<p>", '<p dir="rtl">', 1))
             return done("card", reply, [entries[0].id])
         focus = tuple(q for q in u.properties if not q.prop.modifier)[:2]
         lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None

@@ -148,6 +148,7 @@ def test_other_languages_get_one_line_in_the_rooms_language(engine):
         assert (answer.intent, answer.entries, answer.lang) == ("card", ("signal",), "nl")
         assert answer.text.startswith(line)
         assert "Signal (aanbevolen)" in answer.text  # then the card, in the room's language
+        assert answer.html.startswith('<p dir="rtl">' if "בטוחה" in question else "<p>")  # the Hebrew line reads right to left
     assert engine.answer("Ist das Wetter schön heute?", "nl").text == ""  # names no entry: silence
     for question in ("mesh netwerk?", "brair of simpelx?", "signal vs session", "Welke apps missen PFS?"):
         assert engine.answer(question).intent != "none", question

@@ -25,6 +25,7 @@ from knowledge.loading import load_sources
 from knowledge.phrases import PHRASES
 
 ROOM = "!room:example.org"
+SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "privacyguides"
 ME = Me("@recbot:example.org", ("recbot",), "!")
 MODS = ModerationConfig(power_level=50, users=("@boss:example.org",))
 
@@ -343,3 +344,22 @@ async def test_set_language_takes_a_site_language_only_when_the_knowledge_has_it
     assert turn is not None and turn.answer.lang == "fr" and turn.room_lang == "fr"
     kind, text = await chat.ask("@mod:example.org", "!set language he") or ("", "")
     assert text == PHRASES["fr"]["bot"]["set_usage"].format(prefix="!")
+
+
+@pytest.mark.asyncio
+async def test_a_hebrew_room_gets_right_to_left_moderator_replies(tmp_path: Path, storage: Storage) -> None:
+    site = Engine(load_sources([str(SNAPSHOT)]))
+    conv = await conversation(tmp_path, storage, site)
+    chat = Chat(conv)
+    turn = await chat.turn("@mod:example.org", "!set language he")
+    assert turn is not None
+    reply = await conv.reply(turn)
+    assert reply is not None and reply.html.startswith('<div dir="rtl">') and "dir=" not in reply.text
+    turn = await chat.turn("@mod:example.org", "!status")
+    assert turn is not None and turn.answer.lang == "he"
+    reply = await conv.reply(turn)
+    assert reply is not None and reply.html.startswith('<div dir="rtl">')
+    turn = await chat.turn("@mod:example.org", "!set language en")  # confirmed in English, left to right
+    assert turn is not None
+    reply = await conv.reply(turn)
+    assert reply is not None and reply.text == "This room's language is now English." and "dir=" not in reply.html

@@ -12,7 +12,7 @@ from bot.settings import Setting, parse_setting
 from knowledge.engine import Engine, reply_languages
 from knowledge.phrases import PHRASES
 from knowledge.loading import load_sources
-from knowledge.render import Reply, directed
+from knowledge.render import Reply, _plain_table, _width, directed
 from knowledge.text import normalize, site_language, tokens
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "privacyguides"
@@ -153,3 +153,13 @@ def test_set_language_takes_the_nine_codes(args, code):
 
 def test_set_language_refuses_others():
     assert parse_setting("language de") is None and parse_setting("language klingon") is None
+
+
+def test_plain_tables_align_chinese_columns():
+    table = _plain_table(["", "Mullvad", "Proton VPN"], [["狀態", "推薦", "推薦"], ["端對端加密", "未知", "未知"]])
+    header, rule, first, second = table.splitlines()
+    assert _width("端對端加密") == 10 and rule.startswith("-" * 10 + "  -")
+    # The second column starts at column 12 on every line: Chinese characters take two columns.
+    assert _width(header[: header.index("Mullvad")]) == 12
+    assert _width(first[: first.index("推薦")]) == _width(second[: second.index("未知")]) == 12
+    assert _width(first[: first.rindex("推薦")]) == _width(header[: header.index("Proton")])

@@ -8,7 +8,9 @@ Measures, in one run so the figures compare on the same (noisy, shared) machine:
   names, cutoff 80) on the same questions;
 - index build time (Engine construction) for both bases;
 - dev-set accuracy of recbot and of the naive baseline;
-- peak RSS of the process.
+- peak RSS of the process;
+- with ``--site``: answer time on the nine-language site snapshot, for questions in each of
+  its languages (the reply-language choice included).
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ from knowledge.loading import load_sources  # noqa: E402
 from knowledge.model import Entry, Facts, Identifiers, KnowledgeBase, Text  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
+SNAPSHOT = ROOT.parent / "shared" / "seeds" / "privacyguides"
+#: Questions in the site's nine languages (``--site``).
+SITE_QUESTIONS = [
+    "Is Signal safe?", "Which VPN do you recommend?", "Proton Mail vs Tuta",
+    "Is Signal veilig?", "Welke VPN raden jullie aan?", "signal of session?",
+    "Signal est-il sûr ?", "Quel VPN recommandez-vous ?", "Brave ou Firefox ?",
+    "¿Es seguro Signal?", "¿Qué VPN recomiendan?", "Signal es mejor que Session?",
+    "Signal è sicuro?", "Quale VPN consigliate?", "Bitwarden o KeePassXC?",
+    "Signal безопасен?", "Какой VPN лучше?", "Signal или Session?",
+    "האם Signal בטוחה?", "איזה VPN מומלץ?", "מה ההבדל בין Signal ל-SimpleX?",
+    "Signal 安全嗎？", "推薦哪個 VPN？", "Mullvad 和 Proton VPN 哪個比較好？",
+]
 SYLLABLES = "ka lo mi ra ve tu si no pe da zu fi gor bel tam rin vok sel dun mar".split()
 
 
@@ -153,6 +167,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--size", type=int, default=5000)
+    parser.add_argument("--site", action="store_true", help="also time questions in nine languages over the site snapshot")
     args = parser.parse_args()
     rng = random.Random(1)
 
@@ -177,6 +192,15 @@ def main() -> int:
                 best = timed_best(fn, questions, args.rounds)
                 rows.append((label, "recbot, best round", statistics.median(best), pct(best, 0.99), len(best)))
         rows.append((label, "index build (s)", build_time(kb), None, None))
+
+    if args.site:
+        site = Engine(load_sources([str(SNAPSHOT)]))
+        questions = SITE_QUESTIONS * 40
+        site.answer(questions[0])
+        samples = timed(site.answer, questions, args.rounds)
+        rows.append(("site, 9 langs", "recbot", statistics.median(samples), pct(samples, 0.99), len(samples)))
+        best = timed_best(site.answer, questions, args.rounds)
+        rows.append(("site, 9 langs", "recbot, best round", statistics.median(best), pct(best, 0.99), len(best)))
 
     recbot_acc = evaluate(Engine(bundled), dev_items)["overall"]
     naive_engine = Naive(bundled)

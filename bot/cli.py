@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from knowledge.model import SITE_LANGS
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -19,13 +21,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--kb", action="append", default=[], metavar="SOURCE",
                      help="knowledge source (YAML file or directory, markdown page, URL, or 'bundled'); repeatable")
     ask.add_argument("--json", action="store_true", help="print JSON: intent, entries, lang, confidence, text, html")
-    ask.add_argument("--lang", default="nl", choices=("nl", "en"), help="language when the question does not tell (default nl)")
+    ask.add_argument("--lang", default="nl", choices=SITE_LANGS,
+                     help="the room's language: the reply's when the question does not tell (default nl; "
+                     "a language the knowledge has no texts in falls back to nl)")
     ask.add_argument("--html", action="store_true", help="print the HTML reply instead of plain text")
 
     ev = sub.add_parser("eval", help="score a question file (format of shared/eval/dev.yaml)")
     ev.add_argument("file")
     ev.add_argument("--kb", action="append", default=[], metavar="SOURCE")
-    ev.add_argument("--lang", default="nl", choices=("nl", "en"))
+    ev.add_argument("--lang", default="nl", choices=SITE_LANGS)
 
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from knowledge.loading import public_source
+from knowledge.model import SITE_LANGS
 from knowledge.yaml_safe import YamlError, load_bounded
 
 from .secret_storage import SecretStorageError, decode_recovery_key
 
-LANGUAGES = ("nl", "en")
+#: Reply languages a room may default to; one the loaded knowledge has no texts in reads Dutch.
+LANGUAGES = SITE_LANGS
 PASSWORD_ENV = "RECBOT_PASSWORD"
 ACCESS_TOKEN_ENV = "RECBOT_ACCESS_TOKEN"
 RECOVERY_KEY_ENV = "RECBOT_RECOVERY_KEY"

@@ -20,7 +20,7 @@ from typing import Any
 
 from nio import PowerLevels, PowerLevelsEvent, RoomCreateEvent, SyncResponse
 
-from knowledge.render import Reply
+from knowledge.render import Reply, directed
 from knowledge.understand import COMMANDS
 
 from . import replies
@@ -156,7 +156,12 @@ class ModeratorCommands:
     ) -> Reply:
         """The reply to restricted command ``name`` (canonical) with ``args``; the caller
         has checked that ``role`` may use it. An admin's ``!feedback`` and ``!unanswered``
-        in a DM cover every room; anywhere else, the room's."""
+        in a DM cover every room; anywhere else, the room's. Right-to-left in Hebrew."""
+        if name == "set":
+            return await self._set(args, sender, room_id, lang)  # a new language is confirmed in it
+        return directed(await self._run(name, args, sender, room_id, lang, role, dm=dm), lang)
+
+    async def _run(self, name: str, args: str, sender: str, room_id: str, lang: str, role: Role, *, dm: bool) -> Reply:
         if name in ("feedback", "unanswered"):
             all_rooms = dm and role is Role.ADMIN
             if name == "feedback":
@@ -165,8 +170,6 @@ class ModeratorCommands:
         if name == "refresh":
             outcome = await self.refresh(sender, room_id)
             return replies.refresh_running(lang) if outcome is None else replies.refresh_result(outcome, lang)
-        if name == "set":
-            return await self._set(args, sender, room_id, lang)
         if name == "history":
             return replies.history(await self._history(HISTORY_SIZE), lang)
         last = await self._history(1)
@@ -175,10 +178,11 @@ class ModeratorCommands:
 
     async def _set(self, args: str, sender: str, room_id: str, lang: str) -> Reply:
         setting = parse_setting(args)
-        if setting is None:
-            return replies.set_usage(self._config.bot.command_prefix, lang)
+        if setting is None or (setting.key == "language" and setting.value not in self._holder.engine.langs):
+            return directed(replies.set_usage(self._config.bot.command_prefix, lang), lang)  # a language only when the knowledge has it
         await self._settings.change(room_id, setting, sender)
-        return replies.setting_changed(setting, lang, self._config.bot.command_prefix)
+        shown = str(setting.value) if setting.key == "language" else lang
+        return directed(replies.setting_changed(setting, lang, self._config.bot.command_prefix), shown)
 
     async def _feedback(self, room_id: str, all_rooms: bool, lang: str) -> Reply:
         assert self._storage is not None, "moderation is not started"

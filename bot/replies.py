@@ -12,6 +12,7 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge import phrases
 from knowledge.model import KnowledgeBase
 from knowledge.render import Doc, Line, Link, Reply
 
@@ -22,152 +23,8 @@ from .storage import UNANSWERED_PER_ROOM, UNANSWERED_RETENTION_MS, FeedbackRow, 
 #: Problems listed in a failed refresh's reply; the rest are counted.
 SHOW_PROBLEMS = 10
 
-SAY: dict[str, dict[str, str]] = {
-    "en": {
-        "slow_down": "Slow down, please: that is more questions than I answer in a minute. Try again shortly.",
-        "went_wrong": "Sorry, something went wrong while answering this. Please try again later.",
-        "pointer": "Answered just above: ",
-        "earlier_answer": "the earlier answer",
-        "refresh_ok": "Knowledge refreshed: version {old} → {new} ({entries} entries, {criteria} criteria).",
-        "refresh_same": "Knowledge reloaded, nothing changed (version {new}, {entries} entries, {criteria} criteria).",
-        "refresh_failed": "Refresh failed; the knowledge stays at version {old}. Problems:",
-        "more": "… and {n} more",
-        "added": "Added: ",
-        "removed": "Removed: ",
-        "changed": "Changed: ",
-        "criteria_added": "Criteria added: ",
-        "criteria_removed": "Criteria removed: ",
-        "criteria_changed": "Criteria changed: ",
-        "warnings_changed": "Page warnings changed: ",
-        "status_title": "Status",
-        "status_knowledge": "Knowledge: version {version}, {entries} entries, {criteria} criteria.",
-        "status_sources": "Sources:",
-        "status_from": "Loaded from: {locations}.",
-        "status_last": "Last refresh: {when} by {who}: {result}.",
-        "status_never": "Last refresh: none yet.",
-        "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
-        "status_room": "This room: language {language}, auto-answer {autoanswer}, collecting unanswered questions {collect}.",
-        "status_cross_signed": "Encryption: this device is cross-signed by the bot's account (trusted by Element).",
-        "status_not_cross_signed": "Encryption: this device is NOT cross-signed; Element may not share room keys with it.",
-        "status_stale": "Warning: a knowledge source could not be fetched at start; answering from the last good copy.",
-        "refresh_running": "A refresh is already running; its result follows when it is done.",
-        "admin_only": "Only the bot's admins can use this command.",
-        "ok": "ok",
-        "failed": "failed",
-        "on": "on",
-        "off": "off",
-        "no_changes": "no changes",
-        "problems": "{n} problem(s)",
-        "history_title": "Last refreshes:",
-        "history_none": "No refreshes recorded yet.",
-        "set_usage": "Usage: {prefix}set language nl|en, {prefix}set autoanswer on|off, or {prefix}set collect on|off.",
-        "set_language": "This room's language is now {language}.",
-        "set_autoanswer_on": "Auto-answer is on: I also answer questions here that are not addressed to me, "
-        "when I am sure what is asked.",
-        "set_autoanswer_off": "Auto-answer is off: I only answer commands and messages addressed to me.",
-        "lang_nl": "Dutch",
-        "lang_en": "English",
-        "units": "d h m s",
-        "set_collect_on": "Collecting is on: I keep the text (not who sent it) of the last {n} questions here "
-        "I could not answer, for {days} days; moderators see them with {prefix}unanswered.",
-        "set_collect_off": "Collecting is off; the questions kept for this room are deleted.",
-        "feedback_title": "Feedback on answers (👍/👎)",
-        "feedback_none": "No votes on answers yet.",
-        "feedback_scope_room": "This room, the last {days} days.",
-        "feedback_scope_all": "All rooms, the last {days} days.",
-        "feedback_intents": "Per kind of answer:",
-        "feedback_entries": "Per entry:",
-        "feedback_lowest": "Lowest rated:",
-        "feedback_row": "{name}: 👍 {up} · 👎 {down}",
-        "answer_link": "answer",
-        "unanswered_title": "Questions I could not answer (newest first):",
-        "unanswered_none": "No unanswered questions kept.",
-        "unanswered_off": "Collecting is off in this room; a moderator turns it on with {prefix}set collect on.",
-        "about_title": "About recbot",
-        "about_what": "I answer questions about the messengers Privacy Guides recommends: cards, comparisons, "
-        "criteria and caveats. I only repeat what the sources say.",
-        "about_knowledge": "Knowledge version {version}, from: {pages}.",
-        "about_stores": "What I keep: the ids of messages I answered and my answers to them, with the kind of "
-        "answer and the entries it was about ({days} days, so edits, deletions and 👍/👎 work); votes as a "
-        "salted hash per voter, never who voted; and, only where a moderator turned collecting on, the text "
-        "of the last {n} questions I could not answer, without sender, for {unanswered_days} days. "
-        "No other message text is kept.",
-        "about_source": "Source code: ",
-        "about_no_source": "Source code: ask the operator of this bot (not configured).",
-    },
-    "nl": {
-        "slow_down": "Rustig aan graag: dat zijn meer vragen dan ik per minuut beantwoord. Probeer het zo nog eens.",
-        "went_wrong": "Sorry, er ging iets mis bij het beantwoorden hiervan. Probeer het later nog eens.",
-        "pointer": "Hierboven al beantwoord: ",
-        "earlier_answer": "het eerdere antwoord",
-        "refresh_ok": "Kennis vernieuwd: versie {old} → {new} ({entries} items, {criteria} criteria).",
-        "refresh_same": "Kennis opnieuw ingelezen, niets veranderd (versie {new}, {entries} items, {criteria} criteria).",
-        "refresh_failed": "Vernieuwen mislukt; de kennis blijft op versie {old}. Problemen:",
-        "more": "… en nog {n}",
-        "added": "Toegevoegd: ",
-        "removed": "Verwijderd: ",
-        "changed": "Gewijzigd: ",
-        "criteria_added": "Criteria toegevoegd: ",
-        "criteria_removed": "Criteria verwijderd: ",
-        "criteria_changed": "Criteria gewijzigd: ",
-        "warnings_changed": "Paginawaarschuwingen gewijzigd: ",
-        "status_title": "Toestand",
-        "status_knowledge": "Kennis: versie {version}, {entries} items, {criteria} criteria.",
-        "status_sources": "Bronnen:",
-        "status_from": "Ingelezen uit: {locations}.",
-        "status_last": "Laatste verversing: {when} door {who}: {result}.",
-        "status_never": "Laatste verversing: nog geen.",
-        "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
-        "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}, onbeantwoorde vragen verzamelen {collect}.",
-        "status_cross_signed": "Versleuteling: dit apparaat is ondertekend door het account van de bot (vertrouwd door Element).",
-        "status_not_cross_signed": "Versleuteling: dit apparaat is NIET ondertekend; Element deelt er mogelijk geen sleutels mee.",
-        "status_stale": "Let op: een kennisbron was bij de start niet bereikbaar; ik antwoord uit de laatste goede kopie.",
-        "refresh_running": "Er loopt al een verversing; de uitkomst volgt als die klaar is.",
-        "admin_only": "Alleen de beheerders van de bot kunnen dit commando gebruiken.",
-        "ok": "gelukt",
-        "failed": "mislukt",
-        "on": "aan",
-        "off": "uit",
-        "no_changes": "geen wijzigingen",
-        "problems": "{n} probleem/problemen",
-        "history_title": "Laatste verversingen:",
-        "history_none": "Nog geen verversingen vastgelegd.",
-        "set_usage": "Gebruik: {prefix}instel taal nl|en, {prefix}instel autoanswer aan|uit, of {prefix}instel verzamel aan|uit.",
-        "set_language": "De taal van deze kamer is nu {language}.",
-        "set_autoanswer_on": "Automatisch antwoorden staat aan: ik beantwoord hier ook vragen die niet aan mij "
-        "gericht zijn, als ik zeker weet wat er gevraagd wordt.",
-        "set_autoanswer_off": "Automatisch antwoorden staat uit: ik beantwoord alleen commando's en berichten aan mij.",
-        "lang_nl": "Nederlands",
-        "lang_en": "Engels",
-        "units": "d u m s",
-        "set_collect_on": "Verzamelen staat aan: ik bewaar de tekst (niet wie het stuurde) van de laatste {n} vragen "
-        "hier die ik niet kon beantwoorden, {days} dagen lang; moderators zien ze met {prefix}onbeantwoord.",
-        "set_collect_off": "Verzamelen staat uit; de bewaarde vragen van deze kamer zijn gewist.",
-        "feedback_title": "Terugkoppeling op antwoorden (👍/👎)",
-        "feedback_none": "Nog geen stemmen op antwoorden.",
-        "feedback_scope_room": "Deze kamer, de laatste {days} dagen.",
-        "feedback_scope_all": "Alle kamers, de laatste {days} dagen.",
-        "feedback_intents": "Per soort antwoord:",
-        "feedback_entries": "Per item:",
-        "feedback_lowest": "Laagst gewaardeerd:",
-        "feedback_row": "{name}: 👍 {up} · 👎 {down}",
-        "answer_link": "antwoord",
-        "unanswered_title": "Vragen die ik niet kon beantwoorden (nieuwste eerst):",
-        "unanswered_none": "Geen onbeantwoorde vragen bewaard.",
-        "unanswered_off": "Verzamelen staat uit in deze kamer; een moderator zet het aan met {prefix}instel verzamel aan.",
-        "about_title": "Over recbot",
-        "about_what": "Ik beantwoord vragen over de messengers die Privacy Guides aanraadt: kaarten, vergelijkingen, "
-        "criteria en nadelen. Ik herhaal alleen wat de bronnen zeggen.",
-        "about_knowledge": "Kennisversie {version}, uit: {pages}.",
-        "about_stores": "Wat ik bewaar: de id's van berichten die ik beantwoordde en mijn antwoorden, met de soort "
-        "antwoord en de items waarover het ging ({days} dagen, zodat bewerken, verwijderen en 👍/👎 werken); "
-        "stemmen als gezouten hash per stemmer, nooit wie er stemde; en alleen waar een moderator verzamelen "
-        "aanzette de tekst van de laatste {n} vragen die ik niet kon beantwoorden, zonder afzender, "
-        "{unanswered_days} dagen lang. Andere berichttekst bewaar ik niet.",
-        "about_source": "Broncode: ",
-        "about_no_source": "Broncode: vraag de beheerder van deze bot (niet ingesteld).",
-    },
-}
+#: The bot's own phrases, ``SAY[lang][key]``, from the phrase catalogue.
+SAY: dict[str, dict[str, str]] = phrases.section("bot")
 _DIFF_PARTS = ("added", "removed", "changed", "criteria_added", "criteria_removed", "criteria_changed", "warnings_changed")
 
 
@@ -354,7 +211,7 @@ def setting_changed(setting: Setting, lang: str, prefix: str = "!") -> Reply:
     """Confirms a changed setting (a new language is confirmed in that language)."""
     if setting.key == "language":
         new = str(setting.value)
-        return _one(_say(new, "set_language", language=_say(new, f"lang_{new}")))
+        return _one(_say(new, "set_language", language=phrases.by_key("words")[f"lang_{new}"].get(new, new)))
     if setting.key == "collect":
         if not setting.value:
             return _one(_say(lang, "set_collect_off"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from knowledge.engine import Answer
+from knowledge.model import SITE_LANGS
 from knowledge.text import normalize, tokens
 
 from .storage import Storage
@@ -28,7 +29,10 @@ _KEYS = {
     "verzamel": "collect",
     "verzamelen": "collect",
 }
-_LANGUAGES = {"nl": "nl", "nederlands": "nl", "dutch": "nl", "en": "en", "engels": "en", "english": "en"}
+_LANGUAGES = {
+    "nl": "nl", "nederlands": "nl", "dutch": "nl", "en": "en", "engels": "en", "english": "en",
+    **{code.lower(): code for code in SITE_LANGS},  # "zh-hant" as typed, "zh-Hant" as stored
+}
 _SWITCH = {
     "on": True,
     "aan": True,
@@ -52,7 +56,8 @@ class RoomSettings:
 
 @dataclass(frozen=True)
 class Setting:
-    """One change asked for: ``language`` ("nl"/"en"), ``autoanswer`` or ``collect`` (bool)."""
+    """One change asked for: ``language`` (a site language code: "nl", "en", "fr", "zh-Hant", …),
+    ``autoanswer`` or ``collect`` (bool)."""
 
     key: str
     value: str | bool

@@ -114,6 +114,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX unanswered_room ON unanswered (room_id, id);
     ALTER TABLE room_settings ADD COLUMN collect INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: a room's language may be any of the nine Privacy Guides languages (SQLite cannot alter
+    # a CHECK, so the table is rebuilt with its rows).
+    """
+    CREATE TABLE room_settings_new (
+        room_id TEXT PRIMARY KEY,
+        language TEXT CHECK (language IN ('nl', 'en', 'es', 'fr', 'he', 'it', 'ru', 'zh-Hant', 'zh-TW')),
+        autoanswer INTEGER NOT NULL CHECK (autoanswer IN (0, 1)),
+        changed_by TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        collect INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO room_settings_new (room_id, language, autoanswer, changed_by, ts, collect)
+        SELECT room_id, language, autoanswer, changed_by, ts, collect FROM room_settings;
+    DROP TABLE room_settings;
+    ALTER TABLE room_settings_new RENAME TO room_settings;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,12 +7,12 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from . import render
+from . import phrases, render
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
 from .categories import find_category, pick_twin, twins_of
 from .properties import FilterPlan, PropertyQuery, applies_to, audited_by
-from .text import normalize
+from .text import detect_language, foreign_hint, normalize, site_language, tokens
 from .understand import INDEX_COMMON, PARSE, Command, Understanding, parse_command, understand
 
 INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "support", "none")
@@ -22,7 +22,7 @@ INTENTS = ("card", "compare", "list", "criteria", "filter", "caveats", "help", "
 class Answer:
     intent: str  # one of INTENTS
     entries: tuple[str, ...]  # entry ids the answer is about, most relevant first
-    lang: str  # "nl" or "en": the language of the reply
+    lang: str  # the language of the reply: "nl", "en", or another the loaded knowledge has (``reply_languages``)
     confidence: float  # 0..1; below the threshold the intent is "none"
     text: str  # plain-text reply ("" when intent is none)
     html: str  # the same reply as safe HTML (user text escaped)
@@ -49,11 +49,57 @@ class Engine:
         self.kb = kb
         self.index = EntityIndex(kb.entries, INDEX_COMMON)
         self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
+        #: The languages replies can be written in: Dutch and English, and every other language
+        #: both the knowledge's texts and the phrase catalogue have.
+        self.langs = reply_languages(kb)
+        self._asked = {_ISO.get(lang, lang) for lang in self.langs} - {"nl", "en"}
 
     def understand(
         self, message: str, default_lang: str = "nl", prefix: str = "!", command: Command | None = PARSE
     ) -> Understanding:
-        return understand(message, self.index, self.kb, default_lang, prefix, command)
+        """``default_lang``: the room's language, the reply's when the message does not tell."""
+        room = default_lang if default_lang in self.langs else "nl"
+        u = understand(message, self.index, self.kb, room if room in ("nl", "en") else "en", prefix, command)
+        return self._in_language(u, message, room)
+
+    def _in_language(self, u: Understanding, message: str, room: str) -> Understanding:
+        """The reply's language: the message's own when the knowledge has it, else the room's
+        when the message does not tell. A message in a language the knowledge lacks keeps the
+        room's language and notes the other (``other_lang``)."""
+        if u.command is not None and u.command.spec is not None and u.lang == "nl" and room != "nl":
+            return u  # "!hulp", "!kaart signal": a Dutch command word tells
+        text = u.command.args if u.command is not None else message
+        words = tokens(normalize(text))
+        if self._asked or room not in ("nl", "en"):  # only then: bundled-only answers cost no more than before
+            guess = detect_language(words, "en", self.index.name_words, text)
+            candidates = self._asked if not guess.sure else self._asked & {"he", "zh", "ru"}
+            asked = site_language(text, words, self.index.name_words, candidates)
+            if asked:
+                return dataclasses.replace(u, lang=self._variant(asked, room), other_lang="")
+            if room not in ("nl", "en") and not guess.sure and not u.other_lang:
+                return dataclasses.replace(u, lang=room)
+        if u.other_lang:  # the note on the languages recbot answers in is written in the question's, if we can
+            written = site_language(text, words, self.index.name_words, _CATALOGUE_ISO)
+            return dataclasses.replace(u, other_lang=written) if written and written != u.other_lang else u
+        if u.entries and u.intent not in ("none", "help") and foreign_hint(text, words):
+            # A question naming an entry in a language the knowledge has no texts in ("Signal est-il sûr ?"
+            # over the bundled pack): answered in the room's language, after one line in the question's.
+            guess = detect_language(words, "en", self.index.name_words, text)
+            candidates = _CATALOGUE_ISO if not guess.sure else frozenset({"he", "zh", "ru"})
+            written = site_language(text, words, self.index.name_words, candidates - self._asked)
+            if written:
+                return dataclasses.replace(u, other_lang=written)
+        return u
+
+    def _variant(self, asked: str, room: str) -> str:
+        """A language code as the knowledge spells it; Chinese (lingua and the script tell no
+        variant): the room's if it is Chinese, else zh-Hant, else zh-TW, whichever is loaded."""
+        if asked != "zh":
+            return asked
+        for lang in (room, "zh-Hant", "zh-TW"):
+            if lang in self.langs and lang.startswith("zh"):
+                return lang
+        return "en"
 
     def answer(
         self,
@@ -77,6 +123,7 @@ class Engine:
         entries = [e for e in (kb.get(i) for i in u.entries) if e is not None]
 
         def done(intent: str, reply: render.Reply, ids: list[str] | tuple[str, ...] = u.entries) -> Answer:
+            reply = render.directed(reply, lang)
             return Answer(intent, tuple(ids), lang, u.confidence, reply.text, reply.html, command)
 
         if u.intent == "none":
@@ -131,8 +178,11 @@ class Engine:
         if u.intent == "caveats":
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         if u.other_lang:
-            note = render.other_language(entries, lang, prefix)
+            note_lang = _note_language(u.other_lang)
+            note = render.other_language(entries, lang, prefix, note_lang=note_lang)
             reply = render.card(kb, entries[0], lang, lead=[[note.text]], prefix=prefix)
+            if phrases.is_rtl(note_lang) and not phrases.is_rtl(lang):  # a Hebrew line above a Dutch card
+                reply = render.Reply(reply.text, reply.html.replace("<p>", '<p dir="rtl">', 1))
             return done("card", reply, [entries[0].id])
         entry, picked = pick_twin(kb, entries[0], u.normalized)
         if picked:  # the twin the question's context points at ("brave on my iphone") comes first
@@ -202,6 +252,24 @@ def _with_criteria(kb: KnowledgeBase, entry: Entry) -> Entry:
     if own is None or own.criteria:
         return entry
     return next((t for t in twins_of(kb, entry) if (c := kb.category(t.category)) is not None and c.criteria), entry)
+
+
+#: lingua's and the scripts' ISO 639-1 codes for the site's languages.
+_ISO = {"zh-Hant": "zh", "zh-TW": "zh"}
+_CATALOGUE_ISO = frozenset(_ISO.get(lang, lang) for lang in phrases.LANGUAGES) - {"nl", "en"}
+
+
+def reply_languages(kb: KnowledgeBase) -> tuple[str, ...]:
+    """nl and en, then every language of the catalogue that the knowledge has texts in."""
+    found = {s.lang for s in kb.sources} | {lang for e in kb.entries for lang in e.summary.by_lang}
+    return ("nl", "en", *sorted(lang for lang in found & set(phrases.LANGUAGES) if lang not in ("nl", "en")))
+
+
+def _note_language(other: str) -> str:
+    """The catalogue language to say "recbot answers in ..." in, for a message in ``other``."""
+    if other == "zh":
+        return "zh-Hant"
+    return other if other in phrases.LANGUAGES else ""
 
 
 __all__ = ["Answer", "Command", "Engine", "INTENTS", "PARSE", "parse_command"]

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
+import unicodedata
 import urllib.parse
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from . import phrases
 from .model import Category, Entry, KnowledgeBase, Source, page_of_url
 from .properties import PLATFORM_NAMES, PropertyQuery, applies_to
 from .text import echo, normalize
@@ -159,72 +162,22 @@ def _html_line(parts: Line) -> str:
     return "".join(out)
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospace font: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _plain_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
 # --- words ---------------------------------------------------------------------------------
 
-WORDS: dict[str, dict[str, str]] = {
-    "recommended": {"nl": "aanbevolen", "en": "recommended"},
-    "additional": {"nl": "aanvullende optie", "en": "additional option"},
-    "removed": {"nl": "niet meer aanbevolen", "en": "no longer recommended"},
-    "moved": {"nl": "verplaatst naar een andere pagina", "en": "moved to another page"},
-    "not_listed": {"nl": "niet aanbevolen door Privacy Guides", "en": "not recommended by Privacy Guides"},
-    "yes": {"nl": "ja", "en": "yes"},
-    "no": {"nl": "nee", "en": "no"},
-    "partial": {"nl": "gedeeltelijk", "en": "partly"},
-    "unknown": {"nl": "onbekend", "en": "unknown"},
-    "centralized": {"nl": "centraal", "en": "centralised"},
-    "federated": {"nl": "gefedereerd", "en": "federated"},
-    "p2p": {"nl": "peer-to-peer", "en": "peer-to-peer"},
-    "decentralized": {"nl": "decentraal", "en": "decentralised"},
-    "phone": {"nl": "telefoonnummer", "en": "phone number"},
-    "email": {"nl": "e-mailadres", "en": "e-mail address"},
-    "username": {"nl": "gebruikersnaam", "en": "username"},
-    "nothing": {"nl": "niets", "en": "nothing"},
-    "e2ee": {"nl": "End-to-end versleuteld", "en": "End-to-end encrypted"},
-    "by_default": {"nl": "standaard", "en": "by default"},
-    "all_messages": {"nl": "alle berichten", "en": "all messages"},
-    "calls": {"nl": "gesprekken", "en": "calls"},
-    "fs": {"nl": "Forward secrecy", "en": "Forward secrecy"},
-    "network": {"nl": "Netwerk", "en": "Network"},
-    "signup": {"nl": "Aanmelden met", "en": "Sign-up needs"},
-    "shared": {"nl": "contacten zien", "en": "contacts see"},
-    "platforms": {"nl": "Platformen", "en": "Platforms"},
-    "audits": {"nl": "Audits", "en": "Audits"},
-    "offline": {"nl": "Zonder internet", "en": "Without internet"},
-    "routing": {"nl": "Anonieme routing", "en": "Anonymous routing"},
-    "calls_row": {"nl": "Bellen", "en": "Calls"},
-    "status": {"nl": "Status", "en": "Status"},
-    "caveats": {"nl": "Let op", "en": "Caveats"},
-    "updates": {"nl": "Sinds de bronpagina ({date})", "en": "Since the source page ({date})"},
-    "homepage": {"nl": "Website", "en": "Homepage"},
-    "source": {"nl": "Bron", "en": "Source"},
-    "none_listed": {"nl": "geen", "en": "none"},
-    "client_of": {"nl": "Alternatieve app voor {name}", "en": "Alternative app for {name}"},
-    "voice": {"nl": "spraak", "en": "voice"},
-    "video": {"nl": "video", "en": "video"},
-    "group": {"nl": "groep", "en": "group"},
-    "group_encrypted": {"nl": "groep versleuteld", "en": "group encrypted"},
-    "mesh": {"nl": "ja (mesh)", "en": "yes (mesh)"},
-    "group_limit": {"nl": "Groepen tot {n} leden", "en": "Groups of up to {n} members"},
-    "open_source": {"nl": "Open source", "en": "Open source"},
-    "apps": {"nl": "apps", "en": "apps"},
-    # Facts of every card (any category) and the category a card belongs to:
-    "category": {"nl": "Categorie", "en": "Category"},
-    "downloads": {"nl": "Downloaden", "en": "Downloads"},
-    "links": {"nl": "Links", "en": "Links"},
-    "source_code": {"nl": "broncode", "en": "source code"},
-    "privacy_policy": {"nl": "privacybeleid", "en": "privacy policy"},
-    "documentation": {"nl": "documentatie", "en": "documentation"},
-    "not_applicable": {"nl": "n.v.t.", "en": "n/a"},
-    "also_on": {"nl": "Ook aanbevolen onder {titles}", "en": "Also recommended under {titles}"},
-    "also_on_ask": {"nl": "{prefix}kaart {id}", "en": "{prefix}info {id}"},
-}
+#: Fact labels and values, ``WORDS[key][lang]``, from the phrase catalogue.
+WORDS: dict[str, dict[str, str]] = phrases.by_key("words")
 
 
 def w(key: str, lang: str, **kwargs: object) -> str:
@@ -364,6 +317,20 @@ class Reply:
 
 def _done(doc: Doc) -> Reply:
     return Reply(doc.plain(), doc.html())
+
+
+_LTR_PARTS = re.compile(r"<a href=[^>]*>.*?</a>|<b>(?:(?!</b>)[^\u0590-\u08ff])*</b>")
+
+
+def directed(reply: Reply, lang: str) -> Reply:
+    """A reply in a right-to-left language: its HTML in one ``dir="rtl"`` element, with links
+    and left-to-right bold names (product names, commands) isolated as ``dir="ltr"`` spans so
+    their punctuation stays in place. The plain text is left as it is (clients apply the
+    bidi algorithm to it)."""
+    if not phrases.is_rtl(lang) or not reply.html:
+        return reply
+    body = _LTR_PARTS.sub(lambda m: f'<span dir="ltr">{m.group(0)}</span>', reply.html)
+    return Reply(reply.text, f'<div dir="rtl">{body}</div>')
 
 
 def _entry_caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> tuple[list[str], list[str]]:
@@ -992,9 +959,13 @@ def unknown_product(kb: KnowledgeBase, names: tuple[str, ...] | list[str], lang:
     return _done(doc)
 
 
-def other_language(entries: list[Entry], lang: str, prefix: str = "!") -> Reply:
+def other_language(entries: list[Entry], lang: str, prefix: str = "!", note_lang: str = "") -> Reply:
+    """One line: recbot answers in Dutch and English; in ``note_lang`` (the question's) if given."""
     doc = Doc()
-    doc.para(SAY[lang]["other_language"])
+    if note_lang and note_lang != lang and note_lang in SAY:
+        doc.para(SAY[note_lang]["other_language_in"].format(language=w(f"lang_{lang}", note_lang)))
+    else:
+        doc.para(SAY[lang]["other_language"])
     return _done(doc)
 
 
@@ -1040,7 +1011,8 @@ def _help_lines(table, lang: str, prefix: str) -> list[Line]:
     for en, nl, args_en, args_nl in table:
         name, other, args = (nl, en, args_nl) if lang == "nl" else (en, nl, args_en)
         example = f"{prefix}{name} {args}".strip()
-        lines.append([Bold(f"{prefix}{name} / {prefix}{other}"), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
+        names = f"{prefix}{name} / {prefix}{other}" if lang in ("nl", "en") else f"{prefix}{name}"  # English commands work in every language
+        lines.append([Bold(names), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
     return lines
 
 
@@ -1112,155 +1084,5 @@ def help_pointer(lang: str, prefix: str = "!") -> tuple[str, str]:
     return doc.plain(), doc.html()
 
 
-SAY: dict[str, dict[str, str]] = {
-    "en": {
-        "not": "no",
-        "more": "… and {n} more",
-        "since": "since",
-        "example": "e.g.",
-        "compare_more": "All caveats: {prefix}caveats NAME. Details: {prefix}info NAME.",
-        "filter_title": "Matching: {asked}",
-        "filter_none": "None of the entries match: {asked}.",
-        "filter_not": "Not: ",
-        "filter_unknown": "Not stated for: ",
-        "list_title": "Recommended encrypted messengers:",
-        "list_other": "On the page earlier, no longer recommended as such:",
-        "list_more": "Ask about one (\"{prefix}info signal\") or compare (\"{prefix}compare signal simplex\").",
-        "no_criteria": "This knowledge base has no criteria.",
-        "criteria_title": "How messengers are chosen:",
-        "criteria_entry": "{name} against the criteria ({met} of {total} minimum requirements met):",
-        "criteria_category": "Criteria for {title}:",
-        "criteria_of_entry": "{name} is listed under {title}; the criteria of that page:",
-        "criteria_which": "{n} pages have criteria:",
-        "no_criteria_page": "{title} has no criteria of its own on Privacy Guides.",
-        "criteria_ask": "Ask for one by its name or path, e.g. {prefix}{command} {example}.",
-        "minimum": "Minimum requirements:",
-        "best": "Best case:",
-        "caveats_title": "{name}: what to keep in mind",
-        "no_caveats": "No caveats are recorded.",
-        "help_title": "I answer questions about recommended encrypted messengers. Commands:",
-        "help_moderators": "For moderators:",
-        "help_free": "Or just ask, in Dutch or English: \"which work without a phone number?\", \"signal vs session\".",
-        "help_info": "one messenger's facts and caveats",
-        "help_compare": "side by side",
-        "help_list": "what is recommended",
-        "help_which": "which have a property",
-        "help_caveats": "the downsides",
-        "help_criteria": "how they are chosen",
-        "help_sources": "where the knowledge comes from",
-        "help_help": "this list",
-        "help_refresh": "reload the knowledge sources",
-        "help_status": "knowledge version, sources, uptime",
-        "help_set": "room settings: language nl|en, autoanswer on|off",
-        "help_history": "the last refreshes",
-        "help_feedback": "how people rated the answers (👍/👎)",
-        "help_unanswered": "questions I could not answer (with collection on)",
-        "help_about": "what this bot is and what it stores",
-        "unknown_command": "I don't know the command {word}.",
-        "unknown_command_suggest": "I don't know the command {word}. Did you mean {suggestion}?",
-        "unknown_entry": "I don't know \"{asked}\".",
-        "did_you_mean": "Did you mean: ",
-        "known_entries": "I know: ",
-        "need_one": "Which messenger? For example: {prefix}info signal",
-        "need_two": "Name two messengers to compare, for example: {prefix}compare signal simplex",
-        "sources_title": "Knowledge sources:",
-        "languages": "{n} languages",
-        "sources_updates": "Later changes recorded from {first} to {last}.",
-        "moderator_only": "Only room moderators can use this command.",
-        "pointer": "I answer questions about encrypted messengers. Type {prefix}help to see what you can ask.",
-        "and": " and ",
-        "because": "Why: {why}.",
-        "sources": "Sources",
-        "as_of": "as of",
-        "answer_yes": "Yes",
-        "answer_no": "No",
-        "answer_unknown": "Not known",
-        "not_a_fact": "{labels} is not among what Privacy Guides' {title} cards state; this is what the card says:",
-        "not_listed": "Privacy Guides does not recommend {name}.",
-        "not_listed_more": "recbot only keeps this so you get an honest answer; it is not on the list of recommendations.",
-        "misses": "Minimum criteria it misses:",
-        "instead": "Recommended instead, for the same need:",
-        "alt_no_phone": "without a phone number",
-        "alt_also_no_phone": "also without a phone number",
-        "alt_any": "recommended messengers",
-        "support": "recbot does not do app support; the app's own help pages are the place for how-to and trouble questions (I answer which messenger fits: {prefix}help).",
-        "support_entry": "recbot does not do app support; for how-to and trouble with {name}, see its own help: ",
-        "unknown_product": "I don't know {names}: recbot only knows the messengers on its list ({prefix}list).",
-        "other_language": "recbot answers in Dutch and English only; here is what it knows, in English:",
-    },
-    "nl": {
-        "not": "geen",
-        "more": "… en nog {n}",
-        "since": "sinds",
-        "example": "bijv.",
-        "compare_more": "Alle nadelen: {prefix}nadelen NAAM. Details: {prefix}kaart NAAM.",
-        "filter_title": "Voldoen aan: {asked}",
-        "filter_none": "Geen enkele messenger voldoet aan: {asked}.",
-        "filter_not": "Niet: ",
-        "filter_unknown": "Niet bekend voor: ",
-        "list_title": "Aanbevolen versleutelde messengers:",
-        "list_other": "Eerder op de pagina, nu niet meer als zodanig aanbevolen:",
-        "list_more": "Vraag naar één (\"{prefix}kaart signal\") of vergelijk (\"{prefix}vergelijk signal simplex\").",
-        "no_criteria": "Deze kennisbank heeft geen criteria.",
-        "criteria_title": "Hoe messengers gekozen worden:",
-        "criteria_entry": "{name} langs de criteria ({met} van {total} minimumeisen gehaald):",
-        "criteria_category": "Criteria voor {title}:",
-        "criteria_of_entry": "{name} staat onder {title}; de criteria van die pagina:",
-        "criteria_which": "{n} pagina's hebben criteria:",
-        "no_criteria_page": "{title} heeft bij Privacy Guides geen eigen criteria.",
-        "criteria_ask": "Vraag er één op met de naam of het pad, bijv. {prefix}{command} {example}.",
-        "minimum": "Minimumeisen:",
-        "best": "Beste geval:",
-        "caveats_title": "{name}: waar je op moet letten",
-        "no_caveats": "Er zijn geen nadelen vastgelegd.",
-        "help_title": "Ik beantwoord vragen over aanbevolen versleutelde messengers. Commando's:",
-        "help_moderators": "Voor moderators:",
-        "help_free": "Of stel gewoon je vraag, in het Nederlands of Engels: \"welke werken zonder telefoonnummer?\", \"signal of session?\".",
-        "help_info": "feiten en nadelen van één messenger",
-        "help_compare": "naast elkaar",
-        "help_list": "wat er aanbevolen wordt",
-        "help_which": "welke een eigenschap hebben",
-        "help_caveats": "de nadelen",
-        "help_criteria": "hoe ze gekozen worden",
-        "help_sources": "waar de kennis vandaan komt",
-        "help_help": "dit overzicht",
-        "help_refresh": "kennisbronnen opnieuw inlezen",
-        "help_status": "kennisversie, bronnen, uptime",
-        "help_set": "kamerinstellingen: language nl|en, autoanswer on|off",
-        "help_history": "de laatste verversingen",
-        "help_feedback": "hoe mensen de antwoorden beoordeelden (👍/👎)",
-        "help_unanswered": "vragen die ik niet kon beantwoorden (als verzamelen aan staat)",
-        "help_about": "wat deze bot is en wat hij bewaart",
-        "unknown_command": "Het commando {word} ken ik niet.",
-        "unknown_command_suggest": "Het commando {word} ken ik niet. Bedoel je {suggestion}?",
-        "unknown_entry": "\"{asked}\" ken ik niet.",
-        "did_you_mean": "Bedoel je: ",
-        "known_entries": "Ik ken: ",
-        "need_one": "Welke messenger? Bijvoorbeeld: {prefix}info signal",
-        "need_two": "Noem twee messengers om te vergelijken, bijvoorbeeld: {prefix}vergelijk signal simplex",
-        "sources_title": "Kennisbronnen:",
-        "languages": "{n} talen",
-        "sources_updates": "Latere wijzigingen vastgelegd van {first} tot {last}.",
-        "moderator_only": "Alleen moderators van deze kamer kunnen dit commando gebruiken.",
-        "pointer": "Ik beantwoord vragen over versleutelde messengers. Typ {prefix}help om te zien wat je kunt vragen.",
-        "and": " en ",
-        "because": "Waarom: {why}.",
-        "sources": "Bronnen",
-        "as_of": "stand",
-        "answer_yes": "Ja",
-        "answer_no": "Nee",
-        "answer_unknown": "Niet bekend",
-        "not_a_fact": "{labels} staat niet in wat de kaarten van {title} bij Privacy Guides vermelden; dit zegt de kaart:",
-        "not_listed": "Privacy Guides raadt {name} niet aan.",
-        "not_listed_more": "recbot kent deze app alleen om je eerlijk te antwoorden; hij staat niet op de lijst met aanbevelingen.",
-        "misses": "Minimumeisen waar het niet aan voldoet:",
-        "instead": "Aanbevolen in plaats daarvan, voor hetzelfde doel:",
-        "alt_no_phone": "zonder telefoonnummer",
-        "alt_also_no_phone": "ook zonder telefoonnummer",
-        "alt_any": "aanbevolen messengers",
-        "support": "recbot geeft geen hulp bij apps; met hoe-vragen en problemen kun je terecht bij de hulppagina's van de app zelf (ik help kiezen welke messenger past: {prefix}hulp).",
-        "support_entry": "recbot geeft geen hulp bij apps; voor hoe-vragen en problemen met {name}, zie de eigen hulp: ",
-        "unknown_product": "{names} ken ik niet: recbot kent alleen de messengers op zijn lijst ({prefix}lijst).",
-        "other_language": "recbot antwoordt alleen in het Nederlands en Engels; dit weet hij, in het Nederlands:",
-    },
-}
+#: The replies' phrases, ``SAY[lang][key]``, from the phrase catalogue.
+SAY: dict[str, dict[str, str]] = phrases.section("replies")

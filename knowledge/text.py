@@ -163,3 +163,90 @@ def detect_language(
     if en > nl:
         return LangGuess("en", True)
     return LangGuess(default, False)
+
+
+# --- the site's other languages --------------------------------------------------------------
+
+# Scripts that name their language among those Privacy Guides publishes in (Han: Chinese, of
+# whichever variant; the caller picks zh-Hant or zh-TW by what is loaded).
+_SCRIPTS = (
+    ("he", re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]")),
+    ("zh", re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+)
+# Short words that mark a question in one of the site's Latin-script languages, accent-free
+# as ``normalize`` leaves them. lingua's low-accuracy mode mixes these up on a few words
+# ("Est-ce que Signal est sûr ?" reads Spanish to it); a word in two lists counts for neither.
+_MARKERS = {
+    "fr": set(
+        """est-ce qu'est-ce est-il est-elle c'est quel quelle quels quelles les des du une pour avec sans ou vous
+        je recommandez conseillez recommander meilleur meilleure messagerie pourquoi comment peut-on faut-il sont
+        est sur aussi mon ma mes pas ne quoi bien chiffree chiffre securise securisee logiciel navigateur"""
+        .split()
+    ),
+    "es": set(
+        """es el los las del una para sin cual cuales seguro segura mejor recomiendan recomiendas recomendais hay
+        puedo usar por pero muy como tiene mensajeria aplicacion sirve cifrado cifrada navegador correo
+        es-seguro porque"""
+        .split()
+    ),
+    "it": set(
+        """il gli della delle dei senza qual quale quali sicuro sicura migliore consigliate consigli consiglia non
+        piu posso usare tra fra anche ma sono che cifrata cifrato messaggistica perche"""
+        .split()
+    ),
+}
+_MARKER_OWNER = {
+    word: lang for lang, words in _MARKERS.items() for word in words
+    if sum(word in other for other in _MARKERS.values()) == 1
+}
+_ACCENT_MARKS = {"fr": "çêûœ", "es": "¿¡ñ", "it": ""}
+
+
+def site_language(text: str, words: list[str], names: frozenset[str] | set[str] = frozenset(),
+                  candidates: frozenset[str] | set[str] | tuple[str, ...] = ()) -> str:
+    """The language among ``candidates`` (ISO 639-1: es fr he it ru zh) a message is written
+    in, or "" when it does not clearly tell (then the caller keeps its default).
+
+    A script tells first: Hebrew, Han (Chinese) or Cyrillic letters, at least two and a third
+    of the letters outside names (one Cyrillic look-alike in "Ѕignal" is not Russian). Latin-script
+    languages are read from their short marker words and accented letters, with lingua's
+    guess (low-accuracy mode, as for ``detect_language``) as one more vote; two votes decide.
+    """
+    head = text[:MAX_CHARS]
+    content = [w for w in words if w not in names]
+    others = sum(len(w) for w in content)  # Latin letters outside names ("Mullvad 和 Proton VPN 哪個比較好？" is Chinese)
+    for lang, script in _SCRIPTS:
+        count = len(script.findall(head))
+        if lang in candidates and count >= 2 and count * 2 >= others:
+            return lang
+    latin = [lang for lang in _MARKERS if lang in candidates]
+    if not latin:
+        return ""
+    votes = dict.fromkeys(latin, 0.0)
+    for word in dict.fromkeys(content):
+        owner = _MARKER_OWNER.get(word)
+        if owner in votes:
+            votes[owner] += 1
+    for lang in latin:
+        if any(mark in head for mark in _ACCENT_MARKS[lang]):
+            votes[lang] += 1
+    detector = _lingua() if sum(len(w) for w in content) >= 6 else None
+    if detector is not None:
+        raw = " ".join(t for t in head[:400].split() if t.casefold().strip(".,:;!?¿¡\"'()") not in names)[:160]
+        ranked = detector.compute_language_confidence_values(raw)
+        if ranked and ranked[0].value >= 0.5:
+            code = ranked[0].language.iso_code_639_1.name.lower()
+            if code in votes:
+                votes[code] += 1.5
+    best = max(votes, key=votes.__getitem__)
+    ahead = all(votes[best] > votes[other] for other in votes if other != best)
+    return best if votes[best] >= 2 and ahead else ""
+
+
+def foreign_hint(text: str, words: list[str]) -> bool:
+    """Cheap test whether ``site_language`` could find anything: a marker word, a telling
+    accent or a non-Latin script letter (so most questions never ask lingua twice)."""
+    head = text[:MAX_CHARS]
+    return (any(w in _MARKER_OWNER for w in words) or any(m in head for marks in _ACCENT_MARKS.values() for m in marks)
+            or any(script.search(head) for _, script in _SCRIPTS))

@@ -70,7 +70,7 @@ def test_example_file_is_valid_once_a_secret_is_given() -> None:
         ("storage", "data_dir", 5, "string"),
         ("bot", "command_prefix", "", "non-empty"),
         ("bot", "command_prefix", "! ", "whitespace"),
-        ("bot", "default_language", "de", "nl, en"),
+        ("bot", "default_language", "de", "en, es, fr, he, it, nl, ru, zh-Hant, zh-TW"),
         ("bot", "autojoin", "yes", "true or false"),
         ("bot", "allowed_inviters", "@a:b.org", "list"),
         ("bot", "allowed_inviters", ["example.org"], "server suffix"),
@@ -95,7 +95,7 @@ def test_bad_value_is_reported_under_its_key(section: str, key: str, value: Any,
 
 
 def test_all_problems_are_reported_together() -> None:
-    data = with_value("bot", "default_language", "fr")
+    data = with_value("bot", "default_language", "de")
     data["limits"] = {"room_per_minute": -5}
     assert set(problems(data)) == {"bot.default_language", "limits.room_per_minute"}
 

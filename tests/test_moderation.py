@@ -21,8 +21,11 @@ from bot.pipeline.flow import Pipeline, Room, Turn
 from bot.pipeline.message import Me, Message, parse
 from bot.storage import Storage
 from knowledge.engine import Engine
+from knowledge.loading import load_sources
+from knowledge.phrases import PHRASES
 
 ROOM = "!room:example.org"
+SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "privacyguides"
 ME = Me("@recbot:example.org", ("recbot",), "!")
 MODS = ModerationConfig(power_level=50, users=("@boss:example.org",))
 
@@ -323,3 +326,40 @@ async def test_unknown_products_and_support_get_their_one_line_only_when_address
     await chat.ask("@mod:example.org", "!instel autoanswer aan")
     assert await chat.turn("@user:example.org", "How do I link a new device in Signal?", reason=AUTO) is None
     assert await chat.turn("@user:example.org", "Is Zom safe?", reason=AUTO) is None
+
+
+@pytest.mark.asyncio
+async def test_set_language_takes_a_site_language_only_when_the_knowledge_has_it(
+    tmp_path: Path, storage: Storage, engine: Engine
+) -> None:
+    chat = Chat(await conversation(tmp_path, storage, engine))
+    kind, text = await chat.ask("@mod:example.org", "!set language fr") or ("", "")
+    assert kind == "command" and text.startswith("Gebruik: !instel taal nl|en")  # the bundled pack is nl/en only
+    site = Engine(load_sources([str(Path(__file__).resolve().parent / "pages" / "site")]))  # English and French
+    assert site.langs == ("nl", "en", "fr")
+    chat = Chat(await conversation(tmp_path / "site", storage, site))
+    kind, text = await chat.ask("@mod:example.org", "!set language fr") or ("", "")
+    assert kind == "command" and text == PHRASES["fr"]["bot"]["set_language"].format(language=PHRASES["fr"]["words"]["lang_fr"])
+    turn = await chat.turn("@user:example.org", "!info finch")
+    assert turn is not None and turn.answer.lang == "fr" and turn.room_lang == "fr"
+    kind, text = await chat.ask("@mod:example.org", "!set language he") or ("", "")
+    assert text == PHRASES["fr"]["bot"]["set_usage"].format(prefix="!")
+
+
+@pytest.mark.asyncio
+async def test_a_hebrew_room_gets_right_to_left_moderator_replies(tmp_path: Path, storage: Storage) -> None:
+    site = Engine(load_sources([str(SNAPSHOT)]))
+    conv = await conversation(tmp_path, storage, site)
+    chat = Chat(conv)
+    turn = await chat.turn("@mod:example.org", "!set language he")
+    assert turn is not None
+    reply = await conv.reply(turn)
+    assert reply is not None and reply.html.startswith('<div dir="rtl">') and "dir=" not in reply.text
+    turn = await chat.turn("@mod:example.org", "!status")
+    assert turn is not None and turn.answer.lang == "he"
+    reply = await conv.reply(turn)
+    assert reply is not None and reply.html.startswith('<div dir="rtl">')
+    turn = await chat.turn("@mod:example.org", "!set language en")  # confirmed in English, left to right
+    assert turn is not None
+    reply = await conv.reply(turn)
+    assert reply is not None and reply.text == "This room's language is now English." and "dir=" not in reply.html

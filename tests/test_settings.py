@@ -116,3 +116,26 @@ async def test_a_database_with_room_settings_keeps_them_and_gets_the_feedback_ta
         assert [text for _, _, text in await storage.unanswered("!r:x")] == ["what is the weather"]
     finally:
         await storage.close()
+
+
+@pytest.mark.asyncio
+async def test_room_settings_keep_their_rows_and_take_the_nine_languages(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        db.executescript(MIGRATIONS[0] + MIGRATIONS[1] + MIGRATIONS[2])
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO schema_version (version) VALUES (3)")
+        db.execute(
+            "INSERT INTO room_settings (room_id, language, autoanswer, changed_by, ts, collect)"
+            " VALUES ('!r:x', 'en', 1, '@m:x', 1, 1)"
+        )
+    storage = await Storage.open(tmp_path)
+    try:
+        assert await storage.room_settings() == {"!r:x": ("en", True, True)}
+        await storage.save_room_settings("!z:x", "zh-Hant", False, "@m:x")
+        await storage.save_room_settings("!h:x", "he", True, "@m:x", collect=True)
+        settings = await storage.room_settings()
+        assert settings["!z:x"] == ("zh-Hant", False, False) and settings["!h:x"] == ("he", True, True)
+        with pytest.raises(sqlite3.IntegrityError):
+            await storage.save_room_settings("!d:x", "de", False, "@m:x")
+    finally:
+        await storage.close()

@@ -8,6 +8,7 @@ import pytest
 from knowledge import render
 from knowledge.engine import Engine
 from knowledge.loading import BUNDLED_DIR, load_sources
+from knowledge.phrases import PHRASES
 from knowledge.text import detect_language, normalize, tokens
 from tests.conftest import ROOT
 
@@ -132,11 +133,22 @@ def test_big_groups_map_to_group_limits(engine):
 
 
 def test_other_languages_get_one_line_in_the_rooms_language(engine):
-    for question in ("Ist Signal sicher?", "Est-ce que Signal est sûr ?", "¿Es seguro Signal?"):
+    # The line is in the question's language when the phrase catalogue has it, else the room's.
+    def line(lang: str) -> str:
+        phrases = PHRASES[lang]
+        return phrases["replies"]["other_language_in"].format(language=phrases["words"]["lang_nl"])
+
+    for question, line in (
+        ("Ist Signal sicher?", "recbot antwoordt alleen in het Nederlands en Engels"),
+        ("Est-ce que Signal est sûr ?", line("fr")),
+        ("¿Es seguro Signal?", line("es")),
+        ("האם Signal בטוחה?", line("he")),
+    ):
         answer = engine.answer(question, "nl")
         assert (answer.intent, answer.entries, answer.lang) == ("card", ("signal",), "nl")
-        assert answer.text.startswith("recbot antwoordt alleen in het Nederlands en Engels")
+        assert answer.text.startswith(line)
         assert "Signal (aanbevolen)" in answer.text  # then the card, in the room's language
+        assert answer.html.startswith('<p dir="rtl">' if "בטוחה" in question else "<p>")  # the Hebrew line reads right to left
     assert engine.answer("Ist das Wetter schön heute?", "nl").text == ""  # names no entry: silence
     for question in ("mesh netwerk?", "brair of simpelx?", "signal vs session", "Welke apps missen PFS?"):
         assert engine.answer(question).intent != "none", question

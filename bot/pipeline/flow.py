@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from nio import SyncResponse
 
 from knowledge.engine import Answer
-from knowledge.render import Reply, help_pointer
+from knowledge.render import Reply, directed, help_pointer
 
 from .. import replies
 from ..authority import Role, commands_for, may_use, rate_limited
@@ -276,14 +276,14 @@ class Pipeline:
                 log.info("flood limit reached in %s; not answering", turn.room_id)
                 return None
             if verdict is Verdict.NOTICE:
-                notice = replies.slow_down(turn.room_lang)
+                notice = directed(replies.slow_down(turn.room_lang), turn.room_lang)
                 return Outgoing(notice.text, notice.html, "notice")
         if turn.command:
             result = await self._run_command(turn)
             return Outgoing(result.text, result.html, "command")
         earlier = self.policy.earlier(turn.room_id, turn.key, turn.event_id)
         if earlier is not None:
-            pointer = replies.pointer(turn.room_id, earlier, turn.answer.lang)
+            pointer = directed(replies.pointer(turn.room_id, earlier, turn.answer.lang), turn.answer.lang)
             return Outgoing(pointer.text, pointer.html, "pointer")
         return Outgoing(turn.text, turn.html, "answer")
 
@@ -298,7 +298,8 @@ class Pipeline:
         lang, room_id = turn.answer.lang, turn.room_id
         if turn.command == "about":
             kb = self._holder.engine.kb
-            return replies.about(kb, self._config.bot.source_url, feedback_days=self._config.bot.feedback_days, lang=lang)
+            about = replies.about(kb, self._config.bot.source_url, feedback_days=self._config.bot.feedback_days, lang=lang)
+            return directed(about, lang)
         if turn.command == "refresh":
             self.on_long_wait()
         return await self._commands.run(turn.command, turn.args, turn.sender, room_id, lang, turn.role, dm=turn.dm)
@@ -428,7 +429,7 @@ class Pipeline:
         if not await self.storage.claim(message.event_id, message.room_id):
             return
         lang = self.settings.get(message.room_id).language or self._config.bot.default_language
-        notice = replies.went_wrong(lang)
+        notice = directed(replies.went_wrong(lang), lang)
         action = SendReply(message.room_id, message.event_id, message.thread_root, notice.text, notice.html)
         if await self.io.send(action) is not None:
             await self.storage.mark_answered(message.event_id)

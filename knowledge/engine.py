@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from . import render
+from .categories import CategoryIndex
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
 from .properties import FilterPlan, PropertyQuery, audited_by
@@ -26,12 +27,14 @@ class Answer:
     text: str  # plain-text reply ("" when intent is none)
     html: str  # the same reply as safe HTML (user text escaped)
     command: str = ""  # canonical command name when the message was a command
+    category: str = ""  # page path of the category a list, criteria or filter answer is about
 
     def to_json(self) -> dict:
         return {
             "intent": self.intent,
             "entries": list(self.entries),
             "lang": self.lang,
+            "category": self.category,
             "confidence": round(self.confidence, 3),
             "text": self.text,
             "html": self.html,
@@ -47,12 +50,14 @@ class Engine:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.index = EntityIndex(kb.entries, INDEX_COMMON)
+        self.categories = CategoryIndex(kb)
         self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
 
     def understand(
         self, message: str, default_lang: str = "nl", prefix: str = "!", command: Command | None = PARSE
     ) -> Understanding:
-        return understand(message, self.index, self.kb, default_lang, prefix, command)
+        u = understand(message, self.index, self.kb, default_lang, prefix, command)
+        return self.categories.read(u, message)
 
     def answer(
         self,
@@ -76,7 +81,8 @@ class Engine:
         entries = [e for e in (kb.get(i) for i in u.entries) if e is not None]
 
         def done(intent: str, reply: render.Reply, ids: list[str] | tuple[str, ...] = u.entries) -> Answer:
-            return Answer(intent, tuple(ids), lang, u.confidence, reply.text, reply.html, command)
+            category = u.category if intent in ("list", "criteria", "filter") else ""
+            return Answer(intent, tuple(ids), lang, u.confidence, reply.text, reply.html, command, category)
 
         if u.intent == "none":
             if u.unknown:
@@ -100,11 +106,13 @@ class Engine:
         if u.intent == "support":
             return done("support", render.support(kb, entries[0] if entries else None, lang, prefix), [e.id for e in entries[:1]])
         if u.intent == "list":
-            ids = [e.id for e in kb.entries if e.current_status == "recommended"]
-            ids += [e.id for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
-            return done("list", render.entry_list(kb, lang, prefix), ids)
+            scoped = self.categories.scoped(u.category)
+            ids = [e.id for e in scoped.entries if e.current_status == "recommended"]
+            ids += [e.id for e in scoped.entries if e.current_status not in ("recommended", "not_listed")]
+            return done("list", render.entry_list(scoped, lang, prefix, self._title(u.category, lang)), ids)
         if u.intent == "criteria" and not (entries and entries[0].current_status == "not_listed"):
-            return done("criteria", render.criteria(kb, lang, entries[0] if entries else None))
+            scoped = self.categories.scoped(u.category or (entries[0].category if entries else ""))
+            return done("criteria", render.criteria(scoped, lang, entries[0] if entries else None, self._title(u.category, lang)))
         if u.intent == "filter":
             return self._filter(u, done)
         if not entries:
@@ -130,6 +138,11 @@ class Engine:
         lead = render.yes_no_lead(kb, entries[0], focus, lang) if u.yes_no and focus else None
         # The card is about the first entry; others named come after it (they are what it was asked against).
         return done("card", render.card(kb, entries[0], lang, focus, lead), [e.id for e in entries])
+
+    def _title(self, path: str, lang: str) -> str | None:
+        """The heading of a list or criteria reply about a category, when several are loaded."""
+        category = self.kb.category(path) if len(self.kb.categories) > 1 else None
+        return category.title.get(lang) if category else None
 
     def _narrowed(self, u: Understanding) -> Understanding:
         """Properties narrowed by names the knowledge holds: "audited by Trail of Bits"."""
@@ -157,7 +170,7 @@ class Engine:
         plan = FilterPlan(queries, u.normalized)
         named = set(u.entries)
         picks = bool(u.situations) and "list" in u.notes  # "I'm a journalist, which app should I use?": today's picks only
-        for entry in kb.entries:
+        for entry in self.categories.scoped(u.category).entries:
             if entry.current_status == "not_listed" and entry.id not in named:
                 continue  # apps Privacy Guides does not recommend: only when the question names them
             if picks and entry.current_status != "recommended" and entry.id not in named:

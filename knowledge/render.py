@@ -520,9 +520,10 @@ def _reason(entry: Entry, query: PropertyQuery, lang: str) -> str:
     return f"{query.prop.label.get(lang, query.prop.label['en'])}: {_bool(value, lang)}"
 
 
-def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
+def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!", category: str | None = None) -> Reply:
+    """The picks of ``kb``; ``category``: the title of the one category they are the picks of."""
     doc = Doc()
-    doc.title(SAY[lang]["list_title"])
+    doc.title(SAY[lang]["list_title_category"].format(category=category) if category else SAY[lang]["list_title"])
     current = [e for e in kb.entries if e.current_status == "recommended"]
     other = [e for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
     lines = [[Bold(e.name), f": {_clip(e.summary.get(lang), 150)}"] for e in current[:SHOW_AT_MOST]]
@@ -539,7 +540,7 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
     return _done(doc)
 
 
-def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None) -> Reply:
+def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None, category: str | None = None) -> Reply:
     doc = Doc()
     if not kb.criteria:
         doc.para(SAY[lang]["no_criteria"])
@@ -561,7 +562,7 @@ def criteria(kb: KnowledgeBase, lang: str, entry: Entry | None = None) -> Reply:
         for warning in warnings:
             doc.warn(_clip(warning, 220))
     else:
-        doc.title(SAY[lang]["criteria_title"])
+        doc.title(SAY[lang]["criteria_title_category"].format(category=category) if category else SAY[lang]["criteria_title"])
     doc.bullets([line(c) for c in kb.criteria if c.level == "minimum"], SAY[lang]["minimum"])
     doc.bullets([line(c) for c in kb.criteria if c.level == "best"], SAY[lang]["best"])
     return _done(doc)
@@ -889,6 +890,8 @@ SAY: dict[str, dict[str, str]] = {
         "filter_not": "Not: ",
         "filter_unknown": "Not stated for: ",
         "list_title": "Recommended encrypted messengers:",
+        "list_title_category": "Recommended by Privacy Guides, {category}:",
+        "criteria_title_category": "How Privacy Guides chooses, {category}:",
         "list_other": "On the page earlier, no longer recommended as such:",
         "list_more": "Ask about one (\"{prefix}info signal\") or compare (\"{prefix}compare signal simplex\").",
         "no_criteria": "This knowledge base has no criteria.",
@@ -957,6 +960,8 @@ SAY: dict[str, dict[str, str]] = {
         "filter_not": "Niet: ",
         "filter_unknown": "Niet bekend voor: ",
         "list_title": "Aanbevolen versleutelde messengers:",
+        "list_title_category": "Aanbevolen door Privacy Guides, {category}:",
+        "criteria_title_category": "Hoe Privacy Guides kiest, {category}:",
         "list_other": "Eerder op de pagina, nu niet meer als zodanig aanbevolen:",
         "list_more": "Vraag naar één (\"{prefix}kaart signal\") of vergelijk (\"{prefix}vergelijk signal simplex\").",
         "no_criteria": "Deze kennisbank heeft geen criteria.",

@@ -1,0 +1,355 @@
+"""Categories as things a question names: each loaded recommendation page by its titles in every
+loaded language and by the common words for it (``vocabulary/categories.yaml``), and what a
+question about a category asks for (its picks, its criteria, or the cards that state something).
+
+The rules for messenger questions (understand.py) stay as they are: this module only adds the
+category those answers are about, and reads the questions about the other loaded categories,
+which understand.py knows nothing of. Which categories can be named follows the loaded
+knowledge: with only the messenger page loaded, "Which VPN?" names nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
+from .properties import Property, PropertyQuery
+from .text import normalize, tokens
+from .understand import KNOWN_WORDS, Understanding, _offset
+from .yaml_safe import YamlError, load_bounded
+
+VOCABULARY = Path(__file__).parent / "vocabulary" / "categories.yaml"
+MAX_FUZZY = 8  # unknown word groups per question compared with the category words
+MAX_PHRASE = 6  # longest category name, in words
+# Properties whose facts every card has (platforms, open source, audits, status): they filter any category.
+COMMON_FAMILIES = {"platform", "audits", "status"}
+COMMON_PROPERTIES = {"open_source"}
+
+
+def _stated(key: str, label: dict[str, str], ask: re.Pattern[str], text: re.Pattern[str]) -> Property:
+    """Something a card may state in its text ("accepts Monero"), as a property to filter on:
+    asked by some words, found by others; a card that does not say it is unknown, never "no"."""
+
+    def test(entry: Entry) -> bool | None:
+        return True if text.search(_card_text(entry)) else None
+
+    return Property(f"stated:{key}", f"stated:{key}", ask, test, label)
+
+
+# Asking what a category's picks must meet, in words understand.py's criteria cues leave to the messenger page.
+REQUIRES = re.compile(r"(?<![\w-])(?:requir\w*|criteri\w*|eisen|eis|vereis\w*|voorwaarden|exigences?|anforderung\w*|requisitos?|"
+                      r"what makes (?:a|an) (?:\w+ ){0,2}good|what (?:do|should) (?:i|you) look for|waar (?:moet|let) (?:ik|je|een) (?:\w+ ){0,3}(?:op|aan))(?![\w-])")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    words: dict[str, tuple[str, ...]]  # page path -> its common words, every language
+    context: dict[str, frozenset[str]]  # page path -> words that point to it
+    order: tuple[str, ...]  # page paths in the file's order (first wins a shared word)
+    stated: tuple[Property, ...]
+
+
+@dataclass(frozen=True)
+class CategoryMention:
+    paths: tuple[str, ...]  # the categories the words name, first the likeliest
+    start: int  # token index
+    end: int
+    exact: bool
+
+
+def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    alternatives = sorted({re.escape(normalize(str(w))).replace(r"\ ", r"[ -]?") for w in words}, key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
+    """The category words and stated things, read once; a broken file names its line."""
+    try:
+        data = load_bounded(path.read_text(encoding="utf-8"))
+    except YamlError as exc:
+        raise ValueError(f"{path}:{exc.line}: {exc.message}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+        raise ValueError(f"{path}: expected 'categories:' (page path -> words per language)")
+    words: dict[str, tuple[str, ...]] = {}
+    context: dict[str, frozenset[str]] = {}
+    for page, item in data["categories"].items():
+        if not isinstance(item, dict) or not isinstance(item.get("words", {}), dict):
+            raise ValueError(f"{path}: categories.{page}: expected 'words:' per language")
+        words[str(page)] = tuple(normalize(str(w)) for ws in item.get("words", {}).values() for w in ws or ())
+        context[str(page)] = frozenset(normalize(str(w)) for w in item.get("context", ()) or ())
+    stated = []
+    for key, item in (data.get("stated") or {}).items():
+        if not isinstance(item, dict) or not item.get("ask") or not item.get("text") or not isinstance(item.get("label"), dict):
+            raise ValueError(f"{path}: stated.{key}: expected 'label', 'ask' and 'text'")
+        stated.append(_stated(str(key), {k: str(v) for k, v in item["label"].items()},
+                              _words_pattern(item["ask"]), re.compile("|".join(str(t) for t in item["text"]), re.IGNORECASE)))
+    return Vocabulary(words, context, tuple(words), tuple(stated))
+
+
+def _variants(phrase: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """A name as people write it: plural, with or without its hyphens ("e-mail", "email", "e mail")."""
+    found = {phrase}
+    for form in list(found):
+        last = form[-1]
+        found |= {(*form[:-1], last + tail) for tail in ("s", "es", "en", "'s") if len(last) >= 3}
+        if last.endswith("y") and len(last) > 3:
+            found.add((*form[:-1], last[:-1] + "ies"))
+    for form in list(found):
+        joined = tuple(w for part in form for w in part.split("-") if w)
+        found |= {joined, (" ".join(joined).replace(" ", ""),) if len(joined) > 1 and len("".join(joined)) <= 24 else joined}
+        found.add(tuple(w.replace("-", "") for w in form))
+    return {f for f in found if f}
+
+
+class CategoryIndex:
+    """The loaded categories by their names: titles in every loaded language and common words."""
+
+    def __init__(self, kb: KnowledgeBase, vocab: Vocabulary | None = None):
+        vocab = vocab or vocabulary()
+        self.kb = kb
+        self.vocab = vocab
+        loaded = [c for c in kb.categories if kb.entries_in(c.path)]
+        rank = {path: n for n, path in enumerate(vocab.order)}
+        self.paths = tuple(sorted((c.path for c in loaded), key=lambda p: rank.get(p, len(rank))))
+        self.phrases: dict[tuple[str, ...], list[str]] = {}
+        names = {tuple(tokens(normalize(n))) for e in kb.entries for n in (e.name, *e.aliases)}
+        for path in self.paths:
+            category = kb.category(path)
+            titles = [t for t in category.title.by_lang.values()] if category else []
+            for name in (*titles, *vocab.words.get(path, ())):
+                words = tuple(tokens(normalize(name)))
+                if not words or len(words) > MAX_PHRASE:
+                    continue
+                for form in _variants(words):
+                    if form in names and len(form) == 1:
+                        continue  # "Tor", "Monero": a product's own name names the product
+                    owners = self.phrases.setdefault(form, [])
+                    if path not in owners:
+                        owners.append(path)
+        self.max_words = max((len(p) for p in self.phrases), default=1)
+        self.words = frozenset(w for p in self.phrases for w in p)
+        self._fuzzy = sorted(" ".join(p) for p in self.phrases if len(" ".join(p)) >= 6)
+        self._fuzzy_owner = {" ".join(p): owners for p, owners in self.phrases.items()}
+        self._scoped: dict[str, KnowledgeBase] = {}
+
+    def find(self, words: list[str]) -> list[CategoryMention]:
+        """Categories named, in order: exact names (longest first), then close misspellings."""
+        found: list[CategoryMention] = []
+        taken = [False] * len(words)
+        i = 0
+        while i < len(words):
+            for size in range(min(self.max_words, len(words) - i), 0, -1):
+                owners = self.phrases.get(tuple(words[i : i + size]))
+                if owners:
+                    found.append(CategoryMention(tuple(owners), i, i + size, True))
+                    taken[i : i + size] = [True] * size
+                    i += size
+                    break
+            else:
+                i += 1
+        tried = 0
+        for size in (2, 1):
+            for i in range(len(words) - size + 1):
+                piece = words[i : i + size]
+                if any(taken[i : i + size]) or not any(_unknown(w) for w in piece) or tried >= MAX_FUZZY:
+                    continue
+                text = " ".join(piece)
+                if len(text) < 6:
+                    continue
+                tried += 1
+                hit = process.extractOne(text, self._fuzzy, scorer=fuzz.ratio, score_cutoff=88 if len(text) < 9 else 85)
+                if hit:
+                    found.append(CategoryMention(tuple(self._fuzzy_owner[hit[0]]), i, i + size, False))
+                    taken[i : i + size] = [True] * size
+        return sorted(found, key=lambda m: m.start)
+
+    def pick(self, mention: CategoryMention, words: list[str]) -> str:
+        """The category a mention means: by the context words around it ("browser for android"), else the first."""
+        if len(mention.paths) == 1:
+            return mention.paths[0]
+        present = set(words)
+        scores = [len(self.vocab.context.get(p, frozenset()) & present) for p in mention.paths]
+        return mention.paths[scores.index(max(scores))]
+
+    def twin(self, entry_id: str, words: list[str], named: set[str]) -> str:
+        """Of the same product's entries on several pages, the one the question's context points
+        to ("brave on android": mobile browsers; "tuta calendar"), else the one found."""
+        entry = self.kb.get(entry_id)
+        if entry is None or not entry.also_on:
+            return entry_id
+        present = set(words)
+        twins = [entry_id, *(t for t in entry.also_on if self.kb.get(t) is not None)]
+
+        def score(twin: str) -> int:
+            path = self.kb.get(twin).category  # type: ignore[union-attr]
+            return 2 * (path in named) + len(self.vocab.context.get(path, frozenset()) & present)
+
+        best = max(twins, key=score)
+        return best if score(best) > score(entry_id) else entry_id
+
+    def scoped(self, path: str) -> KnowledgeBase:
+        """The knowledge of one category: its entries, criteria and warnings (a list or criteria reply)."""
+        if len(self.kb.categories) <= 1 or self.kb.category(path) is None:
+            return self.kb
+        if path not in self._scoped:
+            entries = tuple(self.kb.entries_in(path))
+            ids = {e.id for e in entries}
+            warned = {w for e in entries for w in e.warnings}
+            self._scoped[path] = KnowledgeBase(
+                entries,
+                tuple(c for c in self.kb.criteria if c.category == path),
+                tuple(w for w in self.kb.warnings if w.id in warned or ids & set(w.applies_to)),
+                self.kb.sources,
+                (self.kb.category(path),),  # type: ignore[arg-type]
+            )
+        return self._scoped[path]
+
+    def stated(self, normalized: str) -> list[PropertyQuery]:
+        """What the question asks a card to state ("accepts Monero", "self-hostable")."""
+        found = []
+        for prop in self.vocab.stated:
+            match = prop.pattern.search(normalized)
+            if match:
+                found.append(PropertyQuery(prop, _negated(normalized, match.start()), match.start(), match.end()))
+        return found
+
+    def read(self, u: Understanding, message: str) -> Understanding:
+        """The understanding with its category: what understand.py read, and, when the question
+        names a loaded category other than the messenger one, what it asks of that category."""
+        if not self.paths:
+            return u
+        if u.command is not None:
+            return self._read_command(u)
+        text = u.normalized
+        words = tokens(text)
+        mentions = self.find(words)
+        if not mentions and normalize(message) != text:  # a category word taken for a typo of vocabulary
+            text = normalize(message)
+            words = tokens(text)
+            mentions = self.find(words)
+        paths = [self.pick(m, words) for m in mentions]
+        ids = tuple(dict.fromkeys(self.twin(i, words, set(paths)) for i in u.entries))
+        if ids != u.entries:
+            u = dataclasses.replace(u, entries=ids)
+        if u.entries and u.intent in ("card", "compare", "none"):
+            u = self._stated_of_entry(u, text)
+        others = [p for p in paths if fact_schema(p) != "messenger"]
+        if not others:  # messenger questions: understand.py's reading, now about the messenger page
+            if u.intent in ("list", "criteria", "filter"):
+                return dataclasses.replace(u, category=self._default(u, paths))
+            return u
+        path = others[0]
+        spans = [m for m, p in zip(mentions, paths) if p == path]
+        return self._about_category(u, text, words, path, spans)
+
+    def _stated_of_entry(self, u: Understanding, text: str) -> Understanding:
+        """"Does Mullvad take Monero?": what a card states, asked of a product named (not a
+        comparison with the product Monero); only for cards without messenger facts, whose
+        properties understand.py reads."""
+        first = self.kb.get(u.entries[0])
+        if first is None or first.has_messenger_facts:
+            return u
+        stated = [q for q in self.stated(text) if not _names(first) & set(tokens(text[q.start : q.end]))]
+        if not stated:
+            return u
+        terms = {i for i in u.entries[1:] if (e := self.kb.get(i)) is not None
+                 and any(_names(e) & set(tokens(text[q.start : q.end])) for q in stated)}
+        ids = tuple(i for i in u.entries if i not in terms)
+        intent = "card" if u.intent == "compare" and len(ids) < 2 else u.intent
+        return dataclasses.replace(u, intent=intent, entries=ids, properties=(*u.properties, *stated))
+
+    def _default(self, u: Understanding, paths: list[str]) -> str:
+        """The category of a question that names none: a named entry's for its criteria, else the
+        messenger page, which understand.py's rules are about."""
+        entry = self.kb.get(u.entries[0]) if u.entries else None
+        if u.intent == "criteria" and entry is not None and entry.category:
+            return entry.category
+        if paths:
+            return paths[0]
+        return MESSENGER_CATEGORY if MESSENGER_CATEGORY in self.paths else self.paths[0]
+
+    def _read_command(self, u: Understanding) -> Understanding:
+        spec = u.command.spec if u.command else None
+        if spec is None or spec.intent not in ("list", "criteria", "filter"):
+            return u
+        words = tokens(u.normalized)
+        mentions = [m for m in self.find(words) if m.exact]
+        if mentions:
+            path = self.pick(mentions[0], words)
+            names = {n for m in mentions for n in range(m.start, m.end)}
+            ids = tuple(i for i in u.entries if (e := self.kb.get(i)) is not None and e.category == path) if names else u.entries
+            props = u.properties
+            if spec.intent == "filter":
+                props = self._filters(u, u.normalized, words, path, mentions)
+            return dataclasses.replace(u, category=path, entries=ids if spec.intent != "criteria" else (), properties=props)
+        return dataclasses.replace(u, category=self._default(u, []))
+
+    def _filters(self, u: Understanding, text: str, words: list[str], path: str,
+                 mentions: list[CategoryMention]) -> tuple[PropertyQuery, ...]:
+        """The properties a question asks of a non-messenger category's cards: the common facts
+        and what the cards state, never words of the category's own name ("linux distro")."""
+        spans = [(_offset(text, words, m.start), _offset(text, words, m.end - 1) + len(words[m.end - 1])) for m in mentions]
+        props = [q for q in u.properties
+                 if (q.prop.family in COMMON_FAMILIES or q.prop.id in COMMON_PROPERTIES or fact_schema(path) == "messenger")
+                 and not any(a <= q.start < b for a, b in spans)]
+        stated = [q for q in self.stated(text) if not any(a <= q.start < b for a, b in spans)]
+        return tuple(sorted([*props, *stated], key=lambda q: q.start))
+
+    def _about_category(self, u: Understanding, text: str, words: list[str], path: str,
+                        mentions: list[CategoryMention]) -> Understanding:
+        notes = set(u.notes)
+        stated = self.stated(text)
+        # Products named as what a card states ("a VPN that takes Monero"): the question's terms, not its subject.
+        terms = {i for i in u.entries if (e := self.kb.get(i)) is not None and e.category != path
+                 and any(_names(e) & set(tokens(text[q.start : q.end])) for q in stated)}
+        ids = tuple(i for i in u.entries if i not in terms)
+        in_category = [i for i in ids if (e := self.kb.get(i)) is not None and e.category == path]
+        if ids:
+            if u.intent in ("list", "filter", "criteria"):
+                return dataclasses.replace(u, entries=ids, category=path if u.intent != "criteria" else self.kb.get(ids[0]).category)  # type: ignore[union-attr]
+            if u.intent == "none" and notes & {"question", "card", "caveats", "compare"}:
+                intent = "compare" if len(ids) >= 2 and "compare" in notes else "card"
+                return dataclasses.replace(u, intent=intent, entries=tuple(dict.fromkeys([*in_category, *ids])), confidence=0.7)
+            return dataclasses.replace(u, entries=ids)
+        named = sum(m.end - m.start for m in mentions)
+        asks = notes & {"question", "list", "criteria", "why_not", "card", "caveats", "compare"} or len(words) <= 4 \
+            or named * 2 >= len(words)  # "password managers?", "gestionnaire de mots de passe"
+        if not asks or ("support" in notes and not notes & {"list", "criteria"}) or u.intent in ("help", "support"):
+            return dataclasses.replace(u, entries=ids)  # "my VPN keeps disconnecting": not a question for recbot
+        def decided(intent: str, confidence: float, props: tuple[PropertyQuery, ...] = ()) -> Understanding:
+            return dataclasses.replace(u, intent=intent, entries=(), properties=props, category=path,
+                                       confidence=max(confidence, u.confidence if u.intent == intent else 0.0), unknown=())
+        if notes & {"criteria", "why_not"} or REQUIRES.search(text):
+            return decided("criteria", 0.8)
+        filters = self._filters(u, text, words, path, mentions)
+        if filters:
+            return decided("filter", 0.8, filters)
+        return decided("list", 0.8)
+
+
+def _card_text(entry: Entry) -> str:
+    parts = [entry.name, entry.summary.get("en"), entry.description.get("en"), entry.details.get("en"),
+             *(c.get("en") for c in entry.caveats)]
+    return "\n".join(p for p in parts if p)
+
+
+def _names(entry: Entry) -> set[str]:
+    return {w for n in (entry.name, *entry.aliases) for w in tokens(normalize(n))}
+
+
+_NEGATION_BEFORE = re.compile(r"(?:without|no|not|zonder|geen|niet|don'?t|doesn'?t)\W+(?:\w+\W+)?$")
+
+
+def _negated(normalized: str, start: int) -> bool:
+    return bool(_NEGATION_BEFORE.search(normalized[max(0, start - 24) : start]))
+
+
+def _unknown(word: str) -> bool:
+    return len(word) >= 4 and word.isalpha() and word not in KNOWN_WORDS

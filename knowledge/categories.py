@@ -21,12 +21,13 @@ from rapidfuzz import fuzz, process
 from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
 from .properties import Property, PropertyQuery
 from .text import normalize, tokens
-from .understand import KNOWN_WORDS, Understanding, _offset
+from .understand import _LISTED_WITH, KNOWN_WORDS, Understanding, _offset
 from .yaml_safe import YamlError, load_bounded
 
 VOCABULARY = Path(__file__).parent / "vocabulary" / "categories.yaml"
 MAX_FUZZY = 8  # unknown word groups per question compared with the category words
 MAX_PHRASE = 6  # longest category name, in words
+MAX_WORDS = 20  # a longer message that names a category is not read as a question about it
 # Properties whose facts every card has (platforms, open source, audits, status): they filter any category.
 COMMON_FAMILIES = {"platform", "audits", "status"}
 COMMON_PROPERTIES = {"open_source"}
@@ -120,6 +121,7 @@ class CategoryIndex:
         self.paths = tuple(sorted((c.path for c in loaded), key=lambda p: rank.get(p, len(rank))))
         self.phrases: dict[tuple[str, ...], list[str]] = {}
         names = {tuple(tokens(normalize(n))) for e in kb.entries for n in (e.name, *e.aliases)}
+        base: dict[str, list[str]] = {}  # names as written (no variants), for misspellings
         for path in self.paths:
             category = kb.category(path)
             titles = [t for t in category.title.by_lang.values()] if category else []
@@ -127,6 +129,10 @@ class CategoryIndex:
                 words = tuple(tokens(normalize(name)))
                 if not words or len(words) > MAX_PHRASE:
                     continue
+                if fact_schema(path) != "messenger" and len(" ".join(words)) >= 6 and " ".join(words).isascii():
+                    base.setdefault(" ".join(words), [])
+                    if path not in base[" ".join(words)]:
+                        base[" ".join(words)].append(path)
                 for form in _variants(words):
                     if form in names and len(form) == 1:
                         continue  # "Tor", "Monero": a product's own name names the product
@@ -135,8 +141,11 @@ class CategoryIndex:
                         owners.append(path)
         self.max_words = max((len(p) for p in self.phrases), default=1)
         self.words = frozenset(w for p in self.phrases for w in p)
-        self._fuzzy = sorted(" ".join(p) for p in self.phrases if len(" ".join(p)) >= 6)
-        self._fuzzy_owner = {" ".join(p): owners for p, owners in self.phrases.items()}
+        # Misspelled names only of the categories understand.py does not read (the messenger page it
+        # does), by length: a ratio of 85 or more needs lengths within a sixth.
+        self._fuzzy = {n: [t for t in base if abs(len(t) - n) * 6 <= n + 6] for n in range(6, 40)} if base else {}
+        self._fuzzy_owner = base
+        self.others = any(fact_schema(p) != "messenger" for p in self.paths)
         self._scoped: dict[str, KnowledgeBase] = {}
 
     def find(self, words: list[str]) -> list[CategoryMention]:
@@ -155,7 +164,7 @@ class CategoryIndex:
             else:
                 i += 1
         tried = 0
-        for size in (2, 1):
+        for size in (2, 1) if self._fuzzy else ():
             for i in range(len(words) - size + 1):
                 piece = words[i : i + size]
                 if any(taken[i : i + size]) or not any(_unknown(w) for w in piece) or tried >= MAX_FUZZY:
@@ -164,7 +173,9 @@ class CategoryIndex:
                 if len(text) < 6:
                     continue
                 tried += 1
-                hit = process.extractOne(text, self._fuzzy, scorer=fuzz.ratio, score_cutoff=88 if len(text) < 9 else 85)
+                hit = process.extractOne(text, self._fuzzy.get(len(text), ()), scorer=fuzz.ratio, score_cutoff=88 if len(text) < 9 else 85)
+                if hit and size > 1 and not _word_by_word(piece, hit[0].split()):
+                    hit = None  # "voip service" is not "vpn service": every word must be close, short ones exact
                 if hit:
                     found.append(CategoryMention(tuple(self._fuzzy_owner[hit[0]]), i, i + size, False))
                     taken[i : i + size] = [True] * size
@@ -225,6 +236,8 @@ class CategoryIndex:
         names a loaded category other than the messenger one, what it asks of that category."""
         if not self.paths:
             return u
+        if not self.others:  # the messenger page alone: understand.py's reading, about that page
+            return dataclasses.replace(u, category=self.paths[0]) if u.intent in ("list", "criteria", "filter") else u
         if u.command is not None:
             return self._read_command(u)
         text = u.normalized
@@ -234,18 +247,24 @@ class CategoryIndex:
             text = normalize(message)
             words = tokens(text)
             mentions = self.find(words)
+        if text == u.normalized:
+            mentions = [m for m in mentions if not _property_words(m, u, text, words)]
         paths = [self.pick(m, words) for m in mentions]
         ids = tuple(dict.fromkeys(self.twin(i, words, set(paths)) for i in u.entries))
         if ids != u.entries:
             u = dataclasses.replace(u, entries=ids)
         if u.entries and u.intent in ("card", "compare", "none"):
             u = self._stated_of_entry(u, text)
-        others = [p for p in paths if fact_schema(p) != "messenger"]
-        if not others:  # messenger questions: understand.py's reading, now about the messenger page
+        messenger = u.intent == "filter" and any(  # "which ones route over Tor, without the Orbot VPN mode"
+            q.prop.family not in COMMON_FAMILIES and q.prop.id not in COMMON_PROPERTIES and not q.id.startswith("stated:")
+            for q in u.properties)
+        if not paths or fact_schema(paths[0]) == "messenger" or messenger:
+            # messenger questions: understand.py's reading, now about the messenger page
             if u.intent in ("list", "criteria", "filter"):
-                return dataclasses.replace(u, category=self._default(u, paths))
+                category = self._default(u, paths if not messenger else [])
+                return dataclasses.replace(u, category=category, entries=self._on_page(u.entries, category))
             return u
-        path = others[0]
+        path = paths[0]
         spans = [m for m, p in zip(mentions, paths) if p == path]
         return self._about_category(u, text, words, path, spans)
 
@@ -265,12 +284,23 @@ class CategoryIndex:
         intent = "card" if u.intent == "compare" and len(ids) < 2 else u.intent
         return dataclasses.replace(u, intent=intent, entries=ids, properties=(*u.properties, *stated))
 
+    def _on_page(self, ids: tuple[str, ...], path: str) -> tuple[str, ...]:
+        """Each product as its entry on ``path`` where it has one (its twin there)."""
+        def there(entry_id: str) -> str:
+            entry = self.kb.get(entry_id)
+            twins = (entry_id, *entry.also_on) if entry else (entry_id,)
+            return next((t for t in twins if (e := self.kb.get(t)) is not None and e.category == path), entry_id)
+        return tuple(dict.fromkeys(there(i) for i in ids))
+
     def _default(self, u: Understanding, paths: list[str]) -> str:
         """The category of a question that names none: a named entry's for its criteria, else the
         messenger page, which understand.py's rules are about."""
         entry = self.kb.get(u.entries[0]) if u.entries else None
         if u.intent == "criteria" and entry is not None and entry.category:
-            return entry.category
+            # a product on several pages: the first of its pages that has criteria
+            twins = [t for t in (entry, *(self.kb.get(i) for i in entry.also_on)) if t is not None]
+            judged = [t.category for t in twins if (c := self.kb.category(t.category)) is not None and c.criteria]
+            return judged[0] if judged else entry.category
         if paths:
             return paths[0]
         return MESSENGER_CATEGORY if MESSENGER_CATEGORY in self.paths else self.paths[0]
@@ -296,9 +326,12 @@ class CategoryIndex:
         """The properties a question asks of a non-messenger category's cards: the common facts
         and what the cards state, never words of the category's own name ("linux distro")."""
         spans = [(_offset(text, words, m.start), _offset(text, words, m.end - 1) + len(words[m.end - 1])) for m in mentions]
+        context = self.vocab.context.get(path, frozenset())
         props = [q for q in u.properties
                  if (q.prop.family in COMMON_FAMILIES or q.prop.id in COMMON_PROPERTIES or fact_schema(path) == "messenger")
-                 and not any(a <= q.start < b for a, b in spans)]
+                 and not any(a <= q.start < b for a, b in spans)
+                 # "a browser for my windows pc": the words that chose the page are not a filter on it
+                 and not (q.prop.family == "platform" and set(tokens(u.normalized[q.start : q.end])) & context)]
         stated = [q for q in self.stated(text) if not any(a <= q.start < b for a, b in spans)]
         return tuple(sorted([*props, *stated], key=lambda q: q.start))
 
@@ -311,17 +344,20 @@ class CategoryIndex:
                  and any(_names(e) & set(tokens(text[q.start : q.end])) for q in stated)}
         ids = tuple(i for i in u.entries if i not in terms)
         in_category = [i for i in ids if (e := self.kb.get(i)) is not None and e.category == path]
+        # understand.py refused it as another topic, which the loaded knowledge now has; a long
+        # message naming a category in passing, or a product it does not know, stays unanswered.
+        refused = u.intent == "none" and (u.unknown or len(words) > MAX_WORDS or not ("off_topic" in notes or len(words) <= 8))
         if ids:
             if u.intent in ("list", "filter", "criteria"):
                 return dataclasses.replace(u, entries=ids, category=path if u.intent != "criteria" else self.kb.get(ids[0]).category)  # type: ignore[union-attr]
-            if u.intent == "none" and notes & {"question", "card", "caveats", "compare"}:
+            if u.intent == "none" and not refused and "off_topic" in notes and notes & {"question", "card", "caveats", "compare"}:
                 intent = "compare" if len(ids) >= 2 and "compare" in notes else "card"
                 return dataclasses.replace(u, intent=intent, entries=tuple(dict.fromkeys([*in_category, *ids])), confidence=0.7)
             return dataclasses.replace(u, entries=ids)
         named = sum(m.end - m.start for m in mentions)
         asks = notes & {"question", "list", "criteria", "why_not", "card", "caveats", "compare"} or len(words) <= 4 \
-            or named * 2 >= len(words)  # "password managers?", "gestionnaire de mots de passe"
-        if not asks or ("support" in notes and not notes & {"list", "criteria"}) or u.intent in ("help", "support"):
+            or named * 2 >= len(words) or bool(stated)  # "password managers?", "a VPN I can pay for with cash"
+        if not asks or refused or ("support" in notes and not notes & {"list", "criteria"}) or u.intent in ("help", "support"):
             return dataclasses.replace(u, entries=ids)  # "my VPN keeps disconnecting": not a question for recbot
         def decided(intent: str, confidence: float, props: tuple[PropertyQuery, ...] = ()) -> Understanding:
             return dataclasses.replace(u, intent=intent, entries=(), properties=props, category=path,
@@ -340,6 +376,19 @@ def _card_text(entry: Entry) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _property_words(mention: CategoryMention, u: Understanding, text: str, words: list[str]) -> bool:
+    """Are a category's words here a property asked of an app ("over the Tor network", "in the
+    browser", "without a phone number or email") rather than the category?"""
+    start = _offset(text, words, mention.start)
+    end = _offset(text, words, mention.end - 1) + len(words[mention.end - 1])
+    for q in u.properties:
+        if q.start < end and start < q.end and (q.prop.family != "platform" or q.start <= start and end <= q.end):
+            return True  # "tor netwerk" (routing); but "linux distro" is a category, its "linux" a platform
+        if _LISTED_WITH.fullmatch(text[q.end : start]) or _LISTED_WITH.fullmatch(text[end : q.start]):
+            return q.prop.family == "identity"
+    return False
+
+
 def _names(entry: Entry) -> set[str]:
     return {w for n in (entry.name, *entry.aliases) for w in tokens(normalize(n))}
 
@@ -349,6 +398,11 @@ _NEGATION_BEFORE = re.compile(r"(?:without|no|not|zonder|geen|niet|don'?t|doesn'
 
 def _negated(normalized: str, start: int) -> bool:
     return bool(_NEGATION_BEFORE.search(normalized[max(0, start - 24) : start]))
+
+
+def _word_by_word(written: list[str], name: list[str]) -> bool:
+    return len(written) == len(name) and all(
+        a == b or len(a) >= 5 and fuzz.ratio(a, b) >= 80 for a, b in zip(written, name))
 
 
 def _unknown(word: str) -> bool:

@@ -19,7 +19,8 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
-from .properties import Property, PropertyQuery
+from .index import EntityIndex
+from .properties import Property, PropertyQuery, dedupe, find_properties
 from .text import normalize, tokens
 from .understand import _LISTED_WITH, KNOWN_WORDS, Understanding, _offset
 from .yaml_safe import YamlError, load_bounded
@@ -44,8 +45,16 @@ def _stated(key: str, label: dict[str, str], ask: re.Pattern[str], text: re.Patt
 
 
 # Asking what a category's picks must meet, in words understand.py's criteria cues leave to the messenger page.
-REQUIRES = re.compile(r"(?<![\w-])(?:requir\w*|criteri\w*|eisen|eis|vereis\w*|voorwaarden|exigences?|anforderung\w*|requisitos?|"
+REQUIRES = re.compile(r"(?<![\w-])(?:requir\w*|criteri\w*|eisen|eis|vereis\w*|voorwaarden|exig\w*|anforderung\w*|requisit\w*|"
                       r"what makes (?:a|an) (?:\w+ ){0,2}good|what (?:do|should) (?:i|you) look for|waar (?:moet|let) (?:ik|je|een) (?:\w+ ){0,3}(?:op|aan))(?![\w-])")
+
+
+# The same in scripts without spaces or Latin letters: found inside words, as normalize() writes them.
+REQUIRES_UNSPACED = tuple(normalize(w) for w in ("требовани", "критери", "קריטריונ", "דרישות", "標準", "标准", "要求", "條件", "条件"))
+
+
+def asks_requirements(text: str) -> bool:
+    return bool(REQUIRES.search(text)) or not text.isascii() and any(w in text for w in REQUIRES_UNSPACED)
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class CategoryMention:
     start: int  # token index
     end: int
     exact: bool
+    span: tuple[int, int] | None = None  # characters, for names in scripts without spaces or Latin letters
 
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
@@ -112,20 +122,28 @@ def _variants(phrase: tuple[str, ...]) -> set[tuple[str, ...]]:
 class CategoryIndex:
     """The loaded categories by their names: titles in every loaded language and common words."""
 
-    def __init__(self, kb: KnowledgeBase, vocab: Vocabulary | None = None):
+    def __init__(self, kb: KnowledgeBase, vocab: Vocabulary | None = None, entities: EntityIndex | None = None):
+        """``entities``: the entry index, to tell a product's name from a category's words."""
         vocab = vocab or vocabulary()
+        self.entities = entities
         self.kb = kb
         self.vocab = vocab
         loaded = [c for c in kb.categories if kb.entries_in(c.path)]
         rank = {path: n for n, path in enumerate(vocab.order)}
         self.paths = tuple(sorted((c.path for c in loaded), key=lambda p: rank.get(p, len(rank))))
         self.phrases: dict[tuple[str, ...], list[str]] = {}
+        self.unspaced: dict[str, list[str]] = {}  # names in other scripts -> their categories
         names = {tuple(tokens(normalize(n))) for e in kb.entries for n in (e.name, *e.aliases)}
         base: dict[str, list[str]] = {}  # names as written (no variants), for misspellings
         for path in self.paths:
             category = kb.category(path)
             titles = [t for t in category.title.by_lang.values()] if category else []
             for name in (*titles, *vocab.words.get(path, ())):
+                if not normalize(name).isascii():  # Cyrillic, Hebrew, Chinese: found as written, not by words
+                    unspaced = normalize(name).strip()
+                    if len(unspaced) >= 2 and path not in self.unspaced.setdefault(unspaced, []):
+                        self.unspaced[unspaced].append(path)
+                    continue
                 words = tuple(tokens(normalize(name)))
                 if not words or len(words) > MAX_PHRASE:
                     continue
@@ -181,6 +199,35 @@ class CategoryIndex:
                     taken[i : i + size] = [True] * size
         return sorted(found, key=lambda m: m.start)
 
+    def _unspaced(self, text: str, after: int) -> list[CategoryMention]:
+        """Names written in scripts our words do not cover ("менеджер паролей", "密碼管理器"), longest first."""
+        if text.isascii() or not self.unspaced:
+            return []
+        found: list[CategoryMention] = []
+        taken: list[tuple[int, int]] = []
+        for name in sorted((n for n in self.unspaced if n in text), key=len, reverse=True)[:MAX_FUZZY]:
+            at = text.find(name)
+            if any(a < at + len(name) and at < b for a, b in taken):
+                continue
+            taken.append((at, at + len(name)))
+            found.append(CategoryMention(tuple(self.unspaced[name]), after, after, True, (at, at + len(name))))
+        return sorted(found, key=lambda m: m.span or (0, 0))
+
+    def _not_category_words(self, u: Understanding, words: list[str], mentions: list[CategoryMention]) -> Understanding:
+        """Entries named only by words of a category's name ("office suite" is not GPG Suite,
+        "youtube frontends" not Piped) are not asked about."""
+        inside = {n for m in mentions for n in range(m.start, m.end)}
+        found = self.entities.find(words, KNOWN_WORDS) if self.entities else []
+        exact = {(m.start, m.end) for m in mentions}  # "Tor Browser": the product's own name is the page's too
+        outside = {m.entry_id for m in found if not set(range(m.start, m.end)) <= inside or (m.start, m.end) in exact}
+        within = {m.entry_id for m in found if set(range(m.start, m.end)) <= inside}
+        dropped = tuple(i for i in u.entries if i in within and i not in outside)
+        if not dropped:
+            return u
+        ids = tuple(i for i in u.entries if i not in dropped)
+        intent = u.intent if ids or u.intent not in ("card", "caveats", "compare") else "none"
+        return dataclasses.replace(u, entries=ids, intent=intent, notes=(*u.notes, "question") if intent == "none" else u.notes)
+
     def pick(self, mention: CategoryMention, words: list[str]) -> str:
         """The category a mention means: by the context words around it ("browser for android"), else the first."""
         if len(mention.paths) == 1:
@@ -203,7 +250,11 @@ class CategoryIndex:
             return 2 * (path in named) + len(self.vocab.context.get(path, frozenset()) & present)
 
         best = max(twins, key=score)
-        return best if score(best) > score(entry_id) else entry_id
+        if score(best) > score(entry_id):
+            return best
+        # no context: the first of its pages that judges its picks (has criteria), else the first
+        judged = [t for t in twins if (c := self.kb.category(self.kb.get(t).category)) is not None and c.criteria]  # type: ignore[union-attr]
+        return judged[0] if judged else entry_id
 
     def scoped(self, path: str) -> KnowledgeBase:
         """The knowledge of one category: its entries, criteria and warnings (a list or criteria reply)."""
@@ -240,22 +291,23 @@ class CategoryIndex:
             return dataclasses.replace(u, category=self.paths[0]) if u.intent in ("list", "criteria", "filter") else u
         if u.command is not None:
             return self._read_command(u)
-        text = u.normalized
+        # The words as written: understand.py's spelling correction aims at its own vocabulary
+        # ("contant betalen" is no "contact bepalen"); offsets of its properties hold when equal.
+        text = normalize(message)
         words = tokens(text)
-        mentions = self.find(words)
-        if not mentions and normalize(message) != text:  # a category word taken for a typo of vocabulary
-            text = normalize(message)
-            words = tokens(text)
-            mentions = self.find(words)
+        mentions = self.find(words) + self._unspaced(text, len(words))
+        context = {self.pick(m, words) for m in mentions}  # for twins, even words that ask a property ("self-host Mastodon")
         if text == u.normalized:
             mentions = [m for m in mentions if not _property_words(m, u, text, words)]
+        if mentions and u.entries and self.entities is not None:
+            u = self._not_category_words(u, words, mentions)
         paths = [self.pick(m, words) for m in mentions]
-        ids = tuple(dict.fromkeys(self.twin(i, words, set(paths)) for i in u.entries))
+        ids = tuple(dict.fromkeys(self.twin(i, words, context) for i in u.entries))
         if ids != u.entries:
             u = dataclasses.replace(u, entries=ids)
         if u.entries and u.intent in ("card", "compare", "none"):
             u = self._stated_of_entry(u, text)
-        messenger = u.intent == "filter" and any(  # "which ones route over Tor, without the Orbot VPN mode"
+        messenger = u.intent == "filter" and not self.stated(text) and any(  # "which ones route over Tor, without the Orbot VPN mode"
             q.prop.family not in COMMON_FAMILIES and q.prop.id not in COMMON_PROPERTIES and not q.id.startswith("stated:")
             for q in u.properties)
         if not paths or fact_schema(paths[0]) == "messenger" or messenger:
@@ -325,28 +377,34 @@ class CategoryIndex:
                  mentions: list[CategoryMention]) -> tuple[PropertyQuery, ...]:
         """The properties a question asks of a non-messenger category's cards: the common facts
         and what the cards state, never words of the category's own name ("linux distro")."""
-        spans = [(_offset(text, words, m.start), _offset(text, words, m.end - 1) + len(words[m.end - 1])) for m in mentions]
+        spans = [_span(m, text, words) for m in mentions]
         context = self.vocab.context.get(path, frozenset())
         props = [q for q in u.properties
                  if (q.prop.family in COMMON_FAMILIES or q.prop.id in COMMON_PROPERTIES or fact_schema(path) == "messenger")
-                 and not any(a <= q.start < b for a, b in spans)
-                 # "a browser for my windows pc": the words that chose the page are not a filter on it
-                 and not (q.prop.family == "platform" and set(tokens(u.normalized[q.start : q.end])) & context)]
+                 # inside the category's name only a platform that tells its page from a sibling ("browser voor android")
+                 and (not any(a <= q.start < b for a, b in spans) or set(tokens(text[q.start : q.end])) & context)]
         stated = [q for q in self.stated(text) if not any(a <= q.start < b for a, b in spans)]
         return tuple(sorted([*props, *stated], key=lambda q: q.start))
 
     def _about_category(self, u: Understanding, text: str, words: list[str], path: str,
                         mentions: list[CategoryMention]) -> Understanding:
         notes = set(u.notes)
+        foreign = "other language" in notes
+        if foreign and not u.properties:  # understand.py reads no properties there; platforms are written alike
+            u = dataclasses.replace(u, properties=tuple(dedupe(find_properties(text))))
         stated = self.stated(text)
         # Products named as what a card states ("a VPN that takes Monero"): the question's terms, not its subject.
         terms = {i for i in u.entries if (e := self.kb.get(i)) is not None and e.category != path
                  and any(_names(e) & set(tokens(text[q.start : q.end])) for q in stated)}
         ids = tuple(i for i in u.entries if i not in terms)
         in_category = [i for i in ids if (e := self.kb.get(i)) is not None and e.category == path]
+        filters = self._filters(u, text, words, path, mentions)
+        if ids and not in_category and filters and u.intent not in ("compare", "support"):
+            ids = ()  # "an email provider with IMAP, so I can use Thunderbird": the product is context
         # understand.py refused it as another topic, which the loaded knowledge now has; a long
         # message naming a category in passing, or a product it does not know, stays unanswered.
-        refused = u.intent == "none" and (u.unknown or len(words) > MAX_WORDS or not ("off_topic" in notes or len(words) <= 8))
+        refused = u.intent == "none" and bool(u.unknown or len(words) > MAX_WORDS or not (
+            "off_topic" in notes or foreign or len(words) <= 8))
         if ids:
             if u.intent in ("list", "filter", "criteria"):
                 return dataclasses.replace(u, entries=ids, category=path if u.intent != "criteria" else self.kb.get(ids[0]).category)  # type: ignore[union-attr]
@@ -355,19 +413,22 @@ class CategoryIndex:
                 return dataclasses.replace(u, intent=intent, entries=tuple(dict.fromkeys([*in_category, *ids])), confidence=0.7)
             return dataclasses.replace(u, entries=ids)
         named = sum(m.end - m.start for m in mentions)
-        asks = notes & {"question", "list", "criteria", "why_not", "card", "caveats", "compare"} or len(words) <= 4 \
-            or named * 2 >= len(words) or bool(stated)  # "password managers?", "a VPN I can pay for with cash"
+        # "password managers?", "a VPN I can pay for with cash", "dns apps that work on iphone"
+        asks = bool(notes & {"question", "list", "criteria", "why_not", "card", "caveats", "compare"}) or len(words) <= 4 \
+            or named * 2 >= len(words) or bool(filters) or foreign or bool(asks_requirements(text))
         if not asks or refused or ("support" in notes and not notes & {"list", "criteria"}) or u.intent in ("help", "support"):
             return dataclasses.replace(u, entries=ids)  # "my VPN keeps disconnecting": not a question for recbot
+
         def decided(intent: str, confidence: float, props: tuple[PropertyQuery, ...] = ()) -> Understanding:
             return dataclasses.replace(u, intent=intent, entries=(), properties=props, category=path,
                                        confidence=max(confidence, u.confidence if u.intent == intent else 0.0), unknown=())
-        if notes & {"criteria", "why_not"} or REQUIRES.search(text):
+
+        if notes & {"criteria", "why_not"} or asks_requirements(text):
             return decided("criteria", 0.8)
-        filters = self._filters(u, text, words, path, mentions)
-        if filters:
+        scoped = self.scoped(path).entries
+        if filters and not (all(q.prop.family == "platform" for q in filters) and all(q.matches(e) for e in scoped for q in filters)):
             return decided("filter", 0.8, filters)
-        return decided("list", 0.8)
+        return decided("list", 0.8)  # "a browser for my laptop": every desktop browser runs there
 
 
 def _card_text(entry: Entry) -> str:
@@ -376,14 +437,22 @@ def _card_text(entry: Entry) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _span(mention: CategoryMention, text: str, words: list[str]) -> tuple[int, int]:
+    """Character span of a mention in the normalized text."""
+    if mention.span is not None:
+        return mention.span
+    return _offset(text, words, mention.start), _offset(text, words, mention.end - 1) + len(words[mention.end - 1])
+
+
 def _property_words(mention: CategoryMention, u: Understanding, text: str, words: list[str]) -> bool:
     """Are a category's words here a property asked of an app ("over the Tor network", "in the
-    browser", "without a phone number or email") rather than the category?"""
-    start = _offset(text, words, mention.start)
-    end = _offset(text, words, mention.end - 1) + len(words[mention.end - 1])
+    browser", "without a phone number or email") rather than the category? A property that
+    starts the name is ("tor network"); one inside it is not ("disk encryption", "linux distro",
+    "desktopbrowsers")."""
+    start, end = _span(mention, text, words)
     for q in u.properties:
-        if q.start < end and start < q.end and (q.prop.family != "platform" or q.start <= start and end <= q.end):
-            return True  # "tor netwerk" (routing); but "linux distro" is a category, its "linux" a platform
+        if q.start < end and start < q.end and q.start <= start and (q.prop.family != "platform" or q.prop.id == "web"):
+            return True
         if _LISTED_WITH.fullmatch(text[q.end : start]) or _LISTED_WITH.fullmatch(text[end : q.start]):
             return q.prop.family == "identity"
     return False

@@ -50,7 +50,7 @@ class Engine:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.index = EntityIndex(kb.entries, INDEX_COMMON)
-        self.categories = CategoryIndex(kb)
+        self.categories = CategoryIndex(kb, entities=self.index)
         self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
 
     def understand(

@@ -240,7 +240,8 @@ def test_whole_site_sets(site_engine, name, floor):
     [
         ("Which VPN do you recommend?", "list", "vpn", "vpn/proton-vpn"),
         ("welke wachtwoordbeheerder raden jullie aan?", "list", "passwords", "passwords/bitwarden"),
-        ("best browser for android", "list", "mobile-browsers", "mobile-browsers/brave"),
+        ("best browser for android", "filter", "mobile-browsers", "mobile-browsers/brave"),  # Safari is iOS only
+        ("what browser should I use on my laptop?", "list", "desktop-browsers", "desktop-browsers/mullvad-browser"),
         ("what do you require of a VPN?", "criteria", "vpn", None),
         ("criteria voor e-mailproviders", "criteria", "email", None),
         ("which vpn accepts monero?", "filter", "vpn", "vpn/ivpn"),

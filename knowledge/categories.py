@@ -164,6 +164,7 @@ class CategoryIndex:
         self._fuzzy = {n: [t for t in base if abs(len(t) - n) * 6 <= n + 6] for n in range(6, 40)} if base else {}
         self._fuzzy_owner = base
         self.others = any(fact_schema(p) != "messenger" for p in self.paths)
+        self._unspaced_context = sorted({w for ws in vocab.context.values() for w in ws if not w.isascii()})
         self._scoped: dict[str, KnowledgeBase] = {}
 
     def find(self, words: list[str]) -> list[CategoryMention]:
@@ -296,13 +297,14 @@ class CategoryIndex:
         text = normalize(message)
         words = tokens(text)
         mentions = self.find(words) + self._unspaced(text, len(words))
-        context = {self.pick(m, words) for m in mentions}  # for twins, even words that ask a property ("self-host Mastodon")
+        seen = words + [w for w in self._unspaced_context if w in text] if not text.isascii() else words  # "באייפון"
+        context = {self.pick(m, seen) for m in mentions}  # for twins, even words that ask a property ("self-host Mastodon")
         if text == u.normalized:
             mentions = [m for m in mentions if not _property_words(m, u, text, words)]
         if mentions and u.entries and self.entities is not None:
             u = self._not_category_words(u, words, mentions)
-        paths = [self.pick(m, words) for m in mentions]
-        ids = tuple(dict.fromkeys(self.twin(i, words, context) for i in u.entries))
+        paths = [self.pick(m, seen) for m in mentions]
+        ids = tuple(dict.fromkeys(self.twin(i, seen, context) for i in u.entries))
         if ids != u.entries:
             u = dataclasses.replace(u, entries=ids)
         if u.entries and u.intent in ("card", "compare", "none"):

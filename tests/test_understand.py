@@ -227,9 +227,10 @@ def site_engine():
     return Engine(load_sources([str(SNAPSHOT)]))
 
 
-# site_own.yaml: written with knowledge/categories.py (40/40 when written); the floor leaves room
-# for the other understanding work, not for losing a kind of question.
-@pytest.mark.parametrize("name, floor", [("site_own.yaml", 0.92)])
+# site_own.yaml: written with knowledge/categories.py (40/40 when written); site_dev.yaml: written
+# without seeing the code, 51.4% on arrival, 58.6% now (86.4% without its `lang` checks: replies in
+# the site's nine languages are another branch's). The floors leave a few points, not a kind of question.
+@pytest.mark.parametrize("name, floor", [("site_own.yaml", 0.92), ("site_dev.yaml", 0.55)])
 def test_whole_site_sets(site_engine, name, floor):
     result, failures = score_set(site_engine, name)
     assert result["overall"] >= floor, failures

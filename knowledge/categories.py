@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
 from .index import EntityIndex
-from .properties import Property, PropertyQuery, dedupe, find_properties
+from .properties import PROPERTIES, Property, PropertyQuery, dedupe, find_properties
 from .text import normalize, tokens
 from .understand import _LISTED_WITH, KNOWN_WORDS, Understanding, _offset
 from .yaml_safe import YamlError, load_bounded
@@ -39,9 +39,17 @@ def _stated(key: str, label: dict[str, str], ask: re.Pattern[str], text: re.Patt
     asked by some words, found by others; a card that does not say it is unknown, never "no"."""
 
     def test(entry: Entry) -> bool | None:
-        return True if text.search(_card_text(entry)) else None
+        card = _card_text(entry)
+        said = [_NEGATED_CLAUSE.search(card[max(0, m.start() - 120) : m.start()]) is None for m in text.finditer(card)]
+        if not said:
+            return None
+        return any(said)  # "Tuta doesn't support the IMAP protocol": stated as not
 
     return Property(f"stated:{key}", f"stated:{key}", ask, test, label)
+
+
+# A negation in the clause before what a card states ("doesn't accept any cryptocurrencies").
+_NEGATED_CLAUSE = re.compile(r"(?:n't|\bnot\b|\bno\b|\bnever\b|\bwithout\b)[^.;:!?]*$", re.IGNORECASE)
 
 
 # Asking what a category's picks must meet, in words understand.py's criteria cues leave to the messenger page.
@@ -63,6 +71,7 @@ class Vocabulary:
     context: dict[str, frozenset[str]]  # page path -> words that point to it
     order: tuple[str, ...]  # page paths in the file's order (first wins a shared word)
     stated: tuple[Property, ...]
+    property_words: dict[str, str]  # a property's words in other scripts (normalized) -> property id
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,8 @@ def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
             raise ValueError(f"{path}: stated.{key}: expected 'label', 'ask' and 'text'")
         stated.append(_stated(str(key), {k: str(v) for k, v in item["label"].items()},
                               _words_pattern(item["ask"]), re.compile("|".join(str(t) for t in item["text"]), re.IGNORECASE)))
-    return Vocabulary(words, context, tuple(words), tuple(stated))
+    property_words = {normalize(str(w)): str(prop) for prop, ws in (data.get("property_words") or {}).items() for w in ws or ()}
+    return Vocabulary(words, context, tuple(words), tuple(stated), property_words)
 
 
 def _variants(phrase: tuple[str, ...]) -> set[tuple[str, ...]]:
@@ -274,6 +284,18 @@ class CategoryIndex:
             )
         return self._scoped[path]
 
+    def _foreign_properties(self, text: str) -> list[PropertyQuery]:
+        """Common-fact properties written in other scripts ("ללינוקס", "с открытым исходным кодом")."""
+        if text.isascii():
+            return []
+        by_id = {p.id: p for p in PROPERTIES}
+        found = []
+        for words, prop_id in self.vocab.property_words.items():
+            at = text.find(words)
+            if at >= 0 and prop_id in by_id:
+                found.append(PropertyQuery(by_id[prop_id], False, at, at + len(words)))
+        return found
+
     def stated(self, normalized: str) -> list[PropertyQuery]:
         """What the question asks a card to state ("accepts Monero", "self-hostable")."""
         found = []
@@ -392,8 +414,8 @@ class CategoryIndex:
                         mentions: list[CategoryMention]) -> Understanding:
         notes = set(u.notes)
         foreign = "other language" in notes
-        if foreign and not u.properties:  # understand.py reads no properties there; platforms are written alike
-            u = dataclasses.replace(u, properties=tuple(dedupe(find_properties(text))))
+        if foreign and not u.properties:  # understand.py reads no properties there; platforms are often written alike
+            u = dataclasses.replace(u, properties=tuple(dedupe([*find_properties(text), *self._foreign_properties(text)])))
         stated = self.stated(text)
         # Products named as what a card states ("a VPN that takes Monero"): the question's terms, not its subject.
         terms = {i for i in u.entries if (e := self.kb.get(i)) is not None and e.category != path

@@ -382,20 +382,29 @@ class CategoryIndex:
         return MESSENGER_CATEGORY if MESSENGER_CATEGORY in self.paths else self.paths[0]
 
     def _read_command(self, u: Understanding) -> Understanding:
+        """``!list vpn``, ``!criteria passwords``, ``!which vpn monero``: the category the arguments name."""
         spec = u.command.spec if u.command else None
         if spec is None or spec.intent not in ("list", "criteria", "filter"):
             return u
         words = tokens(u.normalized)
         mentions = [m for m in self.find(words) if m.exact]
-        if mentions:
-            path = self.pick(mentions[0], words)
-            names = {n for m in mentions for n in range(m.start, m.end)}
-            ids = tuple(i for i in u.entries if (e := self.kb.get(i)) is not None and e.category == path) if names else u.entries
-            props = u.properties
-            if spec.intent == "filter":
-                props = self._filters(u, u.normalized, words, path, mentions)
-            return dataclasses.replace(u, category=path, entries=ids if spec.intent != "criteria" else (), properties=props)
-        return dataclasses.replace(u, category=self._default(u, []))
+        if not mentions and (path := self._path_named(words)):
+            mentions = [CategoryMention((path,), 0, len(words), True)]
+        if not mentions:
+            category = self._default(u, [])
+            return dataclasses.replace(u, category=category, entries=self._on_page(u.entries, category))
+        path = self.pick(mentions[0], words)
+        props = self._filters(u, u.normalized, words, path, mentions) if spec.intent == "filter" else u.properties
+        ids = () if spec.intent == "criteria" else tuple(i for i in u.entries if (e := self.kb.get(i)) is not None and e.category == path)
+        return dataclasses.replace(u, category=path, entries=ids, properties=props)
+
+    def _path_named(self, words: list[str]) -> str:
+        """A category written as its page path ("passwords", "android/distributions", "email-clients")."""
+        asked = " ".join(words).replace("/", " ").replace("-", " ")
+        for path in self.paths:
+            if asked and asked in (path.replace("/", " ").replace("-", " "), path.rsplit("/", 1)[-1].replace("-", " ")):
+                return path
+        return ""
 
     def _filters(self, u: Understanding, text: str, words: list[str], path: str,
                  mentions: list[CategoryMention]) -> tuple[PropertyQuery, ...]:

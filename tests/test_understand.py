@@ -311,3 +311,14 @@ def test_off_topic_follows_the_loaded_knowledge(engine, site_engine):
     assert site_engine.answer("Which VPN do you recommend?", "en").intent == "list"
     bundled = engine.answer("welke messenger raden jullie aan?")
     assert bundled.intent == "list" and bundled.category == "real-time-communication"
+
+
+@pytest.mark.parametrize(
+    "command, intent, category",
+    [("!list vpn", "list", "vpn"), ("!criteria passwords", "criteria", "passwords"), ("!which vpn monero", "filter", "vpn"),
+     ("!eisen android/distributions", "criteria", "android/distributions"), ("!lijst", "list", "real-time-communication")],
+)
+def test_commands_name_a_category(site_engine, command, intent, category):
+    answer = site_engine.answer(command)
+    assert (answer.intent, answer.category) == (intent, category)
+    assert all(e.startswith(category + "/") for e in answer.entries)

@@ -341,6 +341,8 @@ class CategoryIndex:
                 return dataclasses.replace(u, category=category, entries=self._on_page(u.entries, category))
             return u
         path = paths[0]
+        if len(words) > MAX_WORDS:  # a long message names a category in passing: understand.py's reading stands
+            return dataclasses.replace(u, category=path) if u.intent in ("list", "filter") else u
         spans = [m for m, p in zip(mentions, paths) if p == path]
         return self._about_category(u, text, words, path, spans)
 
@@ -395,6 +397,8 @@ class CategoryIndex:
             return dataclasses.replace(u, category=category, entries=self._on_page(u.entries, category))
         path = self.pick(mentions[0], words)
         props = self._filters(u, u.normalized, words, path, mentions) if spec.intent == "filter" else u.properties
+        if spec.intent == "filter" and not props and u.properties:  # "!which tor": a property of messengers, not the Tor page
+            return dataclasses.replace(u, category=self._default(u, []))
         ids = () if spec.intent == "criteria" else tuple(i for i in u.entries if (e := self.kb.get(i)) is not None and e.category == path)
         return dataclasses.replace(u, category=path, entries=ids, properties=props)
 
@@ -432,7 +436,7 @@ class CategoryIndex:
         ids = tuple(i for i in u.entries if i not in terms)
         in_category = [i for i in ids if (e := self.kb.get(i)) is not None and e.category == path]
         filters = self._filters(u, text, words, path, mentions)
-        if ids and not in_category and filters and u.intent not in ("compare", "support"):
+        if ids and not in_category and any(q.id.startswith("stated:") for q in filters) and u.intent not in ("compare", "support"):
             ids = ()  # "an email provider with IMAP, so I can use Thunderbird": the product is context
         # understand.py refused it as another topic, which the loaded knowledge now has; a long
         # message naming a category in passing, or a product it does not know, stays unanswered.
@@ -440,7 +444,9 @@ class CategoryIndex:
             "off_topic" in notes or foreign or len(words) <= 8))
         if ids:
             if u.intent in ("list", "filter", "criteria"):
-                return dataclasses.replace(u, entries=ids, category=path if u.intent != "criteria" else self.kb.get(ids[0]).category)  # type: ignore[union-attr]
+                # picks of the page named ("which phone for GrapheneOS"); a filter or criteria about the products named
+                category = path if u.intent == "list" or in_category and u.intent == "filter" else self._default(u, [])
+                return dataclasses.replace(u, entries=self._on_page(ids, category), category=category)
             if u.intent == "none" and not refused and "off_topic" in notes and notes & {"question", "card", "caveats", "compare"}:
                 intent = "compare" if len(ids) >= 2 and "compare" in notes else "card"
                 return dataclasses.replace(u, intent=intent, entries=tuple(dict.fromkeys([*in_category, *ids])), confidence=0.7)

@@ -322,3 +322,25 @@ def test_commands_name_a_category(site_engine, command, intent, category):
     answer = site_engine.answer(command)
     assert (answer.intent, answer.category) == (intent, category)
     assert all(e.startswith(category + "/") for e in answer.entries)
+
+
+@pytest.fixture(scope="module")
+def pack_and_site_engine():
+    from knowledge.engine import Engine
+    from knowledge.loading import load_sources
+
+    return Engine(load_sources(["bundled", str(SNAPSHOT)]))
+
+
+@pytest.mark.parametrize(
+    "question, intent, top",
+    [
+        ("!which tor", "filter", "briar"),  # a property of messengers, not the Tor Browser page
+        ("Would it be possible to use signal desktop without a smartphone? I do not own any android or iphone at all", "card", "signal"),
+    ],
+)
+def test_messenger_questions_keep_their_reading_with_the_site(pack_and_site_engine, engine, question, intent, top):
+    alone = engine.answer(question, "en")
+    both = pack_and_site_engine.answer(question, "en")
+    assert (both.intent, both.entries) == (alone.intent, alone.entries)
+    assert both.intent == intent and top in both.entries

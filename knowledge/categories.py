@@ -18,8 +18,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
 from .index import EntityIndex
+from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
 from .properties import PROPERTIES, Property, PropertyQuery, dedupe, find_properties
 from .text import normalize, tokens
 from .understand import _LISTED_WITH, KNOWN_WORDS, Understanding, _offset
@@ -36,7 +36,8 @@ COMMON_PROPERTIES = {"open_source"}
 
 def _stated(key: str, label: dict[str, str], ask: re.Pattern[str], text: re.Pattern[str]) -> Property:
     """Something a card may state in its text ("accepts Monero"), as a property to filter on:
-    asked by some words, found by others; a card that does not say it is unknown, never "no"."""
+    asked by some words, found by others; a card that does not mention it is unknown, one that
+    says it does not ("doesn't support IMAP") is "no"."""
 
     def test(entry: Entry) -> bool | None:
         card = _card_text(entry)
@@ -62,6 +63,7 @@ REQUIRES_UNSPACED = tuple(normalize(w) for w in ("требовани", "крит
 
 
 def asks_requirements(text: str) -> bool:
+    """Does the question ask what a category's picks must meet?"""
     return bool(REQUIRES.search(text)) or not text.isascii() and any(w in text for w in REQUIRES_UNSPACED)
 
 
@@ -84,6 +86,7 @@ class CategoryMention:
 
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    """Any of ``words`` as whole words of a normalized question, a space also written as "-" or nothing."""
     alternatives = sorted({re.escape(normalize(str(w))).replace(r"\ ", r"[ -]?") for w in words}, key=len, reverse=True)
     return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
 
@@ -108,8 +111,11 @@ def vocabulary(path: Path = VOCABULARY) -> Vocabulary:
     for key, item in (data.get("stated") or {}).items():
         if not isinstance(item, dict) or not item.get("ask") or not item.get("text") or not isinstance(item.get("label"), dict):
             raise ValueError(f"{path}: stated.{key}: expected 'label', 'ask' and 'text'")
-        stated.append(_stated(str(key), {k: str(v) for k, v in item["label"].items()},
-                              _words_pattern(item["ask"]), re.compile("|".join(str(t) for t in item["text"]), re.IGNORECASE)))
+        try:
+            found = re.compile("|".join(str(t) for t in item["text"]), re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{path}: stated.{key}.text: {exc}") from None
+        stated.append(_stated(str(key), {k: str(v) for k, v in item["label"].items()}, _words_pattern(item["ask"]), found))
     property_words = {normalize(str(w)): str(prop) for prop, ws in (data.get("property_words") or {}).items() for w in ws or ()}
     return Vocabulary(words, context, tuple(words), tuple(stated), property_words)
 
@@ -168,7 +174,6 @@ class CategoryIndex:
                     if path not in owners:
                         owners.append(path)
         self.max_words = max((len(p) for p in self.phrases), default=1)
-        self.words = frozenset(w for p in self.phrases for w in p)
         # Misspelled names only of the categories understand.py does not read (the messenger page it
         # does), by length: a ratio of 85 or more needs lengths within a sixth.
         self._fuzzy = {n: [t for t in base if abs(len(t) - n) * 6 <= n + 6] for n in range(6, 40)} if base else {}
@@ -237,6 +242,7 @@ class CategoryIndex:
             return u
         ids = tuple(i for i in u.entries if i not in dropped)
         intent = u.intent if ids or u.intent not in ("card", "caveats", "compare") else "none"
+        # a card asked of nothing left ("office suite?"): a question, to be read as one about the category
         return dataclasses.replace(u, entries=ids, intent=intent, notes=(*u.notes, "question") if intent == "none" else u.notes)
 
     def pick(self, mention: CategoryMention, words: list[str]) -> str:
@@ -249,7 +255,8 @@ class CategoryIndex:
 
     def twin(self, entry_id: str, words: list[str], named: set[str]) -> str:
         """Of the same product's entries on several pages, the one the question's context points
-        to ("brave on android": mobile browsers; "tuta calendar"), else the one found."""
+        to ("brave on android": mobile browsers; "tuta calendar"), else the first of its pages that
+        has criteria (the pages that judge their picks), else the one found."""
         entry = self.kb.get(entry_id)
         if entry is None or not entry.also_on:
             return entry_id

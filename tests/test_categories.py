@@ -30,6 +30,9 @@ def test_a_broken_vocabulary_names_its_file_and_line(tmp_path: Path):
     bad.write_text("vpn: [vpn]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="expected 'categories:'"):
         vocabulary.__wrapped__(bad)
+    bad.write_text("categories: {}\nstated:\n  monero: {label: {en: x}, ask: [monero], text: ['(']}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"stated\.monero\.text"):
+        vocabulary.__wrapped__(bad)
 
 
 def _answer(**fields) -> Answer:

@@ -536,7 +536,11 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!", category: str | 
             warnings, _ = _entry_caveats(kb, entry, lang)
             lines.append([Bold(entry.name), ": ", "; ".join(_first_sentence(x) for x in warnings)])
         doc.bullets(lines, SAY[lang]["list_other"])
-    doc.para(SAY[lang]["list_more"].format(prefix=prefix))
+    if category and len(current) >= 2:  # the example names are this category's own
+        one, two = (e.name.split(" (")[0].lower() for e in current[:2])
+        doc.para(SAY[lang]["list_more_category"].format(prefix=prefix, one=one, two=two))
+    else:
+        doc.para(SAY[lang]["list_more"].format(prefix=prefix))
     return _done(doc)
 
 
@@ -891,6 +895,7 @@ SAY: dict[str, dict[str, str]] = {
         "filter_unknown": "Not stated for: ",
         "list_title": "Recommended encrypted messengers:",
         "list_title_category": "Recommended by Privacy Guides, {category}:",
+        "list_more_category": "Ask about one (\"{prefix}info {one}\") or compare (\"{prefix}compare {one}, {two}\").",
         "criteria_title_category": "How Privacy Guides chooses, {category}:",
         "list_other": "On the page earlier, no longer recommended as such:",
         "list_more": "Ask about one (\"{prefix}info signal\") or compare (\"{prefix}compare signal simplex\").",
@@ -961,6 +966,7 @@ SAY: dict[str, dict[str, str]] = {
         "filter_unknown": "Niet bekend voor: ",
         "list_title": "Aanbevolen versleutelde messengers:",
         "list_title_category": "Aanbevolen door Privacy Guides, {category}:",
+        "list_more_category": "Vraag naar één (\"{prefix}kaart {one}\") of vergelijk (\"{prefix}vergelijk {one}, {two}\").",
         "criteria_title_category": "Hoe Privacy Guides kiest, {category}:",
         "list_other": "Eerder op de pagina, nu niet meer als zodanig aanbevolen:",
         "list_more": "Vraag naar één (\"{prefix}kaart signal\") of vergelijk (\"{prefix}vergelijk signal simplex\").",

@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, or - to read one question per line from stdin")
     ask.add_argument("--kb", action="append", default=[], metavar="SOURCE",
                      help="knowledge source (YAML file or directory, markdown page, URL, or 'bundled'); repeatable")
-    ask.add_argument("--json", action="store_true", help="print JSON: intent, entries, lang, confidence, text, html")
+    ask.add_argument("--json", action="store_true", help="print JSON: intent, entries, lang, category, confidence, text, html")
     ask.add_argument("--lang", default="nl", choices=SITE_LANGS,
                      help="the room's language: the reply's when the question does not tell (default nl; "
                      "a language the knowledge has no texts in falls back to nl)")

@@ -89,14 +89,23 @@ def load_questions(path: str | Path) -> list[dict[str, Any]]:
 
 
 def check(item: dict[str, Any], answer: Answer) -> list[str]:
-    """What is wrong with an answer to one evaluation item (empty: right)."""
+    """What is wrong with an answer to one evaluation item (empty: right). Fields checked:
+    ``intent`` (one or a list), ``top`` (an id or a list of acceptable ids, one must come first),
+    ``include``, ``exclude``, ``category`` (the answer's category page) and ``lang``; others
+    (``src``, notes) are ignored."""
     wrong: list[str] = []
     intents = item.get("intent", [])
     intents = [intents] if isinstance(intents, str) else list(intents)
     if intents and answer.intent not in intents:
         wrong.append(f"intent {answer.intent}, want {'|'.join(intents)}")
-    if item.get("top") and (not answer.entries or answer.entries[0] != item["top"]):
-        wrong.append(f"top {answer.entries[0] if answer.entries else '-'}, want {item['top']}")
+    top = item.get("top")
+    tops = [top] if isinstance(top, str) else list(top or [])  # a list: any one of them may come first
+    if tops and (not answer.entries or answer.entries[0] not in tops):
+        wrong.append(f"top {answer.entries[0] if answer.entries else '-'}, want {'|'.join(tops)}")
+    if item.get("category") and answer.category != item["category"]:
+        wrong.append(f"category {answer.category or '-'}, want {item['category']}")
+    if item.get("lang") and answer.lang != item["lang"]:
+        wrong.append(f"lang {answer.lang}, want {item['lang']}")
     missing = [e for e in item.get("include", []) if e not in answer.entries]
     if missing:
         wrong.append(f"missing {missing}")
@@ -144,5 +153,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{intent:10} {right:3}/{total:<3} {right / total:6.1%}")
     print(f"{'overall':10} {result['right']:3}/{result['total']:<3} {result['overall']:6.1%}")
     for question, answer, wrong in result["failures"]:
-        print(f"FAIL {question!r}: {'; '.join(wrong)} (got {answer.intent} {list(answer.entries)} {answer.confidence:.2f})")
+        got = f"{answer.intent} {answer.category + ' ' if answer.category else ''}{list(answer.entries)[:6]} {answer.confidence:.2f}"
+        print(f"FAIL {question!r}: {'; '.join(wrong)} (got {got})")
     return 0

@@ -1,12 +1,15 @@
-"""Categories in replies: finding a category by what someone typed, and picking among twins.
+"""Finding a category by what someone typed, and the one choice among a product's twins.
 
-Pure functions over a KnowledgeBase (no bot imports), for the renderer and the engine now and
-for the understanding later: ``find_category`` reads "vpn", "Email Services" or "e-maildiensten"
-as a category; ``pick_twin`` chooses which of a product's entries on several pages (Brave on
-the desktop and the mobile browsers page) a question is about.
+Pure functions over a KnowledgeBase (no bot imports), for the renderer, the engine and the
+understanding of category questions (``category_questions.py``): ``find_category`` reads "vpn",
+"Email Services" or "e-maildiensten" as a category; ``pick_twin`` chooses which of a product's
+entries on several pages (Brave on the desktop and the mobile browsers page) a question is
+about; ``with_criteria`` is the entry whose page judges its picks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Mapping
 
 from .model import Category, Entry, KnowledgeBase
 from .properties import PLATFORM_NAMES
@@ -60,22 +63,36 @@ def twins_of(kb: KnowledgeBase, entry: Entry) -> list[Entry]:
     return [e for e in kb.entries if e.id in ids]
 
 
-def pick_twin(kb: KnowledgeBase, entry: Entry, context: str = "") -> tuple[Entry, bool]:
+def with_criteria(kb: KnowledgeBase, entry: Entry) -> Entry:
+    """The entry, or when its page has no criteria (a toolbox tip) its first twin whose page has."""
+    own = kb.category(entry.category)
+    if own is None or own.criteria:
+        return entry
+    return next((t for t in twins_of(kb, entry) if (c := kb.category(t.category)) is not None and c.criteria), entry)
+
+
+def pick_twin(
+    kb: KnowledgeBase, entry: Entry, context: str = "", *, named: Collection[str] = (),
+    hints: Mapping[str, Collection[str]] | None = None,
+) -> tuple[Entry, bool]:
     """Which of ``entry`` and its twins ``context`` (the question, any language) is about:
     (that entry, True) when the context points at one page (its title's or path's words, or
-    platforms only that page's card has: "Brave on my iPhone"), else (the first of them in the
-    base's order, False). An entry without twins is returned as it is, with False."""
+    platforms only that page's card has: "Brave on my iPhone"; a category the question names,
+    ``named``; words that point at a page, ``hints``: page path -> words, from the category
+    vocabulary), else (the first of them in the base's order whose page has criteria, else the
+    first, False). An entry without twins is returned as it is, with False."""
     candidates = twins_of(kb, entry)
     if len(candidates) < 2:
         return entry, False
     words = set(tokens(normalize(context)))
-    if not words:
-        return candidates[0], False
-    scores = [_score(kb, e, candidates, words) for e in candidates]
-    best = max(scores)
-    if best > 0 and scores.count(best) == 1:
-        return candidates[scores.index(best)], True
-    return candidates[0], False
+    if words:
+        hints = hints or {}
+        scores = [_score(kb, e, candidates, words) + 2 * (e.category in named) + len(words & set(hints.get(e.category, ())))
+                  for e in candidates]
+        best = max(scores)
+        if best > 0 and scores.count(best) == 1:
+            return candidates[scores.index(best)], True
+    return with_criteria(kb, candidates[0]), False
 
 
 def _score(kb: KnowledgeBase, entry: Entry, candidates: list[Entry], words: set[str]) -> int:

@@ -8,9 +8,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from . import phrases, render
+from .categories import find_category, with_criteria
+from .category_questions import CategoryIndex
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
-from .categories import find_category, pick_twin, twins_of
 from .properties import FilterPlan, PropertyQuery, applies_to, audited_by
 from .text import detect_language, foreign_hint, normalize, site_language, tokens
 from .understand import INDEX_COMMON, PARSE, Command, Understanding, parse_command, understand
@@ -27,12 +28,14 @@ class Answer:
     text: str  # plain-text reply ("" when intent is none)
     html: str  # the same reply as safe HTML (user text escaped)
     command: str = ""  # canonical command name when the message was a command
+    category: str = ""  # page path of the category a list, criteria or filter answer is about
 
     def to_json(self) -> dict:
         return {
             "intent": self.intent,
             "entries": list(self.entries),
             "lang": self.lang,
+            "category": self.category,
             "confidence": round(self.confidence, 3),
             "text": self.text,
             "html": self.html,
@@ -48,6 +51,7 @@ class Engine:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.index = EntityIndex(kb.entries, INDEX_COMMON)
+        self.categories = CategoryIndex(kb, entities=self.index)
         self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
         #: The languages replies can be written in: Dutch and English, and every other language
         #: both the knowledge's texts and the phrase catalogue have.
@@ -60,7 +64,7 @@ class Engine:
         """``default_lang``: the room's language, the reply's when the message does not tell."""
         room = default_lang if default_lang in self.langs else "nl"
         u = understand(message, self.index, self.kb, room if room in ("nl", "en") else "en", prefix, command)
-        return self._in_language(u, message, room)
+        return self._in_language(self.categories.read(u, message), message, room)
 
     def _in_language(self, u: Understanding, message: str, room: str) -> Understanding:
         """The reply's language: the message's own when the knowledge has it, else the room's
@@ -124,7 +128,8 @@ class Engine:
 
         def done(intent: str, reply: render.Reply, ids: list[str] | tuple[str, ...] = u.entries) -> Answer:
             reply = render.directed(reply, lang)
-            return Answer(intent, tuple(ids), lang, u.confidence, reply.text, reply.html, command)
+            category = u.category if intent in ("list", "criteria", "filter") else ""
+            return Answer(intent, tuple(ids), lang, u.confidence, reply.text, reply.html, command, category)
 
         if u.intent == "none":
             if u.unknown:
@@ -148,16 +153,19 @@ class Engine:
         if u.intent == "support":
             return done("support", render.support(kb, entries[0] if entries else None, lang, prefix), [e.id for e in entries[:1]])
         if u.intent == "list":
-            ids = [e.id for e in kb.entries if e.current_status == "recommended"]
-            ids += [e.id for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
-            return done("list", render.entry_list(kb, lang, prefix), ids)
+            scoped = self.categories.scoped(u.category)
+            ids = [e.id for e in scoped.entries if e.current_status == "recommended"]
+            ids += [e.id for e in scoped.entries if e.current_status not in ("recommended", "not_listed")]
+            return done("list", render.entry_list(scoped, lang, prefix, self._title(u.category, lang)), ids)
         if u.intent == "criteria" and not (entries and entries[0].current_status == "not_listed"):
             asked = u.command.args if u.command else ""
-            category = find_category(kb, asked) if asked else None  # "!criteria vpn", "!criteria Email Services"
+            category = kb.category(u.category) if u.category and not entries else None  # "what do you require of a VPN?"
+            if category is None and asked and not entries:
+                category = find_category(kb, asked)  # "!criteria vpn", "!criteria Email Services"
             if category is not None:
                 return done("criteria", render.criteria(kb, lang, category=category, prefix=prefix), ())
             unknown = asked if asked and not entries else ""
-            entry = _with_criteria(kb, entries[0]) if entries else None
+            entry = with_criteria(kb, entries[0]) if entries else None
             ids = [e.id for e in ([entry] if entry else []) + [e for e in entries if e is not entry]]
             return done("criteria", render.criteria(kb, lang, entry, prefix=prefix, asked=unknown), ids)
         if u.intent == "filter":
@@ -184,11 +192,7 @@ class Engine:
             if phrases.is_rtl(note_lang) and not phrases.is_rtl(lang):  # a Hebrew line above a Dutch card
                 reply = render.Reply(reply.text, reply.html.replace("<p>", '<p dir="rtl">', 1))
             return done("card", reply, [entries[0].id])
-        entry, picked = pick_twin(kb, entries[0], u.normalized)
-        if picked:  # the twin the question's context points at ("brave on my iphone") comes first
-            entries = [entry, *(e for e in entries if e is not entry)]
-        else:
-            entry = entries[0]
+        entry = entries[0]  # of twins, the one the question points at (category_questions: categories.pick_twin)
         asked = [q for q in u.properties if not q.prop.modifier]
         focus = tuple(q for q in asked if applies_to(q.prop, entry))[:2]
         lead = render.yes_no_lead(kb, entry, focus, lang) if u.yes_no and focus else None
@@ -196,6 +200,10 @@ class Engine:
             lead = render.not_applicable_lead(kb, entry, asked, lang)
         # The card is about the first entry; others named come after it (they are what it was asked against).
         return done("card", render.card(kb, entry, lang, focus, lead, prefix), [e.id for e in entries])
+
+    def _title(self, path: str, lang: str) -> str | None:
+        """The heading of a list reply about a category, when several are loaded."""
+        return render.category_title(self.kb, path, lang) if len(self.kb.categories) > 1 and self.kb.category(path) else None
 
     def _narrowed(self, u: Understanding) -> Understanding:
         """Properties narrowed by names the knowledge holds: "audited by Trail of Bits"."""
@@ -225,7 +233,7 @@ class Engine:
         # a messenger property ("forward secrecy") is asked of the cards that have messenger facts
         asked = [q for q in queries if not q.prop.modifier] or queries
         picks = bool(u.situations) and "list" in u.notes  # "I'm a journalist, which app should I use?": today's picks only
-        for entry in kb.entries:
+        for entry in self.categories.scoped(u.category).entries:
             if entry.current_status == "not_listed" and entry.id not in named:
                 continue  # apps Privacy Guides does not recommend: only when the question names them
             if picks and entry.current_status != "recommended" and entry.id not in named:
@@ -244,14 +252,6 @@ class Engine:
         why = [situation.why.get(lang, situation.why["en"]) for situation in u.situations]
         reply = render.filter_reply(kb, matches, misses, unknown, queries, lang, why)
         return done("filter", reply, [e.id for e, _ in matches])
-
-
-def _with_criteria(kb: KnowledgeBase, entry: Entry) -> Entry:
-    """The entry, or when its page has no criteria (a toolbox tip) its first twin whose page has."""
-    own = kb.category(entry.category)
-    if own is None or own.criteria:
-        return entry
-    return next((t for t in twins_of(kb, entry) if (c := kb.category(t.category)) is not None and c.criteria), entry)
 
 
 #: lingua's and the scripts' ISO 639-1 codes for the site's languages.

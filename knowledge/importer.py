@@ -869,6 +869,7 @@ def _entry(card: _Card, name: str, page: _Page, warnings: list[PageWarning], ids
         links=links,
         downloads=downloads,
         caveats=tuple(Text.of(page.lang, text) for text in caveats if text),
+        details=Text.of(page.lang, "\n\n".join(_cleaned(_prose(details)))) if details else Text(),
         warnings=tuple(w.id for w in warnings),
         source=page.source(card.box.line),
         category=page.path or page_of_url(page.url),

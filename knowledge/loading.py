@@ -414,6 +414,7 @@ def _fold_curated(entries: list[Entry], warnings: list[PageWarning]) -> tuple[li
             aliases=tuple(dict.fromkeys(a for a in (*base.aliases, *extra) if a.casefold() != base.name.casefold())),
             summary=Text({**card.summary.by_lang, **base.summary.by_lang}),
             description=Text({**card.description.by_lang, **base.description.by_lang}),
+            details=Text({**card.details.by_lang, **base.details.by_lang}),
             links=base.links or card.links,
             downloads=base.downloads or card.downloads,
             caveats=base.caveats or card.caveats,

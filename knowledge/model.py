@@ -243,6 +243,7 @@ class Entry:
     evidence: tuple[Evidence, ...] = ()  # per-fact sources (see Evidence)
     category: str = ""  # page path of its category ("vpn", "android/distributions"); "" unknown
     also_on: tuple[str, ...] = ()  # ids of the same product's entries on other pages
+    details: Text = field(default_factory=Text)  # what the page's sub-sections under the card state (payments, protocols, …)
 
     @property
     def has_messenger_facts(self) -> bool:

@@ -51,6 +51,8 @@ class Property:
     negated_by_words: tuple[str, ...] = ()  # words inside the match that mean "not"
 
 
+#: The id prefix of what a card states in its text ("accepts Monero"), read by category_questions.py.
+STATED = "stated:"
 #: Properties any card can answer, whatever its category (platforms from its downloads, open
 #: source from its source link, audits, status); the others ask for messenger facts.
 COMMON_FAMILIES = frozenset({"platform", "audits", "status"})
@@ -58,8 +60,10 @@ COMMON_PROPERTIES = frozenset({"open_source"})
 
 
 def applies_to(prop: Property, entry: Entry) -> bool:
-    """Whether ``prop`` is a fact ``entry``'s category has (a messenger fact of a VPN is not)."""
-    return entry.has_messenger_facts or prop.family in COMMON_FAMILIES or prop.id in COMMON_PROPERTIES
+    """Whether ``prop`` is a fact ``entry``'s category has (a messenger fact of a VPN is not);
+    what a card states in its text (``stated:``, category_questions.py) applies to every card."""
+    return (entry.has_messenger_facts or prop.family in COMMON_FAMILIES or prop.id in COMMON_PROPERTIES
+            or prop.id.startswith(STATED))
 
 
 @dataclass(frozen=True)

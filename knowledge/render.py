@@ -616,9 +616,10 @@ def _reason(entry: Entry, query: PropertyQuery, lang: str) -> str:
     return f"{query.prop.label.get(lang, query.prop.label['en'])}: {_bool(value, lang)}"
 
 
-def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
+def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!", category: str | None = None) -> Reply:
+    """The picks of ``kb``; ``category``: the title of the one category they are the picks of."""
     doc = Doc()
-    doc.title(SAY[lang]["list_title"])
+    doc.title(SAY[lang]["list_title_category"].format(category=category) if category else SAY[lang]["list_title"])
     current = [e for e in kb.entries if e.current_status == "recommended"]
     other = [e for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
     lines = [[Bold(e.name), f": {_clip(e.summary.get(lang), 150)}"] for e in current[:SHOW_AT_MOST]]
@@ -631,7 +632,11 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!") -> Reply:
             warnings, _ = _entry_caveats(kb, entry, lang)
             lines.append([Bold(entry.name), ": ", "; ".join(_first_sentence(x) for x in warnings)])
         doc.bullets(lines, SAY[lang]["list_other"])
-    doc.para(SAY[lang]["list_more"].format(prefix=prefix))
+    if category and len(current) >= 2:  # the example names are this category's own
+        one, two = (e.name.split(" (")[0].lower() for e in current[:2])
+        doc.para(SAY[lang]["list_more_category"].format(prefix=prefix, one=one, two=two))
+    else:
+        doc.para(SAY[lang]["list_more"].format(prefix=prefix))
     return _done(doc)
 
 

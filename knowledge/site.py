@@ -365,6 +365,7 @@ def _entry_with(entry: Entry, other: Entry | None) -> Entry:
         entry,
         summary=_merge_text(entry.summary, other.summary),
         description=_merge_text(entry.description, other.description),
+        details=_merge_text(entry.details, other.details),
         caveats=caveats,
     )
 

@@ -391,6 +391,7 @@ class Understanding:
     other_lang: str = ""  # ISO code when the message is in a language recbot does not answer in
     yes_no: bool = False  # a yes/no question ("Does Session have forward secrecy?")
     situations: tuple[Situation, ...] = ()  # situations described, whose properties were added
+    category: str = ""  # page path of the category a list, criteria or filter question is about (category_questions.py)
 
 
 #: ``understand(..., command=PARSE)``: the message's command is not parsed yet.

@@ -22,8 +22,8 @@ def test_ask_answers_the_quick_start_question():
 def test_ask_json():
     result = recbot("ask", "--json", "!info signal")
     data = json.loads(result.stdout)
-    assert set(data) == {"intent", "entries", "lang", "confidence", "text", "html"}
-    assert data["intent"] == "card" and data["entries"] == ["signal"]
+    assert set(data) == {"intent", "entries", "lang", "category", "confidence", "text", "html"}
+    assert data["intent"] == "card" and data["entries"] == ["signal"] and data["category"] == ""
     assert "Signal" in data["text"] and "<b>" in data["html"]
 
 

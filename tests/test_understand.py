@@ -210,3 +210,137 @@ def test_second_fresh_set(engine):
 def test_sets_never_tuned_on(engine, name, floor):
     result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures
+
+
+# --- the whole site: categories as entities (issue 13) ------------------------------------------
+
+SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "privacyguides"
+
+
+@pytest.fixture(scope="module")
+def site_engine():
+    from knowledge.engine import Engine
+    from knowledge.loading import load_sources
+
+    if not (SNAPSHOT / "en").is_dir():
+        pytest.fail(f"the site snapshot is missing: {SNAPSHOT}", pytrace=False)
+    return Engine(load_sources([str(SNAPSHOT)]))
+
+
+# site_own.yaml: written with knowledge/category_questions.py (40/40 when written); site_dev.yaml: written
+# without seeing the code, 51.4% on arrival, 58.6% now (86.4% without its `lang` checks: replies in
+# the site's nine languages are another branch's). The floors leave a few points, not a kind of question.
+@pytest.mark.parametrize("name, floor", [("site_own.yaml", 0.92), ("site_dev.yaml", 0.55)])
+def test_whole_site_sets(site_engine, name, floor):
+    result, failures = score_set(site_engine, name)
+    assert result["overall"] >= floor, failures
+
+
+@pytest.mark.parametrize(
+    "question, intent, category, first",
+    [
+        ("Which VPN do you recommend?", "list", "vpn", "vpn/proton-vpn"),
+        ("welke wachtwoordbeheerder raden jullie aan?", "list", "passwords", "passwords/bitwarden"),
+        ("best browser for android", "filter", "mobile-browsers", "mobile-browsers/brave"),  # Safari is iOS only
+        ("what browser should I use on my laptop?", "list", "desktop-browsers", "desktop-browsers/mullvad-browser"),
+        ("what do you require of a VPN?", "criteria", "vpn", None),
+        ("criteria voor e-mailproviders", "criteria", "email", None),
+        ("which vpn accepts monero?", "filter", "vpn", "vpn/ivpn"),
+        ("which messenger do you recommend?", "list", "real-time-communication", "real-time-communication/signal"),
+    ],
+)
+def test_questions_about_a_category(site_engine, question, intent, category, first):
+    answer = site_engine.answer(question, "en")
+    assert (answer.intent, answer.category) == (intent, category)
+    assert answer.to_json()["category"] == category
+    if first:
+        assert answer.entries[0] == first
+    else:
+        assert answer.entries == ()
+
+
+def test_a_category_list_is_that_category_only(site_engine):
+    answer = site_engine.answer("Which VPN do you recommend?", "en")
+    assert set(answer.entries) == {"vpn/proton-vpn", "vpn/ivpn", "vpn/mullvad"}
+    assert "VPN" in answer.text.splitlines()[0] and "Mullvad" in answer.text and "Signal" not in answer.text
+
+
+def test_criteria_of_a_category_are_its_page_criteria(site_engine):
+    answer = site_engine.answer("what do you require of a VPN?", "en")
+    vpn = set(site_engine.kb.category("vpn").criteria)
+    shown = [c for c in site_engine.kb.criteria if c.category == "vpn" and c.text.get("en")[:40] in answer.text]
+    assert shown and {c.id for c in shown} <= vpn
+
+
+def test_filter_on_what_cards_state_stays_in_the_category(site_engine):
+    answer = site_engine.answer("which vpn accepts monero?", "en")
+    assert set(answer.entries) == {"vpn/ivpn", "vpn/mullvad"}  # Proton VPN's card names cash, not Monero
+    messengers = site_engine.answer("which messengers are open source?", "en")
+    assert messengers.intent == "filter" and messengers.category == "real-time-communication"
+    assert messengers.entries and all(e.startswith("real-time-communication/") for e in messengers.entries)
+
+
+@pytest.mark.parametrize(
+    "question, top",
+    [
+        ("brave on android", "mobile-browsers/brave"),
+        ("brave on my linux laptop?", "desktop-browsers/brave"),
+        ("tuta calendar", "calendar/tuta"),
+        ("is tuta a good email service?", "email/tuta"),
+        ("tell me about tuta", "calendar/tuta"),  # no context: the first page's
+        ("does mullvad take monero?", "vpn/mullvad"),  # what the card states, not Mullvad vs Monero
+    ],
+)
+def test_twins_by_context(site_engine, question, top):
+    answer = site_engine.answer(question, "en")
+    assert answer.intent in ("card", "caveats") and answer.entries[0] == top
+
+
+def test_products_of_two_categories_compare(site_engine):
+    answer = site_engine.answer("Signal vs Brave", "en")
+    assert answer.intent == "compare" and set(answer.entries) == {"real-time-communication/signal", "desktop-browsers/brave"}
+
+
+@pytest.mark.parametrize("question", ["my vpn keeps disconnecting", "the browser crashed again lol", "I had pizza for dinner"])
+def test_not_a_question_about_a_category(site_engine, question):
+    assert site_engine.answer(question, "en").intent == "none"
+
+
+def test_off_topic_follows_the_loaded_knowledge(engine, site_engine):
+    assert engine.answer("Which VPN do you recommend?", "en").intent == "none"  # the messenger pack alone
+    assert site_engine.answer("Which VPN do you recommend?", "en").intent == "list"
+    bundled = engine.answer("welke messenger raden jullie aan?")
+    assert bundled.intent == "list" and bundled.category == "real-time-communication"
+
+
+@pytest.mark.parametrize(
+    "command, intent, category",
+    [("!list vpn", "list", "vpn"), ("!criteria passwords", "criteria", "passwords"), ("!which vpn monero", "filter", "vpn"),
+     ("!eisen android/distributions", "criteria", "android/distributions"), ("!lijst", "list", "real-time-communication")],
+)
+def test_commands_name_a_category(site_engine, command, intent, category):
+    answer = site_engine.answer(command)
+    assert (answer.intent, answer.category) == (intent, category)
+    assert all(e.startswith(category + "/") for e in answer.entries)
+
+
+@pytest.fixture(scope="module")
+def pack_and_site_engine():
+    from knowledge.engine import Engine
+    from knowledge.loading import load_sources
+
+    return Engine(load_sources(["bundled", str(SNAPSHOT)]))
+
+
+@pytest.mark.parametrize(
+    "question, intent, top",
+    [
+        ("!which tor", "filter", "briar"),  # a property of messengers, not the Tor Browser page
+        ("Would it be possible to use signal desktop without a smartphone? I do not own any android or iphone at all", "card", "signal"),
+    ],
+)
+def test_messenger_questions_keep_their_reading_with_the_site(pack_and_site_engine, engine, question, intent, top):
+    alone = engine.answer(question, "en")
+    both = pack_and_site_engine.answer(question, "en")
+    assert (both.intent, both.entries) == (alone.intent, alone.entries)
+    assert both.intent == intent and top in both.entries

@@ -12,6 +12,7 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge.diff import CategoryChange
 from knowledge.model import KnowledgeBase
 from knowledge.render import Doc, Line, Link, Reply
 
@@ -39,6 +40,13 @@ SAY: dict[str, dict[str, str]] = {
         "criteria_removed": "Criteria removed: ",
         "criteria_changed": "Criteria changed: ",
         "warnings_changed": "Page warnings changed: ",
+        "tiers": "Standing changed: ",
+        "categories": "Per page: ",
+        "criteria_word": "criteria",
+        "warnings_word": "warnings",
+        "report_ok": "Knowledge changed ({by}): version {old} → {new} ({entries} entries, {criteria} criteria).",
+        "report_failed": "Knowledge refresh ({by}) failed; still answering from version {old}. Problems:",
+        "report_recovered": "Knowledge refresh ({by}) works again; nothing changed (version {new}).",
         "status_title": "Status",
         "status_knowledge": "Knowledge: version {version}, {entries} entries, {criteria} criteria.",
         "status_sources": "Sources:",
@@ -111,6 +119,13 @@ SAY: dict[str, dict[str, str]] = {
         "criteria_removed": "Criteria verwijderd: ",
         "criteria_changed": "Criteria gewijzigd: ",
         "warnings_changed": "Paginawaarschuwingen gewijzigd: ",
+        "tiers": "Status gewijzigd: ",
+        "categories": "Per pagina: ",
+        "criteria_word": "criteria",
+        "warnings_word": "waarschuwingen",
+        "report_ok": "Kennis veranderd ({by}): versie {old} → {new} ({entries} items, {criteria} criteria).",
+        "report_failed": "Kennis vernieuwen ({by}) mislukt; ik antwoord nog uit versie {old}. Problemen:",
+        "report_recovered": "Kennis vernieuwen ({by}) werkt weer; niets veranderd (versie {new}).",
         "status_title": "Toestand",
         "status_knowledge": "Kennis: versie {version}, {entries} items, {criteria} criteria.",
         "status_sources": "Bronnen:",
@@ -168,7 +183,16 @@ SAY: dict[str, dict[str, str]] = {
         "about_no_source": "Broncode: vraag de beheerder van deze bot (niet ingesteld).",
     },
 }
-_DIFF_PARTS = ("added", "removed", "changed", "criteria_added", "criteria_removed", "criteria_changed", "warnings_changed")
+_DIFF_PARTS = (
+    "added",
+    "removed",
+    "changed",
+    "tiers",
+    "criteria_added",
+    "criteria_removed",
+    "criteria_changed",
+    "warnings_changed",
+)
 
 
 def _say(lang: str, key: str, **kwargs: object) -> str:
@@ -224,29 +248,61 @@ def event_link(room_id: str, event_id: str) -> str:
 
 def refresh_result(outcome: RefreshOutcome, lang: str) -> Reply:
     """What a refresh changed, or why it failed (problems with file and line, bounded)."""
+    return _outcome(outcome, lang, "refresh_ok" if outcome.diff else "refresh_same", "refresh_failed")
+
+
+def refresh_report(outcome: RefreshOutcome, requested_by: str, lang: str, *, recovered: bool = False) -> Reply:
+    """The notice for the report rooms: what a refresh by ``requested_by`` changed, that it
+    failed, or (``recovered``) that it works again after failing."""
+    ok_key = "report_ok" if outcome.diff or not recovered else "report_recovered"
+    return _outcome(outcome, lang, ok_key, "report_failed", by=requested_by)
+
+
+def _outcome(outcome: RefreshOutcome, lang: str, ok_key: str, failed_key: str, **extra: str) -> Reply:
     numbers = {
         "old": outcome.old_version,
         "new": outcome.new_version,
         "entries": outcome.entries,
         "criteria": outcome.criteria,
+        **extra,
     }
     doc = Doc()
     if not outcome.ok:
-        doc.para(_say(lang, "refresh_failed", **numbers))
+        doc.para(_say(lang, failed_key, **numbers))
         lines: list[Line] = [[problem] for problem in outcome.problems[:SHOW_PROBLEMS]]
         if outcome.total_problems > SHOW_PROBLEMS:
             lines.append([_say(lang, "more", n=outcome.total_problems - SHOW_PROBLEMS)])
         return _reply(doc.bullets(lines))
-    doc.para(_say(lang, "refresh_ok" if outcome.diff else "refresh_same", **numbers))
+    doc.para(_say(lang, ok_key, **numbers))
     return _reply(doc.bullets([[text] for text in _diff_lines(outcome, lang)]))
 
 
 def _diff_lines(outcome: RefreshOutcome, lang: str) -> list[str]:
-    return [
-        _say(lang, part) + ", ".join(names)
-        for part in _DIFF_PARTS
-        if (names := getattr(outcome.diff, part))
-    ]
+    """One line per kind of change, each bounded: its first items and "… and N more"."""
+    diff = outcome.diff
+    lines = []
+    for part in (*_DIFF_PARTS, "categories"):
+        items = [_category_change(c, lang) for c in diff.categories] if part == "categories" else getattr(diff, part)
+        if not items:
+            continue
+        more = diff.omitted.get(part, 0)
+        tail = f" {_say(lang, 'more', n=more)}" if more else ""
+        lines.append(_say(lang, part) + ", ".join(items) + tail)
+    return lines
+
+
+def _category_change(change: CategoryChange, lang: str) -> str:
+    """``vpn: criteria +2 ~1; warnings −1`` (added, removed, changed)."""
+    parts = []
+    for kind in ("criteria", "warnings"):
+        counts = [
+            f"{sign}{n}"
+            for sign, n in zip("+−~", (getattr(change, f"{kind}_{c}") for c in ("added", "removed", "changed")))
+            if n
+        ]
+        if counts:
+            parts.append(f"{_say(lang, kind + '_word')} {' '.join(counts)}")
+    return f"{change.category or '—'}: {'; '.join(parts)}"
 
 
 def history(records: Sequence[RefreshRecord], lang: str) -> Reply:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .importer import PageImport, import_page
+from .loading import ARCHIVE_FETCH_MAX_BYTES
 from .model import Category, Criterion, Entry, KnowledgeBase, KnowledgeError, PageWarning, Problem, Source, Text
 
 SITE_URL = "https://www.privacyguides.org"
@@ -29,8 +30,9 @@ MAX_LANGS = 20
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 8  # folders below the docs root
 # Archives (GitHub tarballs of privacyguides/privacyguides.org and privacyguides/i18n):
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # the .tar.gz file itself
+MAX_ARCHIVE_BYTES = ARCHIVE_FETCH_MAX_BYTES  # the .tar.gz file itself (knowledge.archive_max_mb)
 MAX_MEMBERS = 50_000
+MAX_UNPACKED_BYTES = 2 * 1024**3  # every member of one archive, unpacked, in total (tar bombs)
 MAX_ARCHIVE_TEXT = 256 * 1024 * 1024  # markdown read out of one archive, in total
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
@@ -105,20 +107,20 @@ def load_site(path: Path) -> KnowledgeBase:
     return build_site(trees, dates=snapshot_dates(path), origin=str(path))
 
 
-def is_archive(source: str) -> bool:
-    return source.lower().endswith(ARCHIVE_SUFFIXES)
-
-
-def read_archive(path: Path) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
+def read_archive(
+    path: Path, name: str | None = None, max_bytes: int = MAX_ARCHIVE_BYTES
+) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
     """The pages of a GitHub tarball of the site's repositories, per language, and the
     archive's date per language (its newest member: GitHub stamps members with the commit
     time). ``ROOT/docs/…`` is English (privacyguides.org), ``ROOT/i18n/LANG/…`` are the
     translations (privacyguides/i18n). Nothing is extracted to disk; members with absolute or
-    ``..`` paths, links and other non-files are refused or skipped, and everything is bounded."""
-    name = str(path)
+    ``..`` paths and devices are refused, links (never followed) and other non-files skipped,
+    and everything is bounded: the file (``max_bytes``), its member count, each page and the
+    unpacked total. ``name`` (default: the path) is what errors call the archive."""
+    name = str(path) if name is None else name
     try:
-        if path.stat().st_size > MAX_ARCHIVE_BYTES:
-            raise KnowledgeError([Problem(name, 0, f"archive larger than {MAX_ARCHIVE_BYTES // 2**20} MiB")])
+        if path.stat().st_size > max_bytes:
+            raise KnowledgeError([Problem(name, 0, f"archive larger than {max_bytes // 2**20} MiB")])
         with tarfile.open(path, "r:gz") as archive:
             return _archive_pages(archive, name)
     except KnowledgeError:
@@ -130,7 +132,7 @@ def read_archive(path: Path) -> tuple[dict[str, list[SitePage]], dict[str, str]]
 def _archive_pages(archive: tarfile.TarFile, name: str) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
     trees: dict[str, list[SitePage]] = {}
     newest: dict[str, float] = {}
-    members = total = 0
+    members = total = unpacked = 0
     for member in archive:
         members += 1
         if members > MAX_MEMBERS:
@@ -138,6 +140,13 @@ def _archive_pages(archive: tarfile.TarFile, name: str) -> tuple[dict[str, list[
         parts = member.name.split("/")
         if member.name.startswith("/") or ".." in parts or "\\" in member.name:
             raise KnowledgeError([Problem(name, 0, f"unsafe member path: {member.name[:200]}")])
+        if member.ischr() or member.isblk() or member.isfifo():
+            raise KnowledgeError([Problem(name, 0, f"device or FIFO member: {member.name[:200]}")])
+        unpacked += max(member.size, 0)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise KnowledgeError(
+                [Problem(name, 0, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB (a tar bomb?)")]
+            )
         located = _archive_location(parts)
         if located is None or not member.isfile() or not member.name.endswith(".md"):
             continue
@@ -180,18 +189,22 @@ def _archive_location(parts: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def load_archives(paths: list[Path]) -> KnowledgeBase:
-    """One site from GitHub tarballs: the English one and, optionally, the translations' one."""
+def load_archives(
+    paths: list[Path], names: list[str] | None = None, max_bytes: int = MAX_ARCHIVE_BYTES
+) -> KnowledgeBase:
+    """One site from GitHub tarballs: the English one and, optionally, the translations' one
+    (``names``: what errors call each archive, default its path)."""
+    names = names or [str(path) for path in paths]
     trees: dict[str, list[SitePage]] = {}
     dates: dict[str, str] = {}
-    for path in paths:
-        found, found_dates = read_archive(path)
+    for path, name in zip(paths, names):
+        found, found_dates = read_archive(path, name, max_bytes)
         for lang, pages in found.items():
             if lang in trees:
-                raise KnowledgeError([Problem(str(path), 0, f"language '{lang}' is in more than one archive")])
+                raise KnowledgeError([Problem(name, 0, f"language '{lang}' is in more than one archive")])
             trees[lang] = pages
         dates.update(found_dates)
-    return build_site(trees, dates=dates, origin=", ".join(str(p) for p in paths))
+    return build_site(trees, dates=dates, origin=", ".join(names))
 
 
 def snapshot_dates(path: Path) -> dict[str, str]:

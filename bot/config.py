@@ -32,7 +32,7 @@ _SERVER = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?"
 _USER_ID_RE = re.compile(r"@[^\s:]+:" + _SERVER)
 _SERVER_SUFFIX_RE = re.compile(":" + _SERVER)
 _MAX_RATE = 10_000
-_ROOM_ID_RE = re.compile(r"![^\s:]+:" + _SERVER)
+_ROOM_ID_RE = re.compile(r"![^\s:]+(?::" + _SERVER + ")?")  # room version 12: no server part
 #: knowledge.refresh_every: shortest and longest interval (seconds); tests go below the minimum
 #: only through ``Tuning.refresh_every_s``, never through the configuration.
 MIN_REFRESH_EVERY_S = 15 * 60

@@ -127,7 +127,7 @@ def main() -> int:
     print(f"  load time: median {statistics.median(times):.2f} s, min {min(times):.2f} s over {len(times)} runs")
     print(f"  CPU time: median {statistics.median(cpu):.2f} s (wall time above depends on the machine's load)")
     print(f"  answers: median {statistics.median(per_answer) * 1000:.3f} ms per question, amortized over "
-          f"{len(QUESTIONS)} questions x {args.rounds} rounds; the first after a start {first[0] * 1000:.0f} ms (language models loading)")
+          f"{len(QUESTIONS)} questions x {args.rounds} rounds; the first after a start {first[0] * 1000:.0f} ms")
     print(f"  peak RSS: {peak_mb:.0f} MB")
     return 0
 

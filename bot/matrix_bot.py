@@ -507,7 +507,7 @@ class Bot:
 
     async def send(self, action: SendReply | EditAnswer | SendNotice) -> str | None:
         """Send a reply, an edit or a notice (see ``pipeline.actions.Io``)."""
-        deadline = action.deadline if isinstance(action, SendReply) else None
+        deadline = action.deadline if isinstance(action, (SendReply, SendNotice)) else None
         return await self._send(action.room_id, action.content(), tx_id=action.txn_id, deadline=deadline)
 
     async def redact(self, action: RedactAnswer) -> bool:

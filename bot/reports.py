@@ -17,6 +17,10 @@ from .refresh import RefreshOutcome
 
 log = logging.getLogger(__name__)
 
+#: Seconds a report may take to post (retries included), so a room that cannot be reached
+#: never holds up the ``!refresh`` reply for long.
+POST_TIMEOUT_S = 30.0
+
 
 class Reporter:
     """Told of each refresh's outcome (a ``Refresher`` listener); posts to ``rooms`` through
@@ -44,7 +48,8 @@ class Reporter:
             if not outcome.diff and not recovered:
                 return
         cause = f"{requested_by}|{outcome.old_version}|{outcome.new_version}|{time.time_ns()}"
+        deadline = time.monotonic() + POST_TIMEOUT_S
         for room_id in self._rooms:
             reply = replies.refresh_report(outcome, requested_by, self._lang_of(room_id), recovered=recovered)
-            if await self._send(SendNotice(room_id, cause, reply.text, reply.html)) is None:
+            if await self._send(SendNotice(room_id, cause, reply.text, reply.html, deadline)) is None:
                 log.warning("could not post the knowledge refresh report to %s", room_id)

@@ -59,6 +59,8 @@ def is_url(source: str) -> bool:
 def public_source(source: str) -> str:
     """A source as people may see it: a URL without user info, query or fragment (they may
     carry credentials); anything else unchanged."""
+    if source.startswith(ARCHIVE_PREFIX):
+        return ARCHIVE_PREFIX + public_source(source[len(ARCHIVE_PREFIX) :])
     parts = urllib.parse.urlsplit(source)
     if not (parts.scheme and parts.netloc):
         return source
@@ -401,10 +403,15 @@ def _load_sources(
         if not part.entries:
             problems.append(Problem(public_source(source), 0, "yields no entries"))
         parts.append(part)
-    if problems:
-        raise KnowledgeError(problems)
-    kb = merge(parts)
-    validate(kb)
+    try:
+        if problems:
+            raise KnowledgeError(problems)
+        kb = merge(parts)
+        validate(kb)
+    except KnowledgeError:
+        for download in downloads.values():  # never kept: the load they belong to failed
+            download.unlink(missing_ok=True)
+        raise
     if cache is not None:
         for url, text in fetched.items():
             cache.put(url, text)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.loading import SourceCache, archive_target, load_sources
+from knowledge.loading import SourceCache, archive_target, load_sources, public_source
 from knowledge.model import KnowledgeBase, KnowledgeError
 from knowledge.site import MAX_UNPACKED_BYTES
 from site_archives import LANGS, SITE_PATH, SNAPSHOT, ArchiveServer, archive_server, serve_snapshot, snapshot_tarballs
@@ -41,6 +41,8 @@ def test_archive_sources_are_named_by_prefix_or_suffix() -> None:
     )
     assert archive_target("/srv/site.tgz") == "/srv/site.tgz"
     assert archive_target("https://example.org/vpn.md") is None and archive_target("bundled") is None
+    secret = "archive:https://user:pw@codeload.github.com/privacyguides/i18n/tar.gz/main?token=abc"
+    assert public_source(secret) == "archive:https://codeload.github.com/privacyguides/i18n/tar.gz/main"
 
 
 def test_fetched_archives_load_as_one_multilingual_site(
@@ -90,6 +92,7 @@ def test_a_broken_download_never_replaces_the_last_good_copy(
     served.files["/codeload/privacyguides.org/tar.gz/refs/heads/main"] = b"not a tarball"
     with pytest.raises(KnowledgeError, match="cannot read the archive"):
         load_sources([site, i18n], cache=cache)
+    assert not list((tmp_path / "cache").glob("*.part"))  # the bad download is not kept
     served.files.clear()
     assert load_sources([site, i18n], cache=cache, fall_back=True, stale=[]).version == good.version
 

@@ -45,6 +45,7 @@ class SendNotice:
     cause: str
     text: str
     html: str
+    deadline: float | None = None  # time.monotonic(): give up sending after this
 
     def content(self) -> dict[str, object]:
         return build_notice(self.text, self.html)

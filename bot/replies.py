@@ -12,7 +12,7 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.diff import CategoryChange
+from knowledge.diff import NAMED_CHANGES, CategoryChange
 from knowledge.model import KnowledgeBase
 from knowledge.render import Doc, Line, Link, Reply
 
@@ -183,16 +183,6 @@ SAY: dict[str, dict[str, str]] = {
         "about_no_source": "Broncode: vraag de beheerder van deze bot (niet ingesteld).",
     },
 }
-_DIFF_PARTS = (
-    "added",
-    "removed",
-    "changed",
-    "tiers",
-    "criteria_added",
-    "criteria_removed",
-    "criteria_changed",
-    "warnings_changed",
-)
 
 
 def _say(lang: str, key: str, **kwargs: object) -> str:
@@ -281,7 +271,7 @@ def _diff_lines(outcome: RefreshOutcome, lang: str) -> list[str]:
     """One line per kind of change, each bounded: its first items and "… and N more"."""
     diff = outcome.diff
     lines = []
-    for part in (*_DIFF_PARTS, "categories"):
+    for part in (*NAMED_CHANGES, "categories"):
         items = [_category_change(c, lang) for c in diff.categories] if part == "categories" else getattr(diff, part)
         if not items:
             continue

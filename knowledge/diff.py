@@ -22,7 +22,8 @@ MAX_ITEMS = 10
 #: Categories kept with their criteria and warning counts in a bounded diff.
 MAX_CATEGORIES = 10
 
-_LISTS = (
+#: The fields of a diff that list changed items by name or id, in the order they are shown.
+NAMED_CHANGES = (
     "added",
     "removed",
     "changed",
@@ -31,8 +32,8 @@ _LISTS = (
     "criteria_removed",
     "criteria_changed",
     "warnings_changed",
-    "categories",
 )
+_LISTS = (*NAMED_CHANGES, "categories")
 
 
 @dataclass(frozen=True)

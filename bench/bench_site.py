@@ -1,4 +1,5 @@
-"""Benchmark the whole Privacy Guides site in nine languages: load time, answer time per question (amortized) and peak RSS, as medians of several runs.
+"""Benchmark the whole Privacy Guides site in nine languages: load time, answer time per
+question (amortized) and peak RSS, as medians of several runs.
 
 Run: python bench/bench_site.py [--runs N] [--rounds R] [--archives] [SITE]
 
@@ -92,7 +93,7 @@ QUESTIONS = (
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("site", nargs="?", default=str(SNAPSHOT))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=20, help="passes over the questions per run")

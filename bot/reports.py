@@ -1,4 +1,5 @@
-"""Report rooms (``moderation.report_rooms``): every refresh that changed the knowledge, manual or scheduled, posted there as a bounded notice; a failing refresh once per run of failures.
+"""Report rooms (``moderation.report_rooms``): every refresh that changed the knowledge,
+manual or scheduled, posted there as a bounded notice; a failing refresh once per run of failures.
 
 A refresh that changes nothing posts nothing. A failure is posted when the refresh before it
 worked (so a source that stays down does not fill the rooms with one notice per retry), and

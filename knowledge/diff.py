@@ -1,4 +1,5 @@
-"""What changed between two knowledge bases, and the same change cut to a bounded size (for refresh replies, report rooms and the refresh history).
+"""What changed between two knowledge bases, and the same change cut to a bounded size
+(for refresh replies, report rooms and the refresh history).
 
 Entries are compared by id, criteria and page warnings by id; an item "changed" when its
 content differs, ignoring where it was loaded from (file, line) and its page's source (URL,

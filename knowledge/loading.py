@@ -439,7 +439,12 @@ def _archive_file(
             raise KnowledgeError([Problem(target, 0, "no such archive file")])
         return Path(target), target
     shown = public_source(target)
-    download = cache.download(target) if cache is not None else scratch / f"archive-{index}.tar.gz"
+    download = scratch / f"archive-{index}.tar.gz"
+    if cache is not None:
+        try:
+            download = cache.download(target)
+        except OSError:  # an unwritable cache: download anyway, keep no copy
+            cache = None
     try:
         fetch_file(target, download, timeout=timeout, max_bytes=max_bytes)
     except KnowledgeError as exc:

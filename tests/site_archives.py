@@ -1,4 +1,6 @@
-"""Test helpers: GitHub-shaped tarballs of the site snapshot, and a local HTTP server that serves them behind a redirect hop (like github.com's archive URL redirecting to codeload), never the network."""
+"""Test helpers: GitHub-shaped tarballs of the site snapshot, and a local HTTP server that
+serves them behind a redirect hop (like github.com's archive URL redirecting to codeload),
+never the network."""
 
 from __future__ import annotations
 

@@ -133,6 +133,8 @@ class ModeratorCommands:
         self._refresher: Refresher | None = None
         #: Sources the base of this start was read from a cached copy of (see app.py).
         self.stale: tuple[str, ...] = ()
+        #: The schedule's interval when it runs (a test's may be below the configurable minimum).
+        self.refresh_every_s: float = 0.0
 
     def start(self, storage: Storage, listener: OutcomeListener | None = None) -> None:
         """Use ``storage`` for the audit trail (the bot's database is open); ``listener`` is
@@ -153,6 +155,7 @@ class ModeratorCommands:
     async def run_schedule(self, every_s: float, stopping: asyncio.Event) -> None:
         """Refresh every ``every_s`` seconds until ``stopping`` (see ``Refresher.run_schedule``)."""
         assert self._refresher is not None, "moderation is not started"
+        self.refresh_every_s = every_s
         await self._refresher.run_schedule(every_s, stopping)
 
     async def refresh(self, requested_by: str, room_id: str | None) -> RefreshOutcome | None:
@@ -219,4 +222,6 @@ class ModeratorCommands:
             cross_signed=self._stats.cross_signed,
             admin=admin,
             stale=self._refresher.stale if self._refresher else self.stale,
+            refresh_every_s=self.refresh_every_s or self._config.knowledge.refresh_every,
+            report_rooms=len(self._config.moderation.report_rooms),
         )

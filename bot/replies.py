@@ -53,6 +53,7 @@ SAY: dict[str, dict[str, str]] = {
         "status_from": "Loaded from: {locations}.",
         "status_last": "Last refresh: {when} by {who}: {result}.",
         "status_never": "Last refresh: none yet.",
+        "status_schedule": "Scheduled refresh: {every}; changes are reported to {rooms} room(s).",
         "status_running": "Running for {uptime} in {rooms} room(s); {answered} question(s) answered since the start.",
         "status_room": "This room: language {language}, auto-answer {autoanswer}, collecting unanswered questions {collect}.",
         "status_cross_signed": "Encryption: this device is cross-signed by the bot's account (trusted by Element).",
@@ -132,6 +133,7 @@ SAY: dict[str, dict[str, str]] = {
         "status_from": "Ingelezen uit: {locations}.",
         "status_last": "Laatste verversing: {when} door {who}: {result}.",
         "status_never": "Laatste verversing: nog geen.",
+        "status_schedule": "Geplande verversing: {every}; veranderingen worden gemeld in {rooms} kamer(s).",
         "status_running": "Draait {uptime} in {rooms} kamer(s); sinds de start {answered} vraag/vragen beantwoord.",
         "status_room": "Deze kamer: taal {language}, automatisch antwoorden {autoanswer}, onbeantwoorde vragen verzamelen {collect}.",
         "status_cross_signed": "Versleuteling: dit apparaat is ondertekend door het account van de bot (vertrouwd door Element).",
@@ -334,6 +336,8 @@ class StatusInfo:
     cross_signed: bool | None = None  # the bot's device (None: not known)
     admin: bool = True  # the whole bot's state; a room moderator sees only the room's
     stale: tuple[str, ...] = ()  # sources the live base was read from a cached copy of
+    refresh_every_s: float = 0  # the refresh schedule (0: off)
+    report_rooms: int = 0  # rooms that get each refresh's changes
 
 
 STATUS_MAX_SOURCES = 10  # source pages listed by !status; the rest are counted
@@ -360,6 +364,8 @@ def status(info: StatusInfo, lang: str) -> Reply:
     locations = ", ".join(redact_urls(location) for location in info.locations) or "bundled"
     doc.para(_say(lang, "status_from", locations=locations))
     doc.para(_last_refresh(info.last_refresh, lang))
+    every = duration(info.refresh_every_s, lang) if info.refresh_every_s else _say(lang, "off")
+    doc.para(_say(lang, "status_schedule", every=every, rooms=info.report_rooms))
     uptime = duration(info.uptime_s, lang)
     doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
     doc.para(room_line)

@@ -170,6 +170,7 @@ class Bot:
             self.pipeline.stats.cross_signed = await cross_sign_at_start(self.client, self.config, self._stopping)
             every = self.tuning.refresh_every_s or self.config.knowledge.refresh_every
             if every:
+                log.info("knowledge refreshes every %gs (knowledge.refresh_every)", every)
                 schedule = asyncio.create_task(self.pipeline.run_schedule(every, self._stopping))
             await self._sync_loop()
         except Stopped:

@@ -177,7 +177,12 @@ class Refresher:
                 return
             except TimeoutError:
                 pass
-            outcome = await self.refresh(SCHEDULE, None)
+            try:
+                outcome = await self.refresh(SCHEDULE, None)
+            except Exception:  # e.g. the database: the schedule must outlive one bad refresh
+                log.exception("scheduled knowledge refresh failed")
+                failures += 1
+                continue
             if outcome is not None:
                 failures = 0 if outcome.ok else failures + 1
 

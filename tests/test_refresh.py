@@ -264,3 +264,18 @@ async def test_a_refresh_that_works_again_says_so() -> None:
     ]
     assert len({n.txn_id for n in posted.notices}) == len(posted.notices)
     assert "m.relates_to" not in posted.notices[0].content()  # a notice, replying to nothing
+
+
+@pytest.mark.asyncio
+async def test_the_schedule_outlives_a_refresh_that_raises(
+    pack: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = await Storage.open(tmp_path / "db")
+    await broken.close()  # recording the refresh now raises
+    refresher = Refresher([str(pack)], Holder(Engine(load_sources([str(pack)]))), broken)
+    stopping = asyncio.Event()
+    schedule = asyncio.create_task(refresher.run_schedule(0.01, stopping))
+    await until(lambda: caplog.text.count("scheduled knowledge refresh failed") >= 2)
+    assert not schedule.done()
+    stopping.set()
+    await asyncio.wait_for(schedule, 5)

@@ -21,7 +21,18 @@ from pathlib import Path
 
 from .importer import PageImport, import_page
 from .loading import ARCHIVE_FETCH_MAX_BYTES
-from .model import Category, Criterion, Entry, KnowledgeBase, KnowledgeError, PageWarning, Problem, Source, Text
+from .model import (
+    SITE_LANGS,
+    Category,
+    Criterion,
+    Entry,
+    KnowledgeBase,
+    KnowledgeError,
+    PageWarning,
+    Problem,
+    Source,
+    Text,
+)
 
 SITE_URL = "https://www.privacyguides.org"
 REFERENCE_LANG = "en"
@@ -181,10 +192,12 @@ def _archive_pages(archive: tarfile.TarFile, name: str) -> tuple[dict[str, list[
 
 
 def _archive_location(parts: list[str]) -> tuple[str, str] | None:
-    """(language, path under its docs root) of a member ``ROOT/docs/…`` or ``ROOT/i18n/LANG/…``."""
+    """(language, path under its docs root) of a member ``ROOT/docs/…`` or ``ROOT/i18n/LANG/…``.
+    Only the languages the site publishes (SITE_LANGS) count: privacyguides/i18n also holds
+    translations in progress (``ar``, ``bn-IN``, …) that have no published pages to link to."""
     if len(parts) >= 3 and parts[1] == "docs":
         return REFERENCE_LANG, "/".join(parts[2:])
-    if len(parts) >= 4 and parts[1] == "i18n" and _LANG_DIR.match(parts[2]) and parts[2] != REFERENCE_LANG:
+    if len(parts) >= 4 and parts[1] == "i18n" and parts[2] in SITE_LANGS and parts[2] != REFERENCE_LANG:
         return parts[2], "/".join(parts[3:])
     return None
 

@@ -15,7 +15,7 @@ import pytest
 from knowledge.loading import SourceCache, archive_target, load_sources, public_source
 from knowledge.model import KnowledgeBase, KnowledgeError
 from knowledge.site import MAX_UNPACKED_BYTES
-from site_archives import LANGS, SITE_PATH, SNAPSHOT, ArchiveServer, archive_server, serve_snapshot, snapshot_tarballs
+from site_archives import LANGS, SITE_PATH, SNAPSHOT, ArchiveServer, archive_server, serve_snapshot, snapshot_tarballs, tarball
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,14 @@ def test_fetched_archives_load_as_one_multilingual_site(
     assert ("en", "2026-03-11") in dates and ("fr", "2026-08-22") in dates  # the members' commit time
     proton = kb.get("vpn/proton-vpn")
     assert proton.source.file.startswith(site + ":")  # errors and sources name the URL, not a temp file
+
+
+def test_unpublished_translations_in_the_i18n_archive_are_skipped(tmp_path: Path) -> None:
+    page = SNAPSHOT / "fr" / "vpn.md"
+    english = tarball(tmp_path / "site.tar.gz", "privacyguides.org-1", {"docs/vpn.md": SNAPSHOT / "en" / "vpn.md"})
+    i18n = tarball(tmp_path / "i18n.tar.gz", "i18n-1", {"i18n/fr/vpn.md": page, "i18n/ar/vpn.md": page})
+    kb = load_sources([str(english), str(i18n)])
+    assert sorted({s.lang for s in kb.sources}) == ["en", "fr"]  # ar is a translation in progress
 
 
 def test_an_archive_over_its_size_cap_is_refused(served: ArchiveServer, tarballs: tuple[Path, Path]) -> None:

@@ -51,6 +51,7 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 #: tools overview (a digest of the other pages' cards), about pages and the code of conduct.
 SKIPPED = re.compile(r"^(?:meta|about)(?:/|$)|^tools$|^about$|^CODE_OF_CONDUCT$", re.I)
 _LANG_DIR = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
+_LANG_SUFFIX = re.compile(r"(.+)\.([a-z]{2,3}(?:[-_][A-Za-z]{2,4})?)\.md")
 _CARD_MARK = ("admonition recommendation", "!!! recommendation")
 
 
@@ -196,7 +197,11 @@ def _archive_location(parts: list[str]) -> tuple[str, str] | None:
     Only the languages the site publishes (SITE_LANGS) count: privacyguides/i18n also holds
     translations in progress (``ar``, ``bn-IN``, …) that have no published pages to link to."""
     if len(parts) >= 3 and parts[1] == "docs":
-        return REFERENCE_LANG, "/".join(parts[2:])
+        suffixed = _LANG_SUFFIX.fullmatch(parts[-1])  # older trees: page.fr.md beside page.md
+        if suffixed and suffixed.group(2) != REFERENCE_LANG:
+            return None  # translations come from privacyguides/i18n
+        name = f"{suffixed.group(1)}.md" if suffixed else parts[-1]
+        return REFERENCE_LANG, "/".join([*parts[2:-1], name])
     if len(parts) >= 4 and parts[1] == "i18n" and parts[2] in SITE_LANGS and parts[2] != REFERENCE_LANG:
         return parts[2], "/".join(parts[3:])
     return None

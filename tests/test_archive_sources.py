@@ -59,12 +59,15 @@ def test_fetched_archives_load_as_one_multilingual_site(
     assert proton.source.file.startswith(site + ":")  # errors and sources name the URL, not a temp file
 
 
-def test_unpublished_translations_in_the_i18n_archive_are_skipped(tmp_path: Path) -> None:
+def test_unpublished_and_suffixed_translations_are_skipped(tmp_path: Path) -> None:
     page = SNAPSHOT / "fr" / "vpn.md"
     english = tarball(tmp_path / "site.tar.gz", "privacyguides.org-1", {"docs/vpn.md": SNAPSHOT / "en" / "vpn.md"})
     i18n = tarball(tmp_path / "i18n.tar.gz", "i18n-1", {"i18n/fr/vpn.md": page, "i18n/ar/vpn.md": page})
     kb = load_sources([str(english), str(i18n)])
     assert sorted({s.lang for s in kb.sources}) == ["en", "fr"]  # ar is a translation in progress
+    older = {"docs/vpn.en.md": SNAPSHOT / "en" / "vpn.md", "docs/vpn.fr.md": page, "docs/vpn.he_IL.md": page}
+    suffixed = load_sources([str(tarball(tmp_path / "older.tar.gz", "privacyguides.org-0", older))])
+    assert {c.path for c in suffixed.categories} == {"vpn"} and {s.lang for s in suffixed.sources} == {"en"}
 
 
 def test_an_archive_over_its_size_cap_is_refused(served: ArchiveServer, tarballs: tuple[Path, Path]) -> None:

@@ -38,6 +38,7 @@ def load_checked(path: str, stale: list[str] | None = None) -> tuple[Config, Kno
         kb = load_sources(
             list(knowledge.sources),
             fetch_timeout=knowledge.fetch_timeout,
+            archive_max_bytes=knowledge.archive_max_bytes,
             cache=knowledge_cache(config.storage.data_dir),
             fall_back=stale is not None,
             stale=stale,

@@ -34,6 +34,14 @@ _SERVER = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?"
 _USER_ID_RE = re.compile(r"@[^\s:]+:" + _SERVER)
 _SERVER_SUFFIX_RE = re.compile(":" + _SERVER)
 _MAX_RATE = 10_000
+_ROOM_ID_RE = re.compile(r"![^\s:]+(?::" + _SERVER + ")?")  # room version 12: no server part
+#: knowledge.refresh_every: shortest and longest interval (seconds); tests go below the minimum
+#: only through ``Tuning.refresh_every_s``, never through the configuration.
+MIN_REFRESH_EVERY_S = 15 * 60
+MAX_REFRESH_EVERY_S = 30 * 24 * 3600
+_DURATION_RE = re.compile(r"(\d{1,6})\s*([smhdw])")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_REPORT_ROOMS = 20
 _MAX_POWER_LEVEL = 100
 
 T = TypeVar("T")
@@ -79,6 +87,7 @@ class ModerationConfig:
     power_level: int = 50
     admins: tuple[str, ...] = ()  # moderation.admins
     users: tuple[str, ...] = ()  # the older name of the same list; both are merged into each
+    report_rooms: tuple[str, ...] = ()  # room ids that get each refresh's changes
 
     def __post_init__(self) -> None:
         merged = tuple(dict.fromkeys((*self.admins, *self.users)))
@@ -90,6 +99,12 @@ class ModerationConfig:
 class KnowledgeConfig:
     sources: tuple[str, ...] = ()
     fetch_timeout: float = 20.0  # seconds for one whole fetch of a URL source
+    archive_max_mb: int = 200  # size cap of one fetched archive source (the site's tarballs)
+    refresh_every: int = 0  # seconds between scheduled refreshes; 0: off
+
+    @property
+    def archive_max_bytes(self) -> int:
+        return self.archive_max_mb * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -129,9 +144,21 @@ class Config:
             f"admins: {len(self.moderation.admins)} user(s); room moderators: power level >= {self.moderation.power_level}",
             f"knowledge sources: {', '.join(public_source(s) for s in self.knowledge.sources) or 'bundled'}"
             f" (fetch timeout {self.knowledge.fetch_timeout:g}s)",
+            f"scheduled refresh: {_duration(self.knowledge.refresh_every) if self.knowledge.refresh_every else 'off'}"
+            f"   report rooms: {len(self.moderation.report_rooms)}",
             f"limits: {_rate(self.limits.user_per_minute)} per user, {_rate(self.limits.room_per_minute)} per room",
             f"metrics: {f'http://{self.metrics.host}:{self.metrics.port}' if self.metrics.enabled else 'off'}",
         ]
+
+
+def _duration(seconds: int) -> str:
+    """``21600`` as ``6h``, ``5400`` as ``1h30m``."""
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
 
 
 def _rate(per_minute: int) -> str:
@@ -168,10 +195,13 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
             power_level=reader.get(sections["moderation"], "moderation.power_level", 50, reader.power_level),
             admins=reader.get(sections["moderation"], "moderation.admins", (), reader.user_ids),
             users=reader.get(sections["moderation"], "moderation.users", (), reader.user_ids),
+            report_rooms=reader.get(sections["moderation"], "moderation.report_rooms", (), reader.room_ids),
         ),
         knowledge=KnowledgeConfig(
             reader.get(sections["knowledge"], "knowledge.sources", (), reader.sources),
             reader.get(sections["knowledge"], "knowledge.fetch_timeout", 20.0, reader.fetch_timeout),
+            reader.get(sections["knowledge"], "knowledge.archive_max_mb", 200, lambda v: reader.integer(v, 1, 2048)),
+            reader.get(sections["knowledge"], "knowledge.refresh_every", 0, reader.refresh_every),
         ),
         limits=LimitsConfig(
             user_per_minute=reader.get(sections["limits"], "limits.user_per_minute", 10, reader.rate),
@@ -196,8 +226,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "source_url",
         "feedback_days",
     ),
-    "moderation": ("power_level", "admins", "users"),
-    "knowledge": ("sources", "fetch_timeout"),
+    "moderation": ("power_level", "admins", "users", "report_rooms"),
+    "knowledge": ("sources", "fetch_timeout", "archive_max_mb", "refresh_every"),
     "limits": ("user_per_minute", "room_per_minute"),
     "metrics": ("enabled", "host", "port"),
 }
@@ -327,6 +357,34 @@ class _Reader:
 
     def user_ids(self, value: Any) -> tuple[str, ...]:
         return tuple(self._each(value, self.user_id))
+
+    def room_id(self, value: Any) -> str:
+        text = self.nonblank(value)
+        if not _ROOM_ID_RE.fullmatch(text):
+            raise _Invalid(f"must be a Matrix room id like !abc:example.org, not {text[:80]!r}")
+        return text
+
+    def room_ids(self, value: Any) -> tuple[str, ...]:
+        rooms = tuple(dict.fromkeys(self._each(value, self.room_id)))
+        if len(rooms) > MAX_REPORT_ROOMS:
+            raise _Invalid(f"at most {MAX_REPORT_ROOMS} rooms, not {len(rooms)}")
+        return rooms
+
+    @staticmethod
+    def refresh_every(value: Any) -> int:
+        """A duration like ``6h``, ``1d``, ``1h30m`` (or ``off``/``0``: no schedule), in seconds."""
+        if value is False or value == 0 or (isinstance(value, str) and value.strip().lower() in ("off", "0", "")):
+            return 0
+        if not isinstance(value, str):
+            raise _Invalid(f"must be a duration like 6h or 1d (or off), not {_type_name(value)}")
+        text = value.strip().lower()
+        pieces = _DURATION_RE.findall(text)
+        if not pieces or _DURATION_RE.sub("", text).strip():
+            raise _Invalid(f"must be a duration like 30m, 6h, 1d or 1h30m (or off), not {value[:40]!r}")
+        seconds = sum(int(number) * _DURATION_UNITS[unit] for number, unit in pieces)
+        if not MIN_REFRESH_EVERY_S <= seconds <= MAX_REFRESH_EVERY_S:
+            raise _Invalid(f"must be between 15m and 30d, not {value[:40]!r}")
+        return seconds
 
     def device_id(self, value: Any) -> str:
         text = self.nonblank(value)

@@ -47,7 +47,7 @@ from .crosssign import cross_sign_at_start
 from .health import MetricsServer
 from .metrics import Metrics
 from .ordering import KeyedLocks, RecentIds
-from .pipeline.actions import EditAnswer, RedactAnswer, SendReply
+from .pipeline.actions import EditAnswer, RedactAnswer, SendNotice, SendReply
 from .pipeline.flow import Pipeline, Room
 from .pipeline.message import Me, Message, parse
 from .pipeline.policy import inviter_allowed, is_fresh
@@ -98,6 +98,9 @@ class Tuning:
     max_concurrent_joins: int = 4  # invites being joined or declined at once
     replies_first_s: float = 0.5  # longest wait for a sync's replies before the next sync
     shutdown_grace_s: float = 10.0
+    #: Tests only: refresh the knowledge this often (seconds), overriding knowledge.refresh_every
+    #: and its 15-minute minimum, which the configuration cannot go below. 0: use the config.
+    refresh_every_s: float = 0.0
     request_attempts: int = 4
     join_attempts: int = 6
     backoff_cap_s: float = 60.0
@@ -151,6 +154,7 @@ class Bot:
         """Log in and sync until :meth:`shutdown`; raise LoginError or StorageError if
         the bot cannot start."""
         self._storage = await Storage.open(self.config.storage.data_dir)
+        schedule: asyncio.Task[None] | None = None  # knowledge.refresh_every
         server = MetricsServer(
             self.metrics, self.config.metrics, 2 * self.tuning.sync_timeout_ms / 1000 + _HEALTH_MARGIN_S
         )
@@ -164,10 +168,17 @@ class Bot:
                 log.info("answering again %d question(s) whose reply was interrupted by the last stop", interrupted)
             await self._upload_keys()
             self.pipeline.stats.cross_signed = await cross_sign_at_start(self.client, self.config, self._stopping)
+            every = self.tuning.refresh_every_s or self.config.knowledge.refresh_every
+            if every:
+                log.info("knowledge refreshes every %gs (knowledge.refresh_every)", every)
+                schedule = asyncio.create_task(self.pipeline.run_schedule(every, self._stopping))
             await self._sync_loop()
         except Stopped:
             pass
         finally:
+            if schedule is not None:
+                schedule.cancel()
+                await asyncio.gather(schedule, return_exceptions=True)
             await self._drain()
             await server.stop()
             await self.client.close()
@@ -495,9 +506,9 @@ class Bot:
 
     # -- I/O for the pipeline ------------------------------------------------------------
 
-    async def send(self, action: SendReply | EditAnswer) -> str | None:
-        """Send a reply or an edit (see ``pipeline.actions.Io``)."""
-        deadline = action.deadline if isinstance(action, SendReply) else None
+    async def send(self, action: SendReply | EditAnswer | SendNotice) -> str | None:
+        """Send a reply, an edit or a notice (see ``pipeline.actions.Io``)."""
+        deadline = action.deadline if isinstance(action, (SendReply, SendNotice)) else None
         return await self._send(action.room_id, action.content(), tx_id=action.txn_id, deadline=deadline)
 
     async def redact(self, action: RedactAnswer) -> bool:

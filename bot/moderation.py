@@ -12,6 +12,7 @@ creators outrank every level without being listed.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -26,7 +27,7 @@ from knowledge.understand import COMMANDS
 from . import replies
 from .config import Config, ModerationConfig
 from .authority import Role, role_of
-from .refresh import EngineHolder, RefreshOutcome, Refresher, knowledge_cache
+from .refresh import EngineHolder, OutcomeListener, RefreshOutcome, Refresher, knowledge_cache
 from .settings import RoomSettingsBook, parse_setting
 from .storage import RefreshRecord, Storage
 
@@ -132,9 +133,12 @@ class ModeratorCommands:
         self._refresher: Refresher | None = None
         #: Sources the base of this start was read from a cached copy of (see app.py).
         self.stale: tuple[str, ...] = ()
+        #: The schedule's interval when it runs (a test's may be below the configurable minimum).
+        self.refresh_every_s: float = 0.0
 
-    def start(self, storage: Storage) -> None:
-        """Use ``storage`` for the audit trail (the bot's database is open)."""
+    def start(self, storage: Storage, listener: OutcomeListener | None = None) -> None:
+        """Use ``storage`` for the audit trail (the bot's database is open); ``listener`` is
+        told of every refresh (the report rooms)."""
         self._storage = storage
         knowledge = self._config.knowledge
         self._refresher = Refresher(
@@ -142,9 +146,17 @@ class ModeratorCommands:
             self._holder,
             storage,
             fetch_timeout=knowledge.fetch_timeout,
+            archive_max_bytes=knowledge.archive_max_bytes,
             cache=knowledge_cache(self._config.storage.data_dir),
+            listener=listener,
         )
         self._refresher.stale = self.stale
+
+    async def run_schedule(self, every_s: float, stopping: asyncio.Event) -> None:
+        """Refresh every ``every_s`` seconds until ``stopping`` (see ``Refresher.run_schedule``)."""
+        assert self._refresher is not None, "moderation is not started"
+        self.refresh_every_s = every_s
+        await self._refresher.run_schedule(every_s, stopping)
 
     async def refresh(self, requested_by: str, room_id: str | None) -> RefreshOutcome | None:
         """Reload the knowledge sources (see :class:`Refresher`); None: one is running."""
@@ -214,4 +226,6 @@ class ModeratorCommands:
             cross_signed=self._stats.cross_signed,
             admin=admin,
             stale=self._refresher.stale if self._refresher else self.stale,
+            refresh_every_s=self.refresh_every_s or self._config.knowledge.refresh_every,
+            report_rooms=len(self._config.moderation.report_rooms),
         )

@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import re
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, astuple, dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 
+from knowledge.diff import KnowledgeDiff, bounded, diff_bases
 from knowledge.engine import Engine
-from knowledge.loading import FETCH_TIMEOUT, SourceCache, load_sources, public_source
-from knowledge.model import KnowledgeBase, KnowledgeError, content_of
+from knowledge.loading import ARCHIVE_FETCH_MAX_BYTES, FETCH_TIMEOUT, SourceCache, load_sources, public_source
+from knowledge.model import KnowledgeBase, KnowledgeError
 
 from .storage import RefreshRecord, Storage
 
@@ -28,10 +30,14 @@ log = logging.getLogger(__name__)
 
 #: Problems kept (and shown) per failed refresh; the rest are counted.
 MAX_PROBLEMS = 20
-#: Who asked for a refresh by signal.
+#: Who asked for a refresh by signal, and who for a scheduled one (knowledge.refresh_every).
 SIGNAL = "SIGHUP"
+SCHEDULE = "schedule"
+#: A scheduled refresh that failed is tried again sooner: after RETRY_FIRST_S (or the interval,
+#: if shorter), doubling each time up to the interval; every wait is jittered by +-JITTER.
+RETRY_FIRST_S = 300.0
+JITTER = 0.1
 
-T = TypeVar("T")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
@@ -39,48 +45,6 @@ class EngineHolder(Protocol):
     """Whatever holds the live engine (the Bot)."""
 
     engine: Engine
-
-
-@dataclass(frozen=True)
-class KnowledgeDiff:
-    """What changed between two bases: entries by name, criteria and page warnings by id."""
-
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    criteria_added: tuple[str, ...] = ()
-    criteria_removed: tuple[str, ...] = ()
-    criteria_changed: tuple[str, ...] = ()
-    warnings_changed: tuple[str, ...] = ()  # added, removed or changed
-
-    def __bool__(self) -> bool:
-        return any(astuple(self))
-
-
-def diff_bases(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeDiff:
-    """Compare two bases; an item "changed" if any field differs, ignoring file and line."""
-    old_by_id = {e.id: e for e in old.entries}
-    new_by_id = {e.id: e for e in new.entries}
-    added, removed, changed = _diff(old_by_id, new_by_id)
-    criteria = _diff({c.id: c for c in old.criteria}, {c.id: c for c in new.criteria})
-    warnings = _diff({w.id: w for w in old.warnings}, {w.id: w for w in new.warnings})
-    return KnowledgeDiff(
-        added=tuple(new_by_id[i].name for i in added),
-        removed=tuple(old_by_id[i].name for i in removed),
-        changed=tuple(new_by_id[i].name for i in changed),
-        criteria_added=criteria[0],
-        criteria_removed=criteria[1],
-        criteria_changed=criteria[2],
-        warnings_changed=(*warnings[0], *warnings[1], *warnings[2]),
-    )
-
-
-def _diff(old: Mapping[str, T], new: Mapping[str, T]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Ids added, removed and changed (in the order of the base that has them)."""
-    added = tuple(key for key in new if key not in old)
-    removed = tuple(key for key in old if key not in new)
-    changed = tuple(key for key in new if key in old and content_of(old[key]) != content_of(new[key]))
-    return added, removed, changed
 
 
 def redact_urls(text: str) -> str:
@@ -112,7 +76,7 @@ class RefreshOutcome:
         data = {
             "entries": self.entries,
             "criteria": self.criteria,
-            "diff": asdict(self.diff),
+            "diff": self.diff.as_dict(),
             "problems": list(self.problems),
             "total_problems": self.total_problems,
         }
@@ -121,7 +85,7 @@ class RefreshOutcome:
     @classmethod
     def from_record(cls, record: RefreshRecord) -> RefreshOutcome:
         data = json.loads(record.details)
-        diff = KnowledgeDiff(**{key: tuple(value) for key, value in data["diff"].items()})
+        diff = KnowledgeDiff.from_dict(data["diff"])
         return cls(
             record.ok,
             record.old_version,
@@ -134,9 +98,15 @@ class RefreshOutcome:
         )
 
 
+#: Told of every refresh's outcome and who asked for it (the report rooms, bot/reports.py).
+OutcomeListener = Callable[[str, "RefreshOutcome"], Awaitable[None]]
+
+
 class Refresher:
-    """Reloads ``sources`` into ``holder.engine``; one refresh at a time. A good load is
-    saved in ``cache`` (the last good knowledge); a refresh never falls back to it."""
+    """Reloads ``sources`` into ``holder.engine``; one refresh at a time, whether asked for
+    (``!refresh``, SIGHUP) or scheduled (:meth:`run_schedule`). A good load is saved in
+    ``cache`` (the last good knowledge); a refresh never falls back to it. The outcome's diff
+    is bounded (``knowledge.diff.bounded``), in the reply, the record and the reports alike."""
 
     def __init__(
         self,
@@ -145,13 +115,17 @@ class Refresher:
         storage: Storage,
         *,
         fetch_timeout: float = FETCH_TIMEOUT,
+        archive_max_bytes: int = ARCHIVE_FETCH_MAX_BYTES,
         cache: SourceCache | None = None,
+        listener: OutcomeListener | None = None,
     ):
         self._sources = tuple(sources)
         self._holder = holder
         self._storage = storage
         self._fetch_timeout = fetch_timeout
+        self._archive_max_bytes = archive_max_bytes
         self._cache = cache
+        self._listener = listener
         self._lock = asyncio.Lock()
         #: Lines saying which sources the live base was read from a cached copy of.
         self.stale: tuple[str, ...] = ()
@@ -169,7 +143,9 @@ class Refresher:
         async with self._lock:
             old = self._holder.engine.kb
             try:
-                engine = await asyncio.to_thread(_load_engine, self._sources, self._fetch_timeout, self._cache)
+                engine, diff = await asyncio.to_thread(
+                    _load_engine, self._sources, self._fetch_timeout, self._archive_max_bytes, self._cache, old
+                )
             except KnowledgeError as exc:
                 outcome = _failed(old, [str(problem) for problem in exc.problems])
             except Exception as exc:  # a loader bug must not leave the moderator without an answer
@@ -179,11 +155,44 @@ class Refresher:
                 self._holder.engine = engine
                 self.stale = ()
                 new = engine.kb
-                diff = diff_bases(old, new)
                 outcome = RefreshOutcome(True, old.version, new.version, len(new.entries), len(new.criteria), diff)
             await self._storage.record_refresh(_record(requested_by, room_id, outcome))
         _log(requested_by, outcome)
+        if self._listener is not None:
+            try:
+                await self._listener(requested_by, outcome)
+            except Exception:  # reporting must never turn a refresh into a failure
+                log.exception("reporting the knowledge refresh failed")
         return outcome
+
+    async def run_schedule(self, every_s: float, stopping: asyncio.Event, rand: Callable[[], float] = random.random) -> None:
+        """Refresh every ``every_s`` seconds (jittered) until ``stopping`` is set, by the same
+        path as ``!refresh``. A failed refresh keeps the old base live (and is recorded and
+        reported); the next try comes sooner, backing off (see :func:`next_wait`). A manual
+        refresh running at that moment counts as this one. Never sleeps blocking."""
+        failures = 0
+        while not stopping.is_set():
+            try:
+                await asyncio.wait_for(stopping.wait(), next_wait(every_s, failures, rand()))
+                return
+            except TimeoutError:
+                pass
+            try:
+                outcome = await self.refresh(SCHEDULE, None)
+            except Exception:  # e.g. the database: the schedule must outlive one bad refresh
+                log.exception("scheduled knowledge refresh failed")
+                failures += 1
+                continue
+            if outcome is not None:
+                failures = 0 if outcome.ok else failures + 1
+
+
+def next_wait(every_s: float, failures: int, unit: float) -> float:
+    """Seconds until the next scheduled refresh after ``failures`` failed ones in a row:
+    the interval, or after a failure RETRY_FIRST_S doubling up to the interval; ``unit``
+    (0..1) spreads it by +-JITTER, so many bots on one source do not fetch in step."""
+    wait = every_s if failures == 0 else min(every_s, min(RETRY_FIRST_S, every_s) * 2 ** min(failures - 1, 30))
+    return wait * (1 - JITTER + 2 * JITTER * unit)
 
 
 def knowledge_cache(data_dir: Path) -> SourceCache:
@@ -191,9 +200,13 @@ def knowledge_cache(data_dir: Path) -> SourceCache:
     return SourceCache(data_dir / "knowledge-cache")
 
 
-def _load_engine(sources: Sequence[str], fetch_timeout: float, cache: SourceCache | None) -> Engine:
-    """A ready engine over the validated sources (runs in a worker thread)."""
-    return Engine(load_sources(list(sources), fetch_timeout=fetch_timeout, cache=cache))
+def _load_engine(
+    sources: Sequence[str], fetch_timeout: float, archive_max_bytes: int, cache: SourceCache | None, old: KnowledgeBase
+) -> tuple[Engine, KnowledgeDiff]:
+    """A ready engine over the validated sources and its bounded diff from ``old`` (runs in
+    a worker thread: a whole site's diff takes a moment)."""
+    kb = load_sources(list(sources), fetch_timeout=fetch_timeout, archive_max_bytes=archive_max_bytes, cache=cache)
+    return Engine(kb), bounded(diff_bases(old, kb))
 
 
 def _failed(kb: KnowledgeBase, problems: list[str]) -> RefreshOutcome:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from knowledge import phrases
+from knowledge.diff import NAMED_CHANGES, CategoryChange
 from knowledge.model import KnowledgeBase
 from knowledge.render import Doc, Line, Link, Reply
 
@@ -25,7 +26,6 @@ SHOW_PROBLEMS = 10
 
 #: The bot's own phrases, ``SAY[lang][key]``, from the phrase catalogue.
 SAY: dict[str, dict[str, str]] = phrases.section("bot")
-_DIFF_PARTS = ("added", "removed", "changed", "criteria_added", "criteria_removed", "criteria_changed", "warnings_changed")
 
 
 def _say(lang: str, key: str, **kwargs: object) -> str:
@@ -81,29 +81,61 @@ def event_link(room_id: str, event_id: str) -> str:
 
 def refresh_result(outcome: RefreshOutcome, lang: str) -> Reply:
     """What a refresh changed, or why it failed (problems with file and line, bounded)."""
+    return _outcome(outcome, lang, "refresh_ok" if outcome.diff else "refresh_same", "refresh_failed")
+
+
+def refresh_report(outcome: RefreshOutcome, requested_by: str, lang: str, *, recovered: bool = False) -> Reply:
+    """The notice for the report rooms: what a refresh by ``requested_by`` changed, that it
+    failed, or (``recovered``) that it works again after failing."""
+    ok_key = "report_ok" if outcome.diff or not recovered else "report_recovered"
+    return _outcome(outcome, lang, ok_key, "report_failed", by=requested_by)
+
+
+def _outcome(outcome: RefreshOutcome, lang: str, ok_key: str, failed_key: str, **extra: str) -> Reply:
     numbers = {
         "old": outcome.old_version,
         "new": outcome.new_version,
         "entries": outcome.entries,
         "criteria": outcome.criteria,
+        **extra,
     }
     doc = Doc()
     if not outcome.ok:
-        doc.para(_say(lang, "refresh_failed", **numbers))
+        doc.para(_say(lang, failed_key, **numbers))
         lines: list[Line] = [[problem] for problem in outcome.problems[:SHOW_PROBLEMS]]
         if outcome.total_problems > SHOW_PROBLEMS:
             lines.append([_say(lang, "more", n=outcome.total_problems - SHOW_PROBLEMS)])
         return _reply(doc.bullets(lines))
-    doc.para(_say(lang, "refresh_ok" if outcome.diff else "refresh_same", **numbers))
+    doc.para(_say(lang, ok_key, **numbers))
     return _reply(doc.bullets([[text] for text in _diff_lines(outcome, lang)]))
 
 
 def _diff_lines(outcome: RefreshOutcome, lang: str) -> list[str]:
-    return [
-        _say(lang, part) + ", ".join(names)
-        for part in _DIFF_PARTS
-        if (names := getattr(outcome.diff, part))
-    ]
+    """One line per kind of change, each bounded: its first items and "… and N more"."""
+    diff = outcome.diff
+    lines = []
+    for part in (*NAMED_CHANGES, "categories"):
+        items = [_category_change(c, lang) for c in diff.categories] if part == "categories" else getattr(diff, part)
+        if not items:
+            continue
+        more = diff.omitted.get(part, 0)
+        tail = f" {_say(lang, 'more', n=more)}" if more else ""
+        lines.append(_say(lang, part) + ", ".join(items) + tail)
+    return lines
+
+
+def _category_change(change: CategoryChange, lang: str) -> str:
+    """``vpn: criteria +2 ~1; warnings −1`` (added, removed, changed)."""
+    parts = []
+    for kind in ("criteria", "warnings"):
+        counts = [
+            f"{sign}{n}"
+            for sign, n in zip("+−~", (getattr(change, f"{kind}_{c}") for c in ("added", "removed", "changed")))
+            if n
+        ]
+        if counts:
+            parts.append(f"{_say(lang, kind + '_word')} {' '.join(counts)}")
+    return f"{change.category or '—'}: {'; '.join(parts)}"
 
 
 def history(records: Sequence[RefreshRecord], lang: str) -> Reply:
@@ -145,6 +177,8 @@ class StatusInfo:
     cross_signed: bool | None = None  # the bot's device (None: not known)
     admin: bool = True  # the whole bot's state; a room moderator sees only the room's
     stale: tuple[str, ...] = ()  # sources the live base was read from a cached copy of
+    refresh_every_s: float = 0  # the refresh schedule (0: off)
+    report_rooms: int = 0  # rooms that get each refresh's changes
 
 
 STATUS_MAX_SOURCES = 10  # source pages listed by !status; the rest are counted
@@ -171,6 +205,8 @@ def status(info: StatusInfo, lang: str) -> Reply:
     locations = ", ".join(redact_urls(location) for location in info.locations) or "bundled"
     doc.para(_say(lang, "status_from", locations=locations))
     doc.para(_last_refresh(info.last_refresh, lang))
+    every = duration(info.refresh_every_s, lang) if info.refresh_every_s else _say(lang, "off")
+    doc.para(_say(lang, "status_schedule", every=every, rooms=info.report_rooms))
     uptime = duration(info.uptime_s, lang)
     doc.para(_say(lang, "status_running", uptime=uptime, rooms=info.rooms, answered=info.answered))
     doc.para(room_line)

@@ -30,6 +30,13 @@ def build_reply(
     max_bytes: int = MAX_BYTES,
 ) -> dict[str, Any]:
     """Content for a reply to event ``in_reply_to``; ``html_body`` must already be safe HTML."""
+    content = build_notice(text, html_body, max_bytes=max_bytes)
+    content["m.relates_to"] = reply_relation(in_reply_to, thread_root)
+    return content
+
+
+def build_notice(text: str, html_body: str, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+    """Content for a notice that replies to nothing (a report); ``html_body`` must be safe HTML."""
     body = truncate(text, max_bytes)
     if len(html_body.encode("utf-8")) > max_bytes:
         # Cutting HTML could split a tag or entity; the escaped plain text is always safe.
@@ -39,7 +46,6 @@ def build_reply(
         "body": body,
         "format": "org.matrix.custom.html",
         "formatted_body": html_body,
-        "m.relates_to": reply_relation(in_reply_to, thread_root),
         "m.mentions": {},
     }
 

@@ -14,10 +14,11 @@ import ipaddress
 import os
 import socket
 import ssl
+import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .model import (
@@ -41,6 +42,11 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # Limits for sources fetched over http(s): a typo or a hostile server must not hang or flood the bot.
 FETCH_TIMEOUT = 20.0  # seconds for the whole fetch, redirects included
 FETCH_MAX_BYTES = 2 * 1024 * 1024
+#: Size cap of a fetched archive source (the site's GitHub tarballs); knowledge.archive_max_mb.
+ARCHIVE_FETCH_MAX_BYTES = 200 * 1024 * 1024
+#: Marks a source as a GitHub tarball of the site whatever its name ends in
+#: (``archive:https://codeload.github.com/privacyguides/i18n/tar.gz/refs/heads/main``).
+ARCHIVE_PREFIX = "archive:"
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
 _USER_AGENT = "recbot (knowledge refresh)"
@@ -53,6 +59,8 @@ def is_url(source: str) -> bool:
 def public_source(source: str) -> str:
     """A source as people may see it: a URL without user info, query or fragment (they may
     carry credentials); anything else unchanged."""
+    if source.startswith(ARCHIVE_PREFIX):
+        return ARCHIVE_PREFIX + public_source(source[len(ARCHIVE_PREFIX) :])
     parts = urllib.parse.urlsplit(source)
     if not (parts.scheme and parts.netloc):
         return source
@@ -127,20 +135,41 @@ def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FET
     checked again; when the configured URL's host is public, every hop must be public too
     (no redirect into loopback or private networks). Errors name the URL without secrets."""
     shown = public_source(url)
-    if not is_url(url):
-        raise KnowledgeError([Problem(url, 0, "only http and https URLs can be fetched")])
-    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    _fetch_checked(url, chunks.append, timeout, max_bytes)
     try:
-        data = _fetch(url, deadline, timeout, max_bytes)
-    except _FetchError as exc:
-        raise KnowledgeError([Problem(shown, 0, f"cannot fetch: {exc}")]) from None
-    try:
-        return data.decode("utf-8-sig")
+        return b"".join(chunks).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise KnowledgeError([Problem(shown, 0, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
 
 
-def _fetch(url: str, deadline: float, timeout: float, max_bytes: int) -> bytes:
+def fetch_file(url: str, target: Path, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = ARCHIVE_FETCH_MAX_BYTES) -> None:
+    """Fetch a binary source (an archive) into the file ``target`` (owner-only), streamed, with
+    the bounds and redirect checks of :func:`fetch_text`; on failure ``target`` is removed."""
+    try:
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise KnowledgeError([Problem(public_source(url), 0, f"cannot write the download: {exc.strerror}")]) from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            _fetch_checked(url, handle.write, timeout, max_bytes)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _fetch_checked(url: str, sink: Callable[[bytes], object], timeout: float, max_bytes: int) -> None:
+    shown = public_source(url)
+    if not is_url(url):
+        raise KnowledgeError([Problem(url, 0, "only http and https URLs can be fetched")])
+    deadline = time.monotonic() + timeout
+    try:
+        _fetch(url, deadline, timeout, max_bytes, sink)
+    except _FetchError as exc:
+        raise KnowledgeError([Problem(shown, 0, f"cannot fetch: {exc}")]) from None
+
+
+def _fetch(url: str, deadline: float, timeout: float, max_bytes: int, sink: Callable[[bytes], object]) -> None:
     public_origin: bool | None = None
     for _ in range(MAX_REDIRECTS + 1):
         parts = urllib.parse.urlsplit(url)
@@ -179,16 +208,18 @@ def _fetch(url: str, deadline: float, timeout: float, max_bytes: int) -> bytes:
             length = response.getheader("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise _FetchError(f"larger than {max_bytes // 1024} KiB")
-            chunks: list[bytes] = []
             size = 0
             while chunk := response.read1(65536):
                 size += len(chunk)
                 if size > max_bytes:
                     raise _FetchError(f"larger than {max_bytes // 1024} KiB")
-                chunks.append(chunk)
+                try:
+                    sink(chunk)
+                except OSError as exc:
+                    raise _FetchError(f"cannot write the download: {exc.strerror}") from None
             if time.monotonic() >= deadline:
                 raise _FetchError(f"took longer than {timeout:g}s")
-            return b"".join(chunks)
+            return
         except _FetchError:
             raise
         except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -218,6 +249,26 @@ class SourceCache:
             return path.read_text(encoding="utf-8"), path.stat().st_mtime
         except (OSError, UnicodeDecodeError):
             return None
+
+    def archive(self, url: str) -> tuple[Path, float] | None:
+        """The cached archive of ``url`` and when it was saved, if any."""
+        path = self._path(url).with_suffix(".tar.gz")
+        try:
+            return path, path.stat().st_mtime
+        except OSError:
+            return None
+
+    def download(self, url: str) -> Path:
+        """Where an archive of ``url`` is downloaded to before it is known to be good."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self._path(url).with_suffix(".part")
+
+    def keep(self, url: str, download: Path) -> None:
+        """Make the good ``download`` the last good archive of ``url`` (errors ignored)."""
+        try:
+            os.replace(download, self._path(url).with_suffix(".tar.gz"))
+        except OSError:
+            pass
 
     def put(self, url: str, text: str) -> None:
         """Save ``text`` as the last good copy of ``url`` (atomically; errors ignored:
@@ -249,11 +300,13 @@ def load_source(source: str, *, fetch_timeout: float = FETCH_TIMEOUT, text: str 
     (markdown pages, or one folder of them per language; see knowledge/site.py), a GitHub
     tarball of the site (``.tar.gz``), or a URL (``text``: its content, already fetched)."""
     from .importer import import_markdown  # imported here: most runs only read YAML
-    from .site import is_archive, is_site, load_archives, load_site
+    from .site import is_site, load_site
     from .yaml_loader import load_yaml
 
     if source == BUNDLED:
         return load_yaml(BUNDLED_DIR)
+    if archive_target(source) is not None:
+        return load_sources([source], fetch_timeout=fetch_timeout)
     if is_url(source):
         shown = public_source(source)
         path = urllib.parse.urlsplit(source).path.lower()
@@ -265,8 +318,6 @@ def load_source(source: str, *, fetch_timeout: float = FETCH_TIMEOUT, text: str 
     path = Path(source)
     if not path.exists():
         raise KnowledgeError([Problem(source, 0, "no such file or directory")])
-    if is_archive(source):
-        return load_archives([path])
     if path.is_dir() and is_site(path):
         return load_site(path)
     if path.is_dir() or path.suffix.lower() in YAML_SUFFIXES:
@@ -281,10 +332,22 @@ def load_source(source: str, *, fetch_timeout: float = FETCH_TIMEOUT, text: str 
     raise KnowledgeError([Problem(source, 0, f"unknown kind of source ({expected})")])
 
 
+def archive_target(source: str) -> str | None:
+    """The path or URL an archive source names (``archive:`` prefix, or a name ending in
+    ``.tar.gz``/``.tgz``), or None when ``source`` is no archive."""
+    from .site import ARCHIVE_SUFFIXES
+
+    if source.startswith(ARCHIVE_PREFIX):
+        return source[len(ARCHIVE_PREFIX) :].strip()
+    name = urllib.parse.urlsplit(source).path if is_url(source) else source
+    return source if name.lower().endswith(ARCHIVE_SUFFIXES) else None
+
+
 def load_sources(
     sources: Sequence[str] = (),
     *,
     fetch_timeout: float = FETCH_TIMEOUT,
+    archive_max_bytes: int = ARCHIVE_FETCH_MAX_BYTES,
     cache: SourceCache | None = None,
     fall_back: bool = False,
     stale: list[str] | None = None,
@@ -293,17 +356,38 @@ def load_sources(
 
     With ``cache``, the URL sources of a successful load are saved there; with
     ``fall_back`` too, a URL that cannot be fetched is read from its last good copy and
-    a line saying so is appended to ``stale``."""
-    from .site import is_archive, load_archives
-
+    a line saying so is appended to ``stale``. Archive sources (local or fetched) together
+    make one site: the English tarball and the translations' one."""
     sources = list(sources) or [BUNDLED]
+    with tempfile.TemporaryDirectory(prefix="recbot-") as scratch:
+        return _load_sources(
+            sources, fetch_timeout, archive_max_bytes, cache, fall_back, stale, Path(scratch)
+        )
+
+
+def _load_sources(
+    sources: list[str],
+    fetch_timeout: float,
+    archive_max_bytes: int,
+    cache: SourceCache | None,
+    fall_back: bool,
+    stale: list[str] | None,
+    scratch: Path,
+) -> KnowledgeBase:
+    from .site import load_archives
+
     problems: list[Problem] = []
     parts: list[KnowledgeBase] = []
     fetched: dict[str, str] = {}
-    archives = [s for s in sources if is_archive(s) and not is_url(s)]
+    downloads: dict[str, Path] = {}
+    archives = {s: target for s in sources if (target := archive_target(s)) is not None}
     if archives:  # the site's tarballs (English, translations) make one site together
         try:
-            parts.append(load_archives([Path(a) for a in archives]))
+            files = [
+                _archive_file(target, index, fetch_timeout, archive_max_bytes, cache, fall_back, stale, scratch, downloads)
+                for index, target in enumerate(archives.values())
+            ]
+            parts.append(load_archives([path for path, _ in files], [name for _, name in files], archive_max_bytes))
         except KnowledgeError as exc:
             problems.extend(exc.problems)
     for source in (s for s in sources if s not in archives):
@@ -319,14 +403,60 @@ def load_sources(
         if not part.entries:
             problems.append(Problem(public_source(source), 0, "yields no entries"))
         parts.append(part)
-    if problems:
-        raise KnowledgeError(problems)
-    kb = merge(parts)
-    validate(kb)
+    try:
+        if problems:
+            raise KnowledgeError(problems)
+        kb = merge(parts)
+        validate(kb)
+    except KnowledgeError:
+        for download in downloads.values():  # never kept: the load they belong to failed
+            download.unlink(missing_ok=True)
+        raise
     if cache is not None:
         for url, text in fetched.items():
             cache.put(url, text)
+        for url, download in downloads.items():
+            cache.keep(url, download)
     return kb
+
+
+def _archive_file(
+    target: str,
+    index: int,
+    timeout: float,
+    max_bytes: int,
+    cache: SourceCache | None,
+    fall_back: bool,
+    stale: list[str] | None,
+    scratch: Path,
+    downloads: dict[str, Path],
+) -> tuple[Path, str]:
+    """The archive file of one archive source and the name its errors use: a local file as
+    it is; a URL downloaded (into the cache, kept there once the whole load is good), or its
+    last good copy with ``fall_back`` when the download fails."""
+    if not is_url(target):
+        if not Path(target).is_file():
+            raise KnowledgeError([Problem(target, 0, "no such archive file")])
+        return Path(target), target
+    shown = public_source(target)
+    download = scratch / f"archive-{index}.tar.gz"
+    if cache is not None:
+        try:
+            download = cache.download(target)
+        except OSError:  # an unwritable cache: download anyway, keep no copy
+            cache = None
+    try:
+        fetch_file(target, download, timeout=timeout, max_bytes=max_bytes)
+    except KnowledgeError as exc:
+        last = cache.archive(target) if cache is not None and fall_back else None
+        if last is None:
+            if cache is None or not fall_back:
+                raise
+            raise KnowledgeError([Problem(p.file, p.line, f"{p.message} (and no cached copy)") for p in exc.problems]) from None
+        _note_stale(target, exc, last[1], stale)
+        return last[0], shown
+    downloads[target] = download
+    return download, shown
 
 
 def _fetch_or_cached(url: str, timeout: float, cache: SourceCache | None, stale: list[str] | None) -> str:
@@ -340,11 +470,16 @@ def _fetch_or_cached(url: str, timeout: float, cache: SourceCache | None, stale:
                 raise
             raise KnowledgeError([Problem(p.file, p.line, f"{p.message} (and no cached copy)") for p in exc.problems]) from None
         text, saved = cached
-        reason = "; ".join(p.message for p in exc.problems)
-        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(saved))
-        if stale is not None:
-            stale.append(f"{public_source(url)}: {reason}; using the copy saved {when}")
+        _note_stale(url, exc, saved, stale)
         return text
+
+
+def _note_stale(url: str, exc: KnowledgeError, saved: float, stale: list[str] | None) -> None:
+    """Say (in ``stale``) that ``url`` is read from the copy saved at ``saved``, and why."""
+    reason = "; ".join(p.message for p in exc.problems)
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(saved))
+    if stale is not None:
+        stale.append(f"{public_source(url)}: {reason}; using the copy saved {when}")
 
 
 def merge(parts: Iterable[KnowledgeBase]) -> KnowledgeBase:

@@ -20,7 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .importer import PageImport, import_page
-from .model import Category, Criterion, Entry, KnowledgeBase, KnowledgeError, PageWarning, Problem, Source, Text
+from .loading import ARCHIVE_FETCH_MAX_BYTES
+from .model import (
+    SITE_LANGS,
+    Category,
+    Criterion,
+    Entry,
+    KnowledgeBase,
+    KnowledgeError,
+    PageWarning,
+    Problem,
+    Source,
+    Text,
+)
 
 SITE_URL = "https://www.privacyguides.org"
 REFERENCE_LANG = "en"
@@ -29,8 +41,9 @@ MAX_LANGS = 20
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 8  # folders below the docs root
 # Archives (GitHub tarballs of privacyguides/privacyguides.org and privacyguides/i18n):
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # the .tar.gz file itself
+MAX_ARCHIVE_BYTES = ARCHIVE_FETCH_MAX_BYTES  # the .tar.gz file itself (knowledge.archive_max_mb)
 MAX_MEMBERS = 50_000
+MAX_UNPACKED_BYTES = 2 * 1024**3  # every member of one archive, unpacked, in total (tar bombs)
 MAX_ARCHIVE_TEXT = 256 * 1024 * 1024  # markdown read out of one archive, in total
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 
@@ -38,6 +51,7 @@ ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 #: tools overview (a digest of the other pages' cards), about pages and the code of conduct.
 SKIPPED = re.compile(r"^(?:meta|about)(?:/|$)|^tools$|^about$|^CODE_OF_CONDUCT$", re.I)
 _LANG_DIR = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
+_LANG_SUFFIX = re.compile(r"(.+)\.([a-z]{2,3}(?:[-_][A-Za-z]{2,4})?)\.md")
 _CARD_MARK = ("admonition recommendation", "!!! recommendation")
 
 
@@ -105,20 +119,20 @@ def load_site(path: Path) -> KnowledgeBase:
     return build_site(trees, dates=snapshot_dates(path), origin=str(path))
 
 
-def is_archive(source: str) -> bool:
-    return source.lower().endswith(ARCHIVE_SUFFIXES)
-
-
-def read_archive(path: Path) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
+def read_archive(
+    path: Path, name: str | None = None, max_bytes: int = MAX_ARCHIVE_BYTES
+) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
     """The pages of a GitHub tarball of the site's repositories, per language, and the
     archive's date per language (its newest member: GitHub stamps members with the commit
     time). ``ROOT/docs/…`` is English (privacyguides.org), ``ROOT/i18n/LANG/…`` are the
     translations (privacyguides/i18n). Nothing is extracted to disk; members with absolute or
-    ``..`` paths, links and other non-files are refused or skipped, and everything is bounded."""
-    name = str(path)
+    ``..`` paths and devices are refused, links (never followed) and other non-files skipped,
+    and everything is bounded: the file (``max_bytes``), its member count, each page and the
+    unpacked total. ``name`` (default: the path) is what errors call the archive."""
+    name = str(path) if name is None else name
     try:
-        if path.stat().st_size > MAX_ARCHIVE_BYTES:
-            raise KnowledgeError([Problem(name, 0, f"archive larger than {MAX_ARCHIVE_BYTES // 2**20} MiB")])
+        if path.stat().st_size > max_bytes:
+            raise KnowledgeError([Problem(name, 0, f"archive larger than {max_bytes // 2**20} MiB")])
         with tarfile.open(path, "r:gz") as archive:
             return _archive_pages(archive, name)
     except KnowledgeError:
@@ -130,7 +144,7 @@ def read_archive(path: Path) -> tuple[dict[str, list[SitePage]], dict[str, str]]
 def _archive_pages(archive: tarfile.TarFile, name: str) -> tuple[dict[str, list[SitePage]], dict[str, str]]:
     trees: dict[str, list[SitePage]] = {}
     newest: dict[str, float] = {}
-    members = total = 0
+    members = total = unpacked = 0
     for member in archive:
         members += 1
         if members > MAX_MEMBERS:
@@ -138,6 +152,13 @@ def _archive_pages(archive: tarfile.TarFile, name: str) -> tuple[dict[str, list[
         parts = member.name.split("/")
         if member.name.startswith("/") or ".." in parts or "\\" in member.name:
             raise KnowledgeError([Problem(name, 0, f"unsafe member path: {member.name[:200]}")])
+        if member.ischr() or member.isblk() or member.isfifo():
+            raise KnowledgeError([Problem(name, 0, f"device or FIFO member: {member.name[:200]}")])
+        unpacked += max(member.size, 0)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise KnowledgeError(
+                [Problem(name, 0, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MiB (a tar bomb?)")]
+            )
         located = _archive_location(parts)
         if located is None or not member.isfile() or not member.name.endswith(".md"):
             continue
@@ -172,26 +193,36 @@ def _archive_pages(archive: tarfile.TarFile, name: str) -> tuple[dict[str, list[
 
 
 def _archive_location(parts: list[str]) -> tuple[str, str] | None:
-    """(language, path under its docs root) of a member ``ROOT/docs/…`` or ``ROOT/i18n/LANG/…``."""
+    """(language, path under its docs root) of a member ``ROOT/docs/…`` or ``ROOT/i18n/LANG/…``.
+    Only the languages the site publishes (SITE_LANGS) count: privacyguides/i18n also holds
+    translations in progress (``ar``, ``bn-IN``, …) that have no published pages to link to."""
     if len(parts) >= 3 and parts[1] == "docs":
-        return REFERENCE_LANG, "/".join(parts[2:])
-    if len(parts) >= 4 and parts[1] == "i18n" and _LANG_DIR.match(parts[2]) and parts[2] != REFERENCE_LANG:
+        suffixed = _LANG_SUFFIX.fullmatch(parts[-1])  # older trees: page.fr.md beside page.md
+        if suffixed and suffixed.group(2) != REFERENCE_LANG:
+            return None  # translations come from privacyguides/i18n
+        name = f"{suffixed.group(1)}.md" if suffixed else parts[-1]
+        return REFERENCE_LANG, "/".join([*parts[2:-1], name])
+    if len(parts) >= 4 and parts[1] == "i18n" and parts[2] in SITE_LANGS and parts[2] != REFERENCE_LANG:
         return parts[2], "/".join(parts[3:])
     return None
 
 
-def load_archives(paths: list[Path]) -> KnowledgeBase:
-    """One site from GitHub tarballs: the English one and, optionally, the translations' one."""
+def load_archives(
+    paths: list[Path], names: list[str] | None = None, max_bytes: int = MAX_ARCHIVE_BYTES
+) -> KnowledgeBase:
+    """One site from GitHub tarballs: the English one and, optionally, the translations' one
+    (``names``: what errors call each archive, default its path)."""
+    names = names or [str(path) for path in paths]
     trees: dict[str, list[SitePage]] = {}
     dates: dict[str, str] = {}
-    for path in paths:
-        found, found_dates = read_archive(path)
+    for path, name in zip(paths, names):
+        found, found_dates = read_archive(path, name, max_bytes)
         for lang, pages in found.items():
             if lang in trees:
-                raise KnowledgeError([Problem(str(path), 0, f"language '{lang}' is in more than one archive")])
+                raise KnowledgeError([Problem(name, 0, f"language '{lang}' is in more than one archive")])
             trees[lang] = pages
         dates.update(found_dates)
-    return build_site(trees, dates=dates, origin=", ".join(str(p) for p in paths))
+    return build_site(trees, dates=dates, origin=", ".join(names))
 
 
 def snapshot_dates(path: Path) -> dict[str, str]:

@@ -84,6 +84,13 @@ def test_example_file_is_valid_once_a_secret_is_given() -> None:
         ("moderation", "users", ["alice"], "user id"),
         ("knowledge", "sources", "bundled", "list"),
         ("knowledge", "sources", [""], "empty"),
+        ("knowledge", "refresh_every", "10m", "between 15m and 30d"),
+        ("knowledge", "refresh_every", "6 hours", "duration like"),
+        ("knowledge", "refresh_every", 3600, "duration like"),
+        ("knowledge", "refresh_every", "40d", "between"),
+        ("knowledge", "archive_max_mb", 0, "between"),
+        ("moderation", "report_rooms", ["#reports:example.org"], "room id"),
+        ("moderation", "report_rooms", "!r:example.org", "list"),
         ("limits", "user_per_minute", -1, "between"),
         ("limits", "room_per_minute", 1.5, "integer"),
     ],
@@ -92,6 +99,16 @@ def test_bad_value_is_reported_under_its_key(section: str, key: str, value: Any,
     found = problems(with_value(section, key, value))
     assert f"{section}.{key}" in found, found
     assert fragment in found[f"{section}.{key}"]
+
+
+def test_scheduled_refresh_and_report_rooms() -> None:
+    assert parse_config(VALID, {}).knowledge.refresh_every == 0  # off by default
+    for written, seconds in (("6h", 21600), ("1d", 86400), ("1h30m", 5400), ("15m", 900), ("off", 0), (False, 0)):
+        assert parse_config(with_value("knowledge", "refresh_every", written), {}).knowledge.refresh_every == seconds
+    config = parse_config(with_value("moderation", "report_rooms", ["!abc:example.org", "!abc:example.org"]), {})
+    assert config.moderation.report_rooms == ("!abc:example.org",)
+    assert config.knowledge.archive_max_bytes == 200 * 1024 * 1024
+    assert "scheduled refresh: off   report rooms: 1" in config.summary()
 
 
 def test_all_problems_are_reported_together() -> None:

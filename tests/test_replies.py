@@ -74,6 +74,9 @@ def test_status_shows_knowledge_and_figures_but_no_secrets(kb: KnowledgeBase) ->
     assert "secret" not in text and "token" not in text
     assert "Running for 1h 2m in 4 room(s); 12 question(s) answered since the start." in text
     assert "This room: language nl, auto-answer on, collecting unanswered questions off." in text
+    assert "Scheduled refresh: off; changes are reported to 0 room(s)." in text
+    scheduled = replies.status(replace(info, refresh_every_s=6 * 3600, report_rooms=2), "nl").text
+    assert "Geplande verversing: 6u 0m; veranderingen worden gemeld in 2 kamer(s)." in scheduled
 
 
 def test_status_lists_a_site_s_sources_bounded() -> None:

@@ -11,6 +11,7 @@ from knowledge.importer import import_markdown
 from knowledge.loading import load_sources, validate
 from knowledge.model import KnowledgeBase, KnowledgeError, page_of_url
 from knowledge.site import dates_in_readme, link_resolver, page_path
+from site_archives import snapshot_tarballs, tarball
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "privacyguides"
 SITE = Path(__file__).resolve().parent / "pages" / "site"
@@ -251,36 +252,8 @@ def test_snapshot_beside_the_bundled_pack(snapshot: KnowledgeBase) -> None:
 # --- GitHub tarballs of the site's repositories ---------------------------------------------------
 
 
-def _tarball(path: Path, root: str, members: dict[str, Path | bytes], mtime: int = 1_767_225_600) -> Path:
-    """A .tar.gz like GitHub's: every member under ROOT/, stamped with the commit time."""
-    import io
-    import tarfile
-
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in members.items():
-            data = content.read_bytes() if isinstance(content, Path) else content
-            info = tarfile.TarInfo(f"{root}/{name}")
-            info.size, info.mtime = len(data), mtime
-            archive.addfile(info, io.BytesIO(data))
-    return path
-
-
-def _snapshot_tarballs(tmp: Path) -> tuple[Path, Path]:
-    english = {f"docs/{p.relative_to(SNAPSHOT / 'en').as_posix()}": p for p in (SNAPSHOT / "en").rglob("*.md")}
-    english["README.md"] = b"# Privacy Guides\n"
-    translated = {
-        f"i18n/{lang}/{p.relative_to(SNAPSHOT / lang).as_posix()}": p
-        for lang in LANGS[1:]
-        for p in (SNAPSHOT / lang).rglob("*.md")
-    }
-    return (
-        _tarball(tmp / "site.tar.gz", "privacyguides-privacyguides.org-45d7263", english, mtime=1_773_187_200),
-        _tarball(tmp / "i18n.tar.gz", "privacyguides-i18n-115b5ce", translated, mtime=1_787_356_800),
-    )
-
-
 def test_archives_load_like_the_snapshot(tmp_path: Path, snapshot: KnowledgeBase) -> None:
-    english, translated = _snapshot_tarballs(tmp_path)
+    english, translated = snapshot_tarballs(tmp_path)
     kb = load_sources([str(english), str(translated)])
     assert [e.id for e in kb.entries] == [e.id for e in snapshot.entries]
     assert kb.get("vpn/proton-vpn").summary == snapshot.get("vpn/proton-vpn").summary
@@ -310,10 +283,10 @@ def test_archives_report_broken_and_empty_ones(tmp_path: Path) -> None:
     broken.write_bytes(b"not a tarball")
     with pytest.raises(KnowledgeError, match="cannot read the archive"):
         load_sources([str(broken)])
-    empty = _tarball(tmp_path / "empty.tar.gz", "root", {"README.md": b"# nothing\n"})
+    empty = tarball(tmp_path / "empty.tar.gz", "root", {"README.md": b"# nothing\n"})
     with pytest.raises(KnowledgeError, match="no site pages"):
         load_sources([str(empty)])
-    big = _tarball(tmp_path / "big.tar.gz", "root", {"docs/vpn.md": b"x" * (2 * 1024 * 1024 + 1)})
+    big = tarball(tmp_path / "big.tar.gz", "root", {"docs/vpn.md": b"x" * (2 * 1024 * 1024 + 1)})
     with pytest.raises(KnowledgeError, match="larger than"):
         load_sources([str(big)])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..respond import build_edit, build_reply, reply_txn_id
+from ..respond import build_edit, build_notice, build_reply, reply_txn_id
 from .message import Message
 
 #: The reason given when the bot removes its answer to a removed question.
@@ -34,6 +34,25 @@ class SendReply:
     @property
     def txn_id(self) -> str:
         return reply_txn_id(self.question_id)
+
+
+@dataclass(frozen=True)
+class SendNotice:
+    """Post a notice that replies to nothing (a refresh report); ``cause`` names what caused
+    it, so a resend has the same transaction id."""
+
+    room_id: str
+    cause: str
+    text: str
+    html: str
+    deadline: float | None = None  # time.monotonic(): give up sending after this
+
+    def content(self) -> dict[str, object]:
+        return build_notice(self.text, self.html)
+
+    @property
+    def txn_id(self) -> str:
+        return reply_txn_id(f"{self.room_id}|{self.cause}", "report")
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ class RedactAnswer:
 class Io(Protocol):
     """The Matrix side of the pipeline (implemented by the Bot)."""
 
-    async def send(self, action: SendReply | EditAnswer) -> str | None:
+    async def send(self, action: SendReply | EditAnswer | SendNotice) -> str | None:
         """Send the message; its event id, or None if it could not be sent."""
 
     async def redact(self, action: RedactAnswer) -> bool:

@@ -30,9 +30,10 @@ from ..flood import Verdict, question_key
 from ..metrics import Metrics
 from ..moderation import MODERATOR_COMMANDS, ModeratorCommands, Stats
 from ..refresh import SIGNAL, EngineHolder
+from ..reports import Reporter
 from ..settings import RoomSettingsBook, confident
 from ..storage import AnswerRecord, Storage
-from .actions import EditAnswer, Io, RedactAnswer, SendReply
+from .actions import EditAnswer, Io, RedactAnswer, SendNotice, SendReply
 from .addressing import AUTO, Addressed, address, is_dm
 from .message import Kind, Me, Message
 from .policy import Policy, is_fresh, vote_value
@@ -131,7 +132,8 @@ class Pipeline:
     async def start(self, storage: Storage, io: Io | None = None) -> None:
         """Load the room settings, keep records in ``storage``, act through ``io``."""
         await self.settings.load(storage)
-        self._commands.start(storage)
+        rooms = self._config.moderation.report_rooms
+        self._commands.start(storage, Reporter(rooms, self._post, self._room_lang) if rooms else None)
         self._storage, self._io = storage, io
         self.stats.started = time.monotonic()
 
@@ -428,7 +430,7 @@ class Pipeline:
             return
         if not await self.storage.claim(message.event_id, message.room_id):
             return
-        lang = self.settings.get(message.room_id).language or self._config.bot.default_language
+        lang = self._room_lang(message.room_id)
         notice = directed(replies.went_wrong(lang), lang)
         action = SendReply(message.room_id, message.event_id, message.thread_root, notice.text, notice.html)
         if await self.io.send(action) is not None:
@@ -436,6 +438,17 @@ class Pipeline:
             self.metrics.unanswered("failed")
         else:
             await self.storage.release(message.event_id)
+
+    async def run_schedule(self, every_s: float, stopping: asyncio.Event) -> None:
+        """Refresh the knowledge every ``every_s`` seconds until ``stopping`` (knowledge.refresh_every)."""
+        await self._commands.run_schedule(every_s, stopping)
+
+    async def _post(self, notice: SendNotice) -> str | None:
+        """Post a report (nothing when the bot has no I/O)."""
+        return await self._io.send(notice) if self._io is not None else None
+
+    def _room_lang(self, room_id: str) -> str:
+        return self.settings.get(room_id).language or self._config.bot.default_language
 
     async def refresh_on_signal(self) -> None:
         """Reload the knowledge sources because of SIGHUP (the outcome is logged and recorded)."""

@@ -185,6 +185,12 @@ def w(key: str, lang: str, **kwargs: object) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def _sep(lang: str) -> str:
+    """What follows a label or a name before its value ("Platforms: Android"), per language
+    (French " : ", Chinese "："), from the catalogue."""
+    return w("label_sep", lang)
+
+
 def _status_line(entry: Entry, lang: str) -> str:
     return w(entry.current_status, lang)
 
@@ -280,7 +286,7 @@ def _source_line(kb: KnowledgeBase, entry: Entry, lang: str) -> Line:
 
 def _source_parts(s: Source, lang: str) -> Line:
     meta = ", ".join(x for x in (s.lang, s.date) if x)
-    line: Line = [f"{w('source', lang)}: ", Link(s.page, s.url) if s.url else s.page]
+    line: Line = [f"{w('source', lang)}{_sep(lang)}", Link(s.page, s.url) if s.url else s.page]
     licensed = "privacyguides.org" in s.url
     if meta or licensed:
         line += [f" ({meta}"]
@@ -367,7 +373,7 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
         return _not_listed_doc(kb, entry, lang, doc, clip)
     for query in [q for q in focus if applies_to(q.prop, entry)] if not lead else ():
         label = query.prop.label.get(lang, query.prop.label["en"])
-        doc.para(Bold(f"{label}: {_bool(query.prop.test(entry), lang)}"))
+        doc.para(Bold(f"{label}{_sep(lang)}{_bool(query.prop.test(entry), lang)}"))
     warnings, caveats = _entry_caveats(kb, entry, lang)
     for warning in warnings:
         doc.warn(cut(warning, 220))
@@ -382,13 +388,13 @@ def _card_doc(kb: KnowledgeBase, entry: Entry, lang: str, focus: tuple[PropertyQ
     doc.bullets([[cut(c, 160)] for c in caveats], w("caveats", lang) + ":")
     updates = entry.updates[-3:] if clip else entry.updates
     doc.bullets(
-        [[f"{u.date}: ", cut(u.text.get(lang), 140)] for u in updates],
-        w("updates", lang, date=entry.source.date or "?") + ":",
+        [[f"{u.date}{_sep(lang)}", cut(u.text.get(lang), 140)] for u in updates],
+        w("updates", lang, date=entry.source.date or "?") + _sep(lang).rstrip(),
     )
     doc.para(*_also_on(kb, entry, lang, prefix))
     homepage = entry.link("homepage") or entry.link("repository")
     if homepage:
-        doc.para(f"{w('homepage', lang)}: ", Link(homepage, homepage))
+        doc.para(f"{w('homepage', lang)}{_sep(lang)}", Link(homepage, homepage))
     doc.para(*_source_line(kb, entry, lang))
     return doc
 
@@ -423,17 +429,17 @@ def _fact_lines(entry: Entry, lang: str) -> list[Line]:
         return _common_fact_lines(entry, lang)
     f = entry.facts
     lines: list[Line] = [
-        [f"{w('e2ee', lang)}: {fact_e2ee(entry, lang)}"],
-        [f"{w('fs', lang)}: {fact_fs(entry, lang)}"],
-        [f"{w('network', lang)}: {fact_network(entry, lang)}"],
-        [f"{w('signup', lang)}: {fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"],
-        [f"{w('platforms', lang)}: {fact_platforms(entry, lang)}"],
-        [f"{w('audits', lang)}: {fact_audits(entry, lang)}"],
+        [f"{w('e2ee', lang)}{_sep(lang)}{fact_e2ee(entry, lang)}"],
+        [f"{w('fs', lang)}{_sep(lang)}{fact_fs(entry, lang)}"],
+        [f"{w('network', lang)}{_sep(lang)}{fact_network(entry, lang)}"],
+        [f"{w('signup', lang)}{_sep(lang)}{fact_signup(entry, lang)}; {w('shared', lang)}{_sep(lang)}{fact_shared(entry, lang)}"],
+        [f"{w('platforms', lang)}{_sep(lang)}{fact_platforms(entry, lang)}"],
+        [f"{w('audits', lang)}{_sep(lang)}{fact_audits(entry, lang)}"],
     ]
     if f.anonymous_routing:
-        lines.append([f"{w('routing', lang)}: {fact_routing(entry, lang)}"])
+        lines.append([f"{w('routing', lang)}{_sep(lang)}{fact_routing(entry, lang)}"])
     if f.offline.mesh or f.offline.wifi or f.offline.bluetooth:
-        lines.append([f"{w('offline', lang)}: {fact_offline(entry, lang)}"])
+        lines.append([f"{w('offline', lang)}{_sep(lang)}{fact_offline(entry, lang)}"])
     if f.group_limit:
         lines.append([w("group_limit", lang, n=f.group_limit)])
     return lines
@@ -449,15 +455,15 @@ MAX_DOWNLOADS = 8  # download channels named on one card
 def _common_fact_lines(entry: Entry, lang: str) -> list[Line]:
     """What every card states, whatever its category: platforms (from its downloads), open
     source (from a source link), audits, downloads and links; never the messenger facts."""
-    lines: list[Line] = [[f"{w('platforms', lang)}: {fact_platforms(entry, lang)}"]]
+    lines: list[Line] = [[f"{w('platforms', lang)}{_sep(lang)}{fact_platforms(entry, lang)}"]]
     source = entry.link("source") or entry.link("repository")
-    open_source: Line = [f"{w('open_source', lang)}: {fact_open_source(entry, lang)}"]
+    open_source: Line = [f"{w('open_source', lang)}{_sep(lang)}{fact_open_source(entry, lang)}"]
     if source and entry.facts.open_source.client:
         open_source += [" (", Ref(w("source_code", lang), source), ")"]
     lines.append(open_source)
     audits = entry.facts.audits
     if audits:
-        line: Line = [f"{w('audits', lang)}: "]
+        line: Line = [f"{w('audits', lang)}{_sep(lang)}"]
         for n, audit in enumerate(sorted(audits, key=lambda a: (a.year, a.month or 0), reverse=True)[:5]):
             label = f"{audit.year}" + (f" ({audit.by})" if audit.by else "")
             line += ([", "] if n else []) + [Ref(label, audit.url) if audit.url else label]
@@ -465,14 +471,14 @@ def _common_fact_lines(entry: Entry, lang: str) -> list[Line]:
     if entry.downloads:
         channels = list(dict.fromkeys(d.channel for d in entry.downloads))
         urls = {d.channel: d.url for d in reversed(entry.downloads)}
-        line = [f"{w('downloads', lang)}: "]
+        line = [f"{w('downloads', lang)}{_sep(lang)}"]
         line += _joined([Ref(c, urls[c]) for c in channels[:MAX_DOWNLOADS]], ", ")
         if len(channels) > MAX_DOWNLOADS:
             line.append(" " + SAY[lang]["more"].format(n=len(channels) - MAX_DOWNLOADS))
         lines.append(line)
     links = [(kind, entry.link(kind)) for kind in ("privacy_policy", "documentation") if entry.link(kind)]
     if links:
-        lines.append([f"{w('links', lang)}: ", *_joined([Ref(w(kind, lang), url) for kind, url in links], ", ")])
+        lines.append([f"{w('links', lang)}{_sep(lang)}", *_joined([Ref(w(kind, lang), url) for kind, url in links], ", ")])
     return lines
 
 
@@ -554,7 +560,7 @@ def filter_reply(
         for entry, deciding in matches[:SHOW_AT_MOST]:
             reasons = "; ".join(dict.fromkeys(_reason(entry, q, lang) for q in deciding)) or asked
             status = "" if entry.current_status in ("recommended",) else f" [{w(entry.current_status, lang)}]"
-            lines.append([Bold(entry.name), f"{status}: {reasons}"])
+            lines.append([Bold(entry.name), f"{status}{_sep(lang)}{reasons}"])
         if len(matches) > SHOW_AT_MOST:
             lines.append([SAY[lang]["more"].format(n=len(matches) - SHOW_AT_MOST)])
         doc.bullets(lines)
@@ -568,7 +574,7 @@ def filter_reply(
     warned = [e for e in shown if kb.warnings_for(e) or e.current_status in ("removed", "moved")]
     for entry in warned:
         warnings, _ = _entry_caveats(kb, entry, lang)
-        doc.warn(f"{entry.name}: " + "; ".join(_first_sentence(x) for x in warnings))
+        doc.warn(f"{entry.name}{_sep(lang)}" + "; ".join(_first_sentence(x) for x in warnings))
     return _done(doc)
 
 
@@ -605,15 +611,15 @@ def _reason(entry: Entry, query: PropertyQuery, lang: str) -> str:
     """The fact that decided, stated plainly ("sign-up needs: nothing")."""
     family = query.prop.family
     if family == "identity":
-        return f"{w('signup', lang).lower()}: {fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"
+        return f"{w('signup', lang).lower()}{_sep(lang)}{fact_signup(entry, lang)}; {w('shared', lang)}{_sep(lang)}{fact_shared(entry, lang)}"
     if family in FAMILY_FACTS:
         key, fact = FAMILY_FACTS[family]
-        return f"{w(key, lang).lower()}: {fact(entry, lang)}"
+        return f"{w(key, lang).lower()}{_sep(lang)}{fact(entry, lang)}"
     if family == "groups" and entry.facts.group_limit:
         note = entry.facts.group_limit_note.get(lang)
         return w("group_limit", lang, n=entry.facts.group_limit) + (f" ({_clip(note, 100)})" if note else "")
     value = query.prop.test(entry)
-    return f"{query.prop.label.get(lang, query.prop.label['en'])}: {_bool(value, lang)}"
+    return f"{query.prop.label.get(lang, query.prop.label['en'])}{_sep(lang)}{_bool(value, lang)}"
 
 
 def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!", category: str | None = None) -> Reply:
@@ -622,7 +628,7 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!", category: str | 
     doc.title(SAY[lang]["list_title_category"].format(category=category) if category else SAY[lang]["list_title"])
     current = [e for e in kb.entries if e.current_status == "recommended"]
     other = [e for e in kb.entries if e.current_status not in ("recommended", "not_listed")]
-    lines = [[Bold(e.name), f": {_clip(e.summary.get(lang), 150)}"] for e in current[:SHOW_AT_MOST]]
+    lines = [[Bold(e.name), f"{_sep(lang)}{_clip(e.summary.get(lang), 150)}"] for e in current[:SHOW_AT_MOST]]
     if len(current) > SHOW_AT_MOST:
         lines.append([SAY[lang]["more"].format(n=len(current) - SHOW_AT_MOST)])
     doc.bullets(lines)
@@ -630,7 +636,7 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!", category: str | 
         lines = []
         for entry in other[:SHOW_AT_MOST]:
             warnings, _ = _entry_caveats(kb, entry, lang)
-            lines.append([Bold(entry.name), ": ", "; ".join(_first_sentence(x) for x in warnings)])
+            lines.append([Bold(entry.name), _sep(lang), "; ".join(_first_sentence(x) for x in warnings)])
         doc.bullets(lines, SAY[lang]["list_other"])
     if category and len(current) >= 2:  # the example names are this category's own
         one, two = (e.name.split(" (")[0].lower() for e in current[:2])
@@ -732,7 +738,7 @@ def _category_source_line(category: Category, lang: str, title: str) -> Line:
     found = next((s for s in category.sources if s.lang == lang), None)
     found = found or next((s for s in category.sources if s.url == category.url(lang)), None)
     if found is None:
-        return [f"{w('source', lang)}: ", title]
+        return [f"{w('source', lang)}{_sep(lang)}", title]
     return _source_parts(dataclasses.replace(found, page=title, date=found.date or category.date), lang)
 
 
@@ -761,7 +767,7 @@ def caveats(kb: KnowledgeBase, entry: Entry, lang: str) -> Reply:
     doc.bullets([[c] for c in own])
     if not warnings and not own:
         doc.para(SAY[lang]["no_caveats"])
-    doc.bullets([[f"{u.date}: ", u.text.get(lang)] for u in entry.updates], w("updates", lang, date=entry.source.date or "?") + ":")
+    doc.bullets([[f"{u.date}{_sep(lang)}", u.text.get(lang)] for u in entry.updates], w("updates", lang, date=entry.source.date or "?") + _sep(lang).rstrip())
     doc.para(*_source_line(kb, entry, lang))
     return _done(doc)
 
@@ -867,31 +873,31 @@ def _not_listed_doc(kb: KnowledgeBase, entry: Entry, lang: str, doc: Doc, clip: 
         if _evidence(entry, fact) is None and fact != "audits":
             continue
         if fact == "identifiers":
-            value = f"{fact_signup(entry, lang)}; {w('shared', lang)}: {fact_shared(entry, lang)}"
+            value = f"{fact_signup(entry, lang)}; {w('shared', lang)}{_sep(lang)}{fact_shared(entry, lang)}"
         elif fact == "open_source":
             o = entry.facts.open_source
-            value = f"{w('apps', lang)}: {_bool(o.client, lang)}, server: {_bool(o.server, lang)}"
+            value = f"{w('apps', lang)}{_sep(lang)}{_bool(o.client, lang)}, server: {_bool(o.server, lang)}"
         else:
             value = render_fact(entry, lang)  # type: ignore[misc]
         if fact == "audits" and not entry.facts.audits:
             continue
-        facts.append([f"{w(label, lang)}: {value}", *(_dated(entry, fact) if not clip or fact != "audits" else [])])
+        facts.append([f"{w(label, lang)}{_sep(lang)}{value}", *(_dated(entry, fact) if not clip or fact != "audits" else [])])
     doc.bullets(facts)
     doc.bullets([[_clip(c.get(lang), 90 if clip else 160)] for c in entry.caveats], w("caveats", lang) + ":")
     updates = entry.updates[-2:] if clip else entry.updates
-    doc.bullets([[f"{u.date}: ", _clip(u.text.get(lang), 120 if clip else 160)] for u in updates])
+    doc.bullets([[f"{u.date}{_sep(lang)}", _clip(u.text.get(lang), 120 if clip else 160)] for u in updates])
     alts = alternatives(kb, entry, lang)
     if alts:
-        doc.bullets([[f"{reason}: ", ", ".join(e.name for e in fits)] for reason, fits in alts[: 2 if clip else 3]],
+        doc.bullets([[f"{reason}{_sep(lang)}", ", ".join(e.name for e in fits)] for reason, fits in alts[: 2 if clip else 3]],
                     SAY[lang]["instead"])
     if not clip:
         doc.para(SAY[lang]["not_listed_more"])
     homepage = entry.link("homepage")
     if homepage:
-        doc.para(f"{w('homepage', lang)}: ", Link(homepage, homepage))
+        doc.para(f"{w('homepage', lang)}{_sep(lang)}", Link(homepage, homepage))
     urls = list(dict.fromkeys(u for u in (entry.source.url, *(e.url for e in entry.evidence)) if _safe_url(u)))
     if urls:
-        doc.para(f"{SAY[lang]['sources']}: ", *_joined([Link(u, u) for u in urls[: 3 if clip else 6]], " · "))
+        doc.para(f"{SAY[lang]['sources']}{_sep(lang)}", *_joined([Link(u, u) for u in urls[: 3 if clip else 6]], " · "))
     return doc
 
 
@@ -941,7 +947,7 @@ def _fact_since(kb: KnowledgeBase, entry: Entry, query: PropertyQuery, lang: str
     for update in sorted(entry.updates, key=lambda u: u.date, reverse=True):  # the newest change that names it
         text = update.text.get(lang)
         if query.prop.pattern.search(normalize(text)) or query.prop.pattern.search(normalize(update.text.get("en"))):
-            return [f". {SAY[lang]['since'].capitalize()} {update.date}: ", _clip(text, 200)]
+            return [f". {SAY[lang]['since'].capitalize()} {update.date}{_sep(lang)}", _clip(text, 200)]
     return [f" ({SAY[lang]['as_of']} {entry.source.date})" if entry.source.date else ""]
 
 
@@ -1017,7 +1023,7 @@ def _help_lines(table, lang: str, prefix: str) -> list[Line]:
         name, other, args = (nl, en, args_nl) if lang == "nl" else (en, nl, args_en)
         example = f"{prefix}{name} {args}".strip()
         names = f"{prefix}{name} / {prefix}{other}" if lang in ("nl", "en") else f"{prefix}{name}"  # English commands work in every language
-        lines.append([Bold(names), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}: {example})"])
+        lines.append([Bold(names), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}{_sep(lang)}{example})"])
     return lines
 
 
@@ -1036,7 +1042,7 @@ def unknown_entry(kb: KnowledgeBase, asked: str, lang: str, suggestions: list[En
     doc = Doc()
     doc.para(SAY[lang]["unknown_entry"].format(asked=echo(asked)))
     if suggestions:
-        doc.para(SAY[lang]["did_you_mean"], ", ".join(e.name for e in suggestions), "?")
+        doc.para(SAY[lang]["did_you_mean"].format(names=", ".join(e.name for e in suggestions)))
     doc.para(SAY[lang]["known_entries"], ", ".join(e.name for e in kb.entries[:20]))
     return _done(doc)
 

@@ -90,7 +90,8 @@ def test_a_french_question_gets_french_card_texts_and_phrases(site):
     text = answer.text
     assert text.startswith(f"Signal ({say('fr', 'words', 'recommended')})")
     assert "Signal est une application mobile" in text  # the card's own text, from the French page
-    assert f"{say('fr', 'words', 'platforms')}: Android" in text and f"{say('fr', 'words', 'homepage')}: https://signal.org" in text
+    sep = say("fr", "words", "label_sep")  # " : ", as French writes it
+    assert f"{say('fr', 'words', 'platforms')}{sep}Android" in text and f"{say('fr', 'words', 'homepage')}{sep}https://signal.org" in text
     assert "recbot ne répond" not in text  # no note: French is answered in French
     assert json.loads(json.dumps(answer.to_json()))["lang"] == "fr"
     assert 'dir="' not in answer.html

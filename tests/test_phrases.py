@@ -35,6 +35,8 @@ def test_placeholders_and_joins_are_the_same(lang):
             text = CATALOGUE[lang][section][key]
             assert text.strip(), f"{lang} {section}.{key} is empty"
             assert phrases.placeholders(text) == phrases.placeholders(english), f"{lang} {section}.{key}"
+            if key.endswith("_sep"):  # a separator is the spacing itself: French " : ", Chinese "："
+                continue
             # A phrase the code joins to what follows ("Not: " + names) keeps its trailing space.
             assert text.endswith(" ") == english.endswith(" "), f"{lang} {section}.{key}: trailing space"
             assert text.startswith(" ") == english.startswith(" "), f"{lang} {section}.{key}: leading space"
@@ -65,3 +67,18 @@ def test_a_broken_file_is_named_with_its_line(tmp_path: Path):
     (tmp_path / "fr.yaml").write_text("same_as: de\n", encoding="utf-8")
     with pytest.raises(phrases.PhraseError, match="same_as"):
         phrases.read_catalogue(tmp_path)
+
+
+
+def test_labels_and_questions_are_punctuated_as_each_language_writes_them():
+    from knowledge import render
+    from knowledge.loading import load_sources
+
+    assert CATALOGUE["en"]["words"]["label_sep"] == CATALOGUE["nl"]["words"]["label_sep"] == ": "
+    kb = load_sources(["bundled"])
+    signal = kb.get("signal")
+    assert "Platforms: " in render.card(kb, signal, "en").text
+    assert "Plateformes : " in render.card(kb, signal, "fr").text
+    assert "平台：" in render.card(kb, signal, "zh-TW").text
+    assert "Vouliez-vous dire : Signal ?" in render.unknown_entry(kb, "sgnal", "fr", [signal]).text
+    assert "Did you mean: Signal?" in render.unknown_entry(kb, "sgnal", "en", [signal]).text

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from . import discourse
 from .index import EntityIndex, Mention
 from .model import KnowledgeBase
 from .properties import (
@@ -711,6 +712,20 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     return kept
 
 
+def _named_as_likeness(normalized: str, words: list[str], mention: Mention) -> bool:
+    start = _offset(normalized, words, mention.start)
+    end = _offset(normalized, words, mention.end - 1) + len(words[mention.end - 1])
+    return start >= 0 and discourse.named_as_likeness(normalized, start, end)
+
+
+def _leaves_one_for_another(mentions: list[Mention], normalized: str, words: list[str], left: tuple[int, int]) -> bool:
+    """Is one entry named in the span left and another named after it?"""
+    at = [_offset(normalized, words, m.start) for m in mentions]
+    inside = {m.entry_id for m, a in zip(mentions, at) if left[0] <= a < left[1]}
+    after = {m.entry_id for m, a in zip(mentions, at) if a >= left[1]}
+    return bool(inside and after - inside)
+
+
 def _joint(a: Mention, b: Mention, words: list[str]) -> bool:
     """Two mentions joined by vs/or/over/than, or set apart by "and not", "rather than"."""
     between = tuple(words[a.end : b.start])
@@ -909,7 +924,14 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         or words[m.end] in _AUDIENCE and m.start > 0 and words[m.start - 1] in ("for", "voor", "to", "naar", "aan")))]
     asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
+    # "something like Discord", "discord style": an app named as a likeness is not what is asked about
+    mentions = [m for m in mentions if not _named_as_likeness(normalized, words, m)]
+    left = discourse.leaves_for(normalized)  # "leaving WhatsApp for Signal, is that safer?": both are the question
+    before_context = mentions
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
+    leaving = left is not None and _leaves_one_for_another(before_context, normalized, words, left)
+    if leaving:
+        mentions = before_context
     ids = tuple(_unique(m.entry_id for m in mentions))
     counts = {i: sum(m.entry_id == i for m in mentions) for i in ids}
     by_count = tuple(sorted(ids, key=lambda i: -counts[i]))  # a card is about the app named most often; else the first
@@ -934,7 +956,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "card": bool(CARD_CUES.search(normalized if lang == "nl" else re.sub(r"\bover\b", " ", normalized))),  # "over" is "about" only in Dutch
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
-        "support": bool(SUPPORT_HOWTO.search(normalized))
+        "support": bool(SUPPORT_HOWTO.search(normalized)) or discourse.operates_app(normalized)
+        or bool(discourse.howto_verb(normalized))
         or bool(SUPPORT_TOPIC.search(normalized) and (FIRST_PERSON.search(normalized) or SUPPORT_ASK.search(normalized))
                 and not _is_yes_no_about_properties(words, props, normalized) and not PICKS.search(normalized)
                 and not HYPOTHETICAL.search(normalized) and not _caveats_besides_trouble(normalized)) or (
@@ -974,6 +997,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         base = 0.55 + 0.4 * strength
         if asks_client:
             return result("card", base)  # its alternative client's card (Molly for Signal)
+        if leaving and len(ids) >= 2 and not cues["support"]:
+            return result("compare", base + 0.05)
         joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
@@ -1014,6 +1039,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.2)
     if cues["criteria"] or cues["why_not"]:
         return result("criteria", 0.85)
+    if not cues["help"] and discourse.points_without_naming(normalized):
+        return result("none", 0.3)  # "is this safe?", "is the video chat encrypted?": about an app not named here
     if cues["list"] and props and all(p.prop.weak for p in props):
         return result("list", 0.8)  # "the best encrypted chat app": encryption is a given
     if yes_no and REFERS_BACK.match(normalized):

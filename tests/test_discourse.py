@@ -1,0 +1,89 @@
+"""How a message stands to the bot (knowledge/discourse.py): pointing at an app it never names,
+an app named as a likeness, leaving one app for another, running an app; and the cue files."""
+
+import pytest
+
+from knowledge import discourse
+from knowledge.model import KnowledgeError
+from knowledge.text import normalize
+
+
+@pytest.mark.parametrize("text, points", [
+    ("I use it in China, is it still safe?", True),
+    ("what is this. Is this safe", True),
+    ("Can you give me some clarity on whether the video chat is end to end encrypted?", True),
+    ("is dit wel veilig?", True),
+    ("is it possible to chat without a phone number?", False),  # a dummy "it"
+    ("which apps are safe here?", False),  # asks us to pick
+    ("iphone user here, what can i install", False),
+    ("is there an app that works without internet?", False),
+])
+def test_pointing_without_naming(text, points):
+    assert discourse.points_without_naming(normalize(text)) is points
+
+
+@pytest.mark.parametrize("text, name, likeness", [
+    ("need something for a big community, discord style", "discord", True),
+    ("a forum unrelated to big SaaS, like Discord, GitHub", "discord", True),
+    ("everything that discord has but private", "discord", True),
+    ("I like Signal but is it safe?", "signal", False),
+    ("Does Briar have any limitations?", "briar", False),
+])
+def test_an_app_named_as_a_likeness(text, name, likeness):
+    norm = normalize(text)
+    start = norm.index(name)
+    assert discourse.named_as_likeness(norm, start, start + len(name)) is likeness
+
+
+def test_leaving_one_app_for_another_asks_to_compare_only_with_an_evaluation():
+    for text in ("Steeds meer mensen verlaten WhatsApp voor Signal: is dat veiliger?",
+                 "Is it time to leave WhatsApp – and is Signal the answer?"):
+        norm = normalize(text)
+        span = discourse.leaves_for(norm)
+        assert span is not None and "whatsapp" in norm[span[0] : span[1]]
+    assert discourse.leaves_for(normalize("I am leaving WhatsApp for Signal tomorrow")) is None
+
+
+@pytest.mark.parametrize("text, verb", [
+    ("how do i share my simplex address with someone", "share"),
+    ("element: hoe maak ik een bestaande kamer versleuteld", "maak"),
+    ("Thanks. And how i deploy session on my servers", "deploy"),
+    ("how do I know which one to trust?", ""),  # judging, not doing
+    ("they don't make it very obvious how to self-host the server", ""),  # inside a statement
+])
+def test_how_to_verb(text, verb):
+    assert discourse.howto_verb(normalize(text)) == verb
+
+
+def test_operating_an_app():
+    assert discourse.operates_app(normalize("Is matrix server down?"))
+    assert discourse.operates_app(normalize("what XMPP server software fits best?"))
+    assert not discourse.operates_app(normalize("can i run my own server with element"))  # a question about a property
+
+
+@pytest.mark.parametrize("question, intent, entries", [
+    ("is this safe?", "none", ()),
+    ("Is the video chat end to end encrypted?", "none", ()),
+    ("Steeds meer mensen verlaten WhatsApp voor Signal: is dat veiliger?", "compare", ("whatsapp", "signal")),
+    ("Is matrix server down?", "support", ("element",)),
+    ("how do i share my simplex address with someone", "support", ("simplex",)),
+    ("Can we have some forum that is unrelated to big SaaS, like Discord, GitHub, and so on?", "none", ()),
+])
+def test_the_engine_reads_these_kinds(engine, question, intent, entries):
+    answer = engine.answer(question, "en")
+    assert answer.intent == intent
+    assert set(entries) <= set(answer.entries)
+
+
+def test_a_bad_cue_file_is_a_located_error(tmp_path):
+    (tmp_path / "en.yaml").write_text("deixis:\n  - 'this'\nunknown_key:\n  - 'x'\n", encoding="utf-8")
+    (tmp_path / "nl.yaml").write_text("howto: [\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        discourse.load_cues(tmp_path)
+    text = str(caught.value)
+    assert "unknown cue key 'unknown_key'" in text and "en.yaml" in text
+    assert "nl.yaml:" in text  # the YAML error with its line
+    (tmp_path / "nl.yaml").write_text("howto:\n  - '(unclosed'\n", encoding="utf-8")
+    (tmp_path / "en.yaml").write_text("deixis: ['this']\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="cue key 'howto': not a regular expression"):
+        discourse.load_cues(tmp_path)

@@ -234,10 +234,13 @@ PROPERTIES: tuple[Property, ...] = (
     Property("username", "identity", _p(_USERNAME_WORDS), _usernames,
              _lbl("werkt met een gebruikersnaam", "works with a username")),
     Property("forward_secrecy", "forward_secrecy",
-             _p(r"(?:perfect\s+)?forward[ -]?secrecy|pfs|voorwaartse geheimhouding"),
+             _p(r"(?:perfect\s+)?forward[ -]?secrecy|pfs|voorwaartse geheimhouding|"
+                # what forward secrecy is for: past messages stay safe when a key leaks
+                r"(?:oude|eerdere|vorige|old|older|past|earlier|previous) (?:\w+ ){0,2}(?:berichten|gesprekken|chats|messages) (?:\w+ ){0,5}(?:veilig|beschermd|geheim|safe|protected|secret|secure)\w* "
+                r"(?:\w+ ){0,5}(?:sleutel|key)s? (?:\w+ ){0,3}(?:uitlekt|lekt|gelekt|leaks?|leaked|stolen|gestolen|compromised|gecompromitteerd|gehackt|hacked)"),
              _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
     Property("offline", "offline",
-             _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
+             _p(r"(?:zonder|without|geen|no|not|zero|nul)\s+(?:(?:an?|een|het|the|mobiel|mobile|any|enig)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|reception|coverage|wi-?fi|data)"
                 r"|offline|mesh[\w-]*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten|shut down|shutdown|shut off)"
                 r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"
                 r"|(?:internet|netwerk|network)\s+(?:\w+\s+)?(?:platleg\w*|plat (?:legt|leggen|gelegd)|platgelegd|uitzet\w*|afsluit\w*|uitgeschakeld)"),
@@ -262,7 +265,9 @@ PROPERTIES: tuple[Property, ...] = (
              _p(r"gefedereerd\w*|federat\w*|federatie|self[ -]?host\w*|zelf hosten|eigen server|own server|host (?:my|your|our) own"),
              _network({"federated"}), _lbl("gefedereerd", "federated")),
     Property("centralized", "network",
-             _p(r"gecentraliseerd|centrali[sz]ed|centraal|centrale server|central server"),
+             _p(r"gecentraliseerd|centrali[sz]ed|centraal|centrale server|central server|"
+                r"(?:one|a single|single|1|een|één|1 enkel) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|entity|bedrijf|partij|aanbieder)(?:'?s)? (?:\w+ )?servers?|"
+                r"servers? (?:of|from|van) (?:one|a single|single|een|één) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|bedrijf|partij|aanbieder)"),
              _network({"centralized"}), _lbl("centraal", "centralised")),
     Property("all_platforms", "platform",
              _p(r"(?:alle|all|every|elk|elke|ieder) (?:\w+ )?(?:platforms?|platformen|besturingssystemen|operating systems|devices|apparaten)|cross[ -]?platform|overal"),
@@ -288,7 +293,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property("encrypted_calls", "calls",
              _p(r"(?:versleutelde|encrypted|e2ee|beveiligde|secure)\s+(?:video\s*|voice\s*)?(?:oproep|calls?|gesprek|bel)\w*"),
              _attr("calls", "encrypted"), _lbl("versleutelde gesprekken", "encrypted calls")),
-    Property("video", "calls", _p(r"video\w*|beeldbel\w*|facetime"), _attr("calls", "video"),
+    Property("video", "calls", _p(r"video\w*|beeldbel\w*|facetim\w*"), _attr("calls", "video"),
              _lbl("videobellen", "video calls")),
     Property("voice", "calls",
              _p(r"(?:spraak|audio|voice)[ -]?(?:oproep|calls?|bellen|gesprek|chat)\w*|bell?en|calls?|calling|oproep\w*|telefoneren|spraak|voice"),
@@ -394,7 +399,7 @@ SITUATIONS: tuple[Situation, ...] = (
          r"grote? (?:community|gemeenschap|groep|vereniging|club|organisatie|kanaal|kanalen|groepschat)", r"hele (?:school|vereniging|organisatie|bedrijf)"],
         [r"(?:hundreds|thousands|tens of thousands|lots and lots|a huge number|(?:a )?(?:few )?(?:hundred|thousand)) (?:of )?(?:\w+ ){0,2}(?:members|people|users|participants)",
          r"(?:big|large|huge|massive|growing) (?:\w+ )?(?:community|communities|group chats?|server|organi[sz]ation|club|channel|channels|audience)",
-         r"(?:whole|entire) (?:school|club|organi[sz]ation|company)", r"\d{3,}[\d,.]* (?:members|people|users|participants|leden|mensen)"],
+         r"(?:whole|entire) (?:school|club|organi[sz]ation|company)", r"\d{3,}[\d,.]* (?:members|people|users|participants|leden|mensen)", r"\d+(?:[.,]\d+)? ?k (?:members?|people|users|participants|leden|mensen)"],
         (("group_limit", False),),
         "bij grote groepen loop je tegen het maximumaantal leden per groep aan",
         "large groups run into the limits on members per group"),

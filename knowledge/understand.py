@@ -109,7 +109,7 @@ HELP_CUES = _cue(
     r"(?:spreek|praat|begrijp|versta) (?:je|jij|u) (?:ook |ook wel )?(?:nederlands|engels|dutch|english|andere talen)|which languages|welke talen|"
     r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"
     r"(?:are|r) (?:you|u) (?:a |an )?(?:bot|human|person|robot|ai|real)|ben (?:je|jij) (?:een )?(?:bot|mens|robot)|"
-    r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
+    r"what can (?:you|this bot|the bot|recbot) do|what (?:the|this) bot can (?:do|answer)|what (?:kind|sort|type)s? of (?:\w+ ){0,2}can (?:i|we) ask|what do you do|what are you|wie ben je|wat ben je|who are you|"
     r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
     r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use|"
     r"what can i (?:ask|say|type)|what (?:should|do) i (?:type|ask|say)|wat kan ik (?:je |jou )?(?:vragen|zeggen|typen)|"
@@ -151,7 +151,7 @@ CRITERIA_CUES = _cue(
     r"beste geval|best[- ]case|minimum|minimale|minimal|voldoe[tn]?|meets?|satisf\w*|qualif\w*|"
     r"how do (?:you|they|jullie) (?:choose|pick|select|decide|evaluate)|"
     r"hoe (?:kiezen|kies|selecteren|bepalen|beoordelen|beslissen) (?:jullie|je|ze|zij)|"
-    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaard(?:en)?|standards|"
+    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaarden|(?:de|die|deze|welke|jullie|een|hoge?) standaard|standards|"
     r"basis|grondslag|ideale?|ideal|perfecte? (?:app|messenger|project)|minimum\w*|vereisten|regels|rules|beoordel\w*|"
     r"(?:the|de) (?:bar|lat)|why these|waarom deze|verplicht|mandatory|obligatory|"
 
@@ -200,6 +200,8 @@ DOMAIN_WORDS = _cue(
     r"five eyes|5 eyes|metadata|delivery|decrypt\w*|verif\w*|safety numbers?|veiligheidsnummers?|qr ?code|devices?|toestel\w*|"
     r"battery|batterij|google play|fcm|push|usernames?|gebruikersnaam|sync\w*|omemo|onion|forks?|clients?|e2e"
 )
+# Asking how to use the bot itself ("a list of bot commands", "what the bot can do"): help, even with a criteria word.
+BOT_USAGE = _cue(r"(?:bot |recbot )?commands|commando'?s|what (?:the |this )?bot can (?:do|answer)|what (?:\w+ ){0,3}can (?:i|we) ask")
 # "Why is X not (or no longer) on the list?": about X's caveats, or about the criteria.
 WHY_NOT_LISTED = _cue(
     r"waarom (?:staat|staan|zit|zitten) (?:\w+ ){0,3}(?:niet|er niet)|why (?:isn'?t|is not|aren'?t|isnt) (?:\w+ ){0,2}(?:on|in) (?:the |your )?list|"
@@ -1037,7 +1039,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3, ())  # app support, but for no app recbot knows: nothing to point to
     if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
         return result("none", 0.2)
-    if cues["criteria"] or cues["why_not"]:
+    if (cues["criteria"] or cues["why_not"]) and not BOT_USAGE.search(normalized):
         return result("criteria", 0.85)
     if not cues["help"] and discourse.points_without_naming(normalized):
         return result("none", 0.3)  # "is this safe?", "is the video chat encrypted?": about an app not named here

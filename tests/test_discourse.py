@@ -87,3 +87,23 @@ def test_a_bad_cue_file_is_a_located_error(tmp_path):
     (tmp_path / "en.yaml").write_text("deixis: ['this']\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="cue key 'howto': not a regular expression"):
         discourse.load_cues(tmp_path)
+
+
+@pytest.mark.parametrize("question, prop", [
+    ("which apps depend on a single company's servers", "centralized"),
+    ("welke draaien op de servers van één bedrijf", "centralized"),
+    ("bij welke apps blijven oude berichten veilig als mijn sleutel ooit uitlekt", "forward_secrecy"),
+    ("ik wil kunnen facetimen maar dan prive, welke app", "video"),
+    ("welke gebruiken standaard het tor netwerk", "tor"),  # "standaard" here is "by default", not a criterion
+    ("something for a 10k member community", "group_limit"),
+])
+def test_what_a_property_is_for_names_it(engine, question, prop):
+    u = engine.understand(question, "en")
+    assert u.intent == "filter"
+    asked = {q.id for q in u.properties}
+    assert prop in asked or prop == "group_limit" and any(a.startswith("group_at_least") for a in asked), asked
+
+
+def test_how_to_use_the_bot_is_help_even_with_a_criteria_word(engine):
+    assert engine.answer("Provide a list of bot commands, to quickly evaluate what the bot can do", "en").intent == "help"
+    assert engine.answer("what kind of stuff can i ask you", "en").intent == "help"

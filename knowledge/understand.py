@@ -200,6 +200,11 @@ DOMAIN_WORDS = _cue(
     r"five eyes|5 eyes|metadata|delivery|decrypt\w*|verif\w*|safety numbers?|veiligheidsnummers?|qr ?code|devices?|toestel\w*|"
     r"battery|batterij|google play|fcm|push|usernames?|gebruikersnaam|sync\w*|omemo|onion|forks?|clients?|e2e"
 )
+# Two apps set against each other outright: a comparison, whatever else the words say.
+OUTRIGHT_COMPARE = _cue(
+    r"(?:beter|slechter|veiliger|onveiliger|privacyvriendelijker|better|worse|safer|less safe|more (?:secure|private|trustworthy)|less (?:secure|private)) (?:\w+ ){0,3}(?:dan|than)|"
+    r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|differences?|differ|different from|anders dan"
+)
 # Asking how to use the bot itself ("a list of bot commands", "what the bot can do"): help, even with a criteria word.
 BOT_USAGE = _cue(r"(?:bot |recbot )?commands|commando'?s|what (?:the |this )?bot can (?:do|answer)|what (?:\w+ ){0,3}can (?:i|we) ask")
 # "Why is X not (or no longer) on the list?": about X's caveats, or about the criteria.
@@ -1004,6 +1009,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
+        if len(ids) >= 2 and (OUTRIGHT_COMPARE.search(normalized) or FOREIGN_COMPARE.search(normalized)) and not cues["support"]:
+            return result("compare", base + 0.05)  # "is element beter of slechter dan session": a caveat word inside a comparison
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (
             cues["card"] or cues["caveats"] or cues["criteria"] or cues["list"] or _is_yes_no(words) or HYPOTHETICAL.search(normalized)
         )

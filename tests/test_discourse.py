@@ -107,3 +107,9 @@ def test_what_a_property_is_for_names_it(engine, question, prop):
 def test_how_to_use_the_bot_is_help_even_with_a_criteria_word(engine):
     assert engine.answer("Provide a list of bot commands, to quickly evaluate what the bot can do", "en").intent == "help"
     assert engine.answer("what kind of stuff can i ask you", "en").intent == "help"
+
+
+def test_two_apps_set_against_each_other_outright_are_compared_despite_a_caveat_word(engine):
+    answer = engine.answer("is element nou beter of slechter dan session", "nl")
+    assert answer.intent == "compare" and {"element", "session"} <= set(answer.entries)
+    assert engine.answer("what are the downsides of signal", "en").intent == "caveats"

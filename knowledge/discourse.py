@@ -13,7 +13,7 @@ from .yaml_safe import YamlError, load_bounded
 CUES_DIR = Path(__file__).parent / "cues"
 LANGUAGES = ("en", "nl")
 KEYS = ("deixis", "dummy_it", "pronoun_it", "selection", "simile_before", "simile_after", "leave_for", "evaluation",
-        "operating", "howto", "judging_verbs", "clause_openers")
+        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs")
 MAX_CUE_CHARS = 4000  # one key's patterns, joined
 
 
@@ -109,3 +109,10 @@ def _opens_clause(before: str) -> bool:
     """Does a phrase after ``before`` open a clause (not "they don't make it obvious how to ...")?"""
     before = before.rstrip()
     return not before or before[-1] in ".?!:;,()-" or any(m.end() == len(before) for m in CUES["clause_openers"].finditer(before[-16:]))
+
+
+def opens_with_subject(normalized: str, end: int) -> bool:
+    """Is the name ending at ``end`` (the message opening with it) the subject of a verb
+    ("Signal contains trackers?"), not part of a compound ("session cookies")?"""
+    following = normalized[end:].split(maxsplit=1)
+    return bool(following) and bool(CUES["subject_verbs"].fullmatch(following[0]))

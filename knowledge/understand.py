@@ -167,7 +167,7 @@ CRITERIA_CUES = _cue(
     r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiest|kiezen|bepaal|bepaalt|bepalen|selecteert|selecteren) (?:\w+ ){0,2}?(?:jullie|je|ze|privacy guides|pg)|"
     r"checklist\w*|check ?list|why (?:does|do|would|should) (?:\w+ ){1,3}(?:matter|count)|why (?:is|are) (?:\w+ ){1,3}(?:so )?important|"
     r"waarom (?:is|zijn|telt|tellen) (?:\w+ ){1,3}(?:zo )?(?:belangrijk|van belang)|waarom (?:\w+ ){1,3}(?:zo )?zwaar (?:weegt|wegen)|"
-    r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|consideration|deserve\w*|belongs? on|"
+    r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|reconsider\w*|re-?evaluat\w*|heroverweg\w*|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
 COMPARE_CUES = _cue(
@@ -180,7 +180,9 @@ CARD_CUES = _cue(
     r"about|over|wat vind je|what do you think|hoe zit het met|how about|what about|is \w+ (?:goed|veilig|good|safe|ok)|"
     r"kaart|card|samenvatting|summary|details?|rundown|overview of|download\w*|install\w*|ken je|do you know|heard of|"
     r"gehoord van|hoe werkt|how does|waar (?:kan|haal|vind) ik|where (?:do|can) i (?:get|find)|"
-    r"in het kort|in short|kort|samengevat|tl;?dr|briefly|in a nutshell"
+    r"in het kort|in short|kort|samengevat|tl;?dr|briefly|in a nutshell|"
+    r"wie (?:zit|zitten|zat) (?:er )?(?:\w+ )?achter|who(?:'s| is| are) (?:\w+ )?behind|who (?:owns|makes|made|runs|develops|funds)|wie (?:maakt|bezit|financiert)|"
+    r"(?:still )?worth (?:it|using|a try|the switch)|(?:nog )?de moeite waard"
 )
 QUESTION_CUES = _cue(
     r"welke|welk|wat|hoe|waarom|which|what|whats|how|why|i thought|i wonder|wondering|not sure|i don'?t remember|confused|curious|"
@@ -222,6 +224,7 @@ ADDRESSED_TO_OTHERS = _cue(
 SUPPORT_TROUBLE = _cue(
     r"not working|(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
     r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:use it|send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
+    r"(?:i|we) (?:still )?(?:can'?t|cannot|can not|am unable to|are unable to) (?:\w+ )?use|"  # "I can't use threema web": one's own trouble
     r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:on )?(?:crashing|freezing|closing|disconnecting|logging|asking|saying|failing|loading|restarting|stopping|showing|buffering|reconnecting|spinning)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
     r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
@@ -354,6 +357,8 @@ LOOKALIKES = {
     "simply", "sessie", "sessies", "sessions", "elements", "elementen", "elementair", "elementary",
     "brian", "brain", "brie", "holly", "jolly", "folly", "molen", "briefly", "settings", "service",
     "version", "versie", "minimal", "missing", "messages", "message", "session's",
+    # number words ("three different trackers" is no "Threema")
+    "three", "thirty", "thirteen", "twelve", "twenty", "seven", "eleven", "drie", "dertig", "dertien", "twaalf", "twintig", "zeven", "elf",
 }
 _CUE_PATTERNS = (HELP_CUES, LIST_CUES, CAVEAT_CUES, CRITERIA_CUES, COMPARE_CUES, CARD_CUES, QUESTION_CUES, DOMAIN_WORDS,
                  OFF_TOPIC, OFF_TOPIC_PRODUCTS, SMALL_TALK, *(p.pattern for p in PROPERTIES), *(s.pattern for s in SITUATIONS))
@@ -477,13 +482,21 @@ def _entities(words: list[str], index: EntityIndex, normalized: str, strict: boo
     has_domain = bool(DOMAIN_WORDS.search(normalized)) or len({m.entry_id for m in mentions}) > 1
     for mention in mentions:
         name = mention.surface.split("'")[0]
-        if name in capital:
-            kept.append(mention)
+        if name in capital or mention.start == 0 and _opens_as_topic(message, normalized, mention):
+            kept.append(mention)  # "Signal contains trackers?", "element: hoe maak ik ...": the name the message opens with
             continue
         if (name in COMMON_WORD_NAMES or name in index.common_names) and not _app_sense(mention, words, has_domain, has_props):
             continue
         kept.append(mention)
     return kept
+
+
+def _opens_as_topic(message: str, normalized: str, mention: Mention) -> bool:
+    """Does the message open with this name as its topic: a question about it, or the name set
+    off by a comma or colon?"""
+    text = normalized.lstrip()
+    after = text[len(mention.surface) : len(mention.surface) + 1]
+    return after in (",", ":") or message.rstrip().endswith("?") and discourse.opens_with_subject(text, len(mention.surface))
 
 
 def _capitalised(message: str) -> set[str]:
@@ -514,7 +527,8 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
     if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
         return (has_domain or has_props and before in _ARTICLES) and before not in _ADJECTIVES
     text = " ".join(words)
-    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE))
+    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
+        or bool(discourse.howto_verb(text))
     if after in _PREPOSITIONS and (before in _POSSESSIVES or not (has_domain or asks)):
         return False  # "my session with", "signal in the tunnel", "briar patch"
     if before in _PREP_BEFORE and not (has_domain or has_props or asks):
@@ -717,6 +731,27 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
             continue  # "haha die van WhatsApp was hilarisch": chatter, not a question
         kept.append(mention)
     return kept
+
+
+_WH_CLAUSE = re.compile(r"(?:^|[.,;:!?]\s*|\b(?:but|and|so|maar|en|dus)\s+)(?:what|which|how|why|wat|welke|hoe|waarom)\b")
+
+
+def _asked_first(ids: tuple[str, ...], mentions: list[Mention], normalized: str, words: list[str]) -> tuple[str, ...]:
+    """The entries named in the clause that asks come first ("I know WhatsApp's icon, but what is Signal's?")."""
+    if len(ids) < 2:
+        return ids
+    opened = [m.start() for m in _WH_CLAUSE.finditer(normalized)]
+    if not opened:
+        return ids
+    asked = [m.entry_id for m in mentions if _offset(normalized, words, m.start) >= opened[-1]]
+    return tuple(_unique([*asked, *ids])) if asked else ids
+
+
+def _verb_first_clause(normalized: str) -> bool:
+    """Does a clause after the first open with a verb, as a yes/no question does ("telegram's
+    secret chats, are they really encrypted")?"""
+    clauses = re.split(r"[,;:]\s*", normalized[:MAX_SCAN])[1:]
+    return any(_is_yes_no(tokens(c)[:4]) for c in clauses if len(tokens(c)) >= 3)
 
 
 def _named_as_likeness(normalized: str, words: list[str], mention: Mention) -> bool:
@@ -929,7 +964,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     mentions = [m for m in mentions if not (m.end < len(words) and (
         words[m.end] in ("bot", "bots")
         or words[m.end] in _AUDIENCE and m.start > 0 and words[m.start - 1] in ("for", "voor", "to", "naar", "aan")))]
-    asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
+    asks = "?" in message or _verb_first_clause(normalized) or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
     # "something like Discord", "discord style": an app named as a likeness is not what is asked about
     mentions = [m for m in mentions if not _named_as_likeness(normalized, words, m)]
@@ -1034,7 +1069,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             return result("filter", base)
         if cues["list"] and not cues["card"] and len(words) > 3 and re.search(r"\b(welke|which|wat|what)\b", normalized):
             return result("list", base)
-        return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0), by_count)
+        return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0), _asked_first(by_count, mentions, normalized, words))
 
     # No entry named.
     if (ADDRESSED_TO_OTHERS.search(normalized) or message.lstrip().startswith("@")) and not cues["help"]:

@@ -113,3 +113,22 @@ def test_two_apps_set_against_each_other_outright_are_compared_despite_a_caveat_
     answer = engine.answer("is element nou beter of slechter dan session", "nl")
     assert answer.intent == "compare" and {"element", "session"} <= set(answer.entries)
     assert engine.answer("what are the downsides of signal", "en").intent == "caveats"
+
+
+@pytest.mark.parametrize("question, intent, top", [
+    ("wie zit er eigenlijk achter signal", "card", "signal"),  # who makes it: its card
+    ("telegram geheime chats, zijn die wel echt versleuteld", "card", "telegram"),  # a clause opening with a verb asks
+    ("element, still worth it in 2026?", "card", "element"),  # the name set off as the topic
+    ("hoe verstuur ik een verdwijnend bericht in simplex", "support", "simplex"),  # a how-to keeps the app's sense
+    ("Signal contains three different third party trackers?", "card", "signal"),  # "three" is no Threema
+    ("I can find the Whatsapp icon but what is the Signal icon?", "card", "signal"),  # the asking clause's app first
+    ("I can't use camera on my smartphone -> can't use threema web :(", "support", "threema"),
+])
+def test_the_app_asked_about(engine, question, intent, top):
+    answer = engine.answer(question, "en")
+    assert (answer.intent, answer.entries[:1]) == (intent, (top,))
+
+
+def test_an_everyday_compound_is_no_app_even_opening_a_question(engine):
+    assert "session" not in engine.answer("session cookies vs local storage, which is safer?", "en").entries
+    assert engine.answer("Why people in some countries can't use Signal", "en").intent != "support"  # not one's own trouble

@@ -565,7 +565,7 @@ _VOCABULARY_BY_LENGTH = {
 }
 
 
-MAX_CORRECTED = 16  # unknown words per message tried against the vocabulary
+MAX_CORRECTED = 10  # unknown words per message tried against the vocabulary
 
 
 def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> tuple[str, list[str]]:
@@ -709,7 +709,8 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     if not mentions:
         return mentions
     left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
-    left += [m.start(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
+    left_for_else = [m.span(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)]
+    left += [start for start, _ in left_for_else]  # "from Discord to something else"
     replaced = bool(PRODUCTS_OF_YOURS.search(normalized))
     # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
     clauses = None if _set_against(mentions, words) else _asking_clause(normalized)
@@ -720,7 +721,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
         not_listed = entry is not None and entry.current_status == "not_listed"
         if not_listed and (replaced or any(0 <= at - end <= 4 for end in left)):
             continue
-        if any(m.start(m.lastindex or 1) <= at < m.end(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)):
+        if any(a <= at < b for a, b in left_for_else):
             continue  # leaving it for something else: the question is which
         if SHOULD_USE.search(normalized[max(0, at - 40) : at]):
             kept.append(mention)  # "should I use Telegram?": a question about that app

@@ -194,7 +194,7 @@ QUESTION_CUES = _cue(
 DOMAIN_WORDS = _cue(
     r"messengers?|apps?|chat\w*|berichten\w*|messag\w*|im|sms|texting|appen|bellen|calls?|"
     r"e2ee|encrypt\w*|versleutel\w*|privacy|prive|private|veilig\w*|secure|safe|"
-    r"whatsapp|telegram|threema|wire|viber|wickr|imessage|discord|"
+    r"whatsapp|telegram|threema|viber|wickr|imessage|discord|"  # not "wire": "wire money" is no app talk
     r"tor|groepen|groups|"
     # what people do with a messenger app: its settings, account and troubles
     r"notificati\w*|notifications?|meldingen|back-?ups?|restor\w*|herstel\w*|accounts?|contacts?|contacten|recovery|herstelzin|"
@@ -227,7 +227,7 @@ SUPPORT_TROUBLE = _cue(
     r"(?:i|we) (?:still )?(?:can'?t|cannot|can not|am unable to|are unable to) (?:\w+ )?use|"  # "I can't use threema web": one's own trouble
     r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:on )?(?:crashing|freezing|closing|disconnecting|logging|asking|saying|failing|loading|restarting|stopping|showing|buffering|reconnecting|spinning)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
-    r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
+    r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|since (?:the|an|last|latest) (?:\w+ )?update|sinds (?:de|het|een|die) (?:\w+ )?update|"
     r"verification code|sms code|registration (?:lock|code)|safety number (?:has )?changed|"
     r"(?:werkt|werken) (?:\w+ )?niet(?! op| met| zonder)|doe[tn] het niet|"
     r"kan (?:\w+ ){0,3}(?:niet|geen) (?:\w+ ){0,3}(?:versturen|sturen|ontvangen|inloggen|openen|bellen|verbinden|koppelen|vinden|zien|installeren|updaten|lezen|terugzetten)|lukt (?:\w+ ){0,2}niet|foutmelding\w*|loopt vast|vastgelopen|hangt|kapot|kwijt|verdwenen|komen niet (?:aan|binnen)|"
@@ -333,7 +333,8 @@ OFF_TOPIC = _cue(
     r"crypto\w*|bitcoin|monero|wallet\w*|2fa|authenticator\w*|totp|yubikey|sleutelhanger|"
     r"diner|dinner|lunch|ontbijt|breakfast|eten|food|weer|weather|pizza|voetbal|football|film|movie|muziek|music|"
     r"vakantie|holiday|werk|job|school|huiswerk|homework|auto|car|tv|netflix|game\w*|spel\w*|"
-    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|\w*mail\w*|printers?|scanners?|"
+    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|"
+    r"(?:budget|cheap|cheapest|affordable|goedkope?|goedkoopste|best|beste|good|goede) (?:\w+ )?(?:android |ios )?(?:phones?|telefoons?|smartphones?|tablets?|laptops?)(?! apps?\b)|\w*mail\w*|printers?|scanners?|"
     r"linear|programming|programmeren|math\w*|wiskunde|tuin|garden|brambles|doornstruik\w*|fysio\w*|dokter|doctor|bank\w*|"
     r"therap\w*|website|webshop|ad ?blockers?|harde schijf|hard ?drives?|schijf|disks?|usb|police|politie|chemis\w*|periodic table|"
     r"distro\w*|distributie\w*|distribution\w*|"
@@ -381,7 +382,12 @@ _DETERMINERS = {
     "elk", "elke", "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
     "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
     "wifi", "gsm", "cell", "radio", "tv", "mobile", "phone", "telefoon", "phone's", "gps", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
+    "zero", "nul", "full", "volle", "enough", "genoeg",
 }
+# After an everyday name, words that keep the everyday sense ("signal bars", "signal strength").
+_EVERYDAY_AFTER = {"bars", "strength", "sterkte", "reception", "ontvangst", "loss", "verlies", "money", "geld", "transfer", "funds"}
+# Before "to" and a name, words that make the name a verb ("need to wire money", "want to signal").
+_TO_VERB = {"need", "needs", "want", "wants", "have", "has", "had", "going", "able", "try", "trying", "like", "used", "how", "forgot"}
 _AUDIENCE = {"users", "gebruikers", "people", "mensen"}  # "for WhatsApp users": whom the advice is for
 _ARTICLES = {"that", "this", "the", "dat", "dit", "de", "het"}  # "that briar was distributed, no phone number?"
 _PREP_BEFORE = {"of", "with", "met", "in", "at", "vol", "full"}
@@ -522,6 +528,8 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
     """Is a name that is also an everyday word ("session", "signal") used as the app's name?"""
     before = words[mention.start - 1] if mention.start > 0 else ""
     after = words[mention.end] if mention.end < len(words) else ""
+    if after in _EVERYDAY_AFTER or before == "to" and mention.start >= 2 and words[mention.start - 2] in _TO_VERB:
+        return False  # "zero signal bars", "I need to wire money"
     if after in _APP_WORDS or before in _APP_WORDS:
         return True
     if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
@@ -734,6 +742,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     return kept
 
 
+_WHICH_CLAUSE = re.compile(r"(?:^|[.,;:!?]\s*|\b(?:but|and|so|maar|en|dus|or|of)\s+)(?:which|what|welke|wat)\b")
 _WH_CLAUSE = re.compile(r"(?:^|[.,;:!?]\s*|\b(?:but|and|so|maar|en|dus)\s+)(?:what|which|how|why|wat|welke|hoe|waarom)\b")
 
 
@@ -886,6 +895,8 @@ FOREIGN_LIST = _cue(
 )
 # The superlatives of FOREIGN_LIST that are no Dutch or English word (German nouns are capitalised, so they look like names).
 FOREIGN_BEST = _cue(r"sicherste[nrs]?|empfehl\w*|mejor(?:es)?|m[aá]s segur[ao]s?|meilleure?s?|plus s[uû]re?s?|migliori?|pi[uù] sicur[aoie]|melhor(?:es)?|mais segur[ao]s?")
+# "Welche Messenger ...", "quelle application ...": which one, in words that are no Dutch or English.
+FOREIGN_WHICH = _cue(r"welche[rnms]?|quel(?:le)?s?|cu[aá]l(?:es)?|quali|qual|jakie|kt[oó]ry|hangi")
 FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus")
 FOREIGN_SUPPORT = _cue(
     r"was tun|wie kann ich|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
@@ -904,7 +915,8 @@ def _other_language_intent(normalized: str, ids: tuple[str, ...], asks: bool) ->
         return "support", 0.6
     if len(ids) >= 2 and FOREIGN_COMPARE.search(normalized):
         return "compare", 0.6
-    if FOREIGN_LIST.search(normalized) and (not ids or re.search(r"alternativ", normalized)) and (ids or FOREIGN_DOMAIN.search(normalized)):
+    if (FOREIGN_LIST.search(normalized) and (not ids or re.search(r"alternativ", normalized)) or FOREIGN_WHICH.search(normalized) and not ids) \
+            and (ids or FOREIGN_DOMAIN.search(normalized)):
         return "list", 0.6  # "¿Cuál es la app de mensajería más segura?", "alternatives sûres à WhatsApp"
     if ids and FOREIGN_CAVEATS.search(normalized):
         return "caveats", 0.6  # "o aplicativo não é mais seguro": a warning about the app named
@@ -1008,7 +1020,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats
         ),
         "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
-        or any(not any(p.start <= m.start() < p.end or _LISTED_WITH.fullmatch(normalized[m.end() : p.start]) for p in props)
+        or any(not any(p.start <= m.start() < p.end or _LISTED_WITH.fullmatch(normalized[m.end() : p.start])
+                       or _LISTED_WITH.fullmatch(normalized[p.end : m.start()]) for p in props)
                for m in OFF_TOPIC.finditer(normalized)),
     }
     notes = tuple(k for k, v in cues.items() if v)
@@ -1021,7 +1034,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
 
     if unknown and _only_context(normalized, unknown):
         unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
-    if not ids and "?" in message and FOREIGN_BEST.search(normalized) and FOREIGN_DOMAIN.search(normalized):
+    if not ids and "?" in message and (FOREIGN_BEST.search(normalized) or FOREIGN_WHICH.search(normalized)) and FOREIGN_DOMAIN.search(normalized):
         return result("list", 0.6)  # "Welcher Messenger ist am sichersten?": read as Dutch, asks in German for the best
     if unknown and (not ids or cues["compare"] and len(ids) < 2):
         return result("none", 0.3)  # never an answer about something else
@@ -1068,7 +1081,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             return result("compare", base + 0.05)
         if props and len(ids) >= 2:
             return result("filter", base)
-        if cues["list"] and not cues["card"] and len(words) > 3 and re.search(r"\b(welke|which|wat|what)\b", normalized):
+        if cues["list"] and not cues["card"] and len(words) > 3 and _WHICH_CLAUSE.search(normalized):  # not "users which then can"
             return result("list", base)
         return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0), _asked_first(by_count, mentions, normalized, words))
 

@@ -132,3 +132,24 @@ def test_the_app_asked_about(engine, question, intent, top):
 def test_an_everyday_compound_is_no_app_even_opening_a_question(engine):
     assert "session" not in engine.answer("session cookies vs local storage, which is safer?", "en").entries
     assert engine.answer("Why people in some countries can't use Signal", "en").intent != "support"  # not one's own trouble
+
+
+@pytest.mark.parametrize("question, intent, entries", [
+    ("I need to wire money to my landlord today", "none", ()),  # "to wire": a verb
+    ("what works with zero signal bars and no wifi", "filter", ("briar",)),  # signal bars: no app
+    ("what's the best budget android phone", "none", ()),  # a device to buy
+    ("mijn telefoon heeft geen signaal meer sinds de update", "none", ()),  # own trouble, no app named
+    ("which app lets me sign up without any phone number or email", "filter", ("simplex", "briar")),
+    ("Welche Messenger bieten die beste Ende-zu-Ende-Verschlüsselung?", "list", ()),
+    ("Bij welke kan ik mijn account meenemen naar een nieuwe telefoon?", "filter", ()),  # a new phone is app talk
+])
+def test_everyday_senses_devices_and_other_languages(engine, question, intent, entries):
+    answer = engine.answer(question, "en")
+    assert answer.intent == intent
+    assert set(entries) <= set(answer.entries)
+
+
+def test_a_relative_which_is_no_request_for_the_list(engine):
+    answer = engine.answer("Briar spreads your message to all the other Briar users which then can help you transport "
+                           "your message to the recipient. Does that mean anyone in the chain can view my messages?", "en")
+    assert answer.intent == "card" and answer.entries[:1] == ("briar",)

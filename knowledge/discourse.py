@@ -13,7 +13,7 @@ from .yaml_safe import YamlError, load_bounded
 CUES_DIR = Path(__file__).parent / "cues"
 LANGUAGES = ("en", "nl")
 KEYS = ("deixis", "dummy_it", "pronoun_it", "selection", "simile_before", "simile_after", "leave_for", "evaluation",
-        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs")
+        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs", "fillers")
 MAX_CUE_CHARS = 4000  # one key's patterns, joined
 
 
@@ -116,3 +116,9 @@ def opens_with_subject(normalized: str, end: int) -> bool:
     ("Signal contains trackers?"), not part of a compound ("session cookies")?"""
     following = normalized[end:].split(maxsplit=1)
     return bool(following) and bool(CUES["subject_verbs"].fullmatch(following[0]))
+
+
+def without_fillers(normalized: str) -> str:
+    """The text without words that only colour it ("wat is er eigenlijk mis met X" reads as
+    "wat is er mis met X"), for reading cue phrases; offsets do not carry over."""
+    return re.sub(r"  +", " ", CUES["fillers"].sub("", normalized))

@@ -405,7 +405,7 @@ SITUATIONS: tuple[Situation, ...] = (
         "large groups run into the limits on members per group"),
     _situation(
         "sources",
-        [r"journalist\w*|klokkenluider\w*|bronnen (?:te )?(?:beschermen|afschermen)|bronbescherming|activist\w*|dissident\w*|anoniem (?:\w+ ){0,2}(?:tips|melden|contact)"],
+        [r"\w*journalist\w*|klokkenluider\w*|bronnen (?:te )?(?:beschermen|afschermen)|bronbescherming|activist\w*|dissident\w*|anoniem (?:\w+ ){0,2}(?:tips|melden|contact)"],
         [r"journalis\w*|whistle-?blow\w*|(?:protect|protecting|shield\w*) (?:my |our |their |your )?sources|activis\w*|dissident\w*|(?:anonymous|confidential) (?:\w+ ){0,2}(?:tips?|sources?|contacts?)"],
         (("anonymous", False), ("metadata", False)),
         "om bronnen te beschermen moet je je zonder telefoonnummer aanmelden en moet de app metadata (wie met wie praat) afschermen",

@@ -636,6 +636,7 @@ def _unknown_products(message: str, normalized: str, words: list[str], mentions:
     def unknown(word: str) -> bool:
         return (
             len(word) >= 2 and not word.isdigit() and word not in KNOWN_WORDS and word not in _NOT_A_NAME
+            and not (len(word) > 5 and word.endswith("ing"))  # "why isn't needing a number ...": a verb, no product
             and word not in named and word not in in_props and not index.is_name(word)
         )
 
@@ -1000,13 +1001,14 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         props = tuple(q for q in props if not (q.id == "identifier" and any(0 <= q.start - e <= 1 for e in ends)))
     yes_no = _is_yes_no(words)
     strength = max((m.score for m in mentions), default=0.0) / 100
+    plain = discourse.without_fillers(normalized)  # "wat is er eigenlijk mis met": "wat is er mis met"
     cues = {
         "help": bool(HELP_CUES.search(normalized))
         or bool(HELP_WORDS.search(normalized) and (len(words) <= 4 or not HELP_TO_OTHERS.search(normalized))),
         "list": bool(LIST_CUES.search(normalized)),
-        "caveats": bool(CAVEAT_CUES.search(normalized)),
-        "criteria": bool(CRITERIA_CUES.search(normalized)),
-        "why_not": bool(WHY_NOT_LISTED.search(normalized)),
+        "caveats": bool(CAVEAT_CUES.search(plain)),
+        "criteria": bool(CRITERIA_CUES.search(plain)),
+        "why_not": bool(WHY_NOT_LISTED.search(plain)),
         "compare": bool(COMPARE_CUES.search(normalized if lang == "nl" else re.sub(r"\bof\b", " ", normalized))),  # "of" is "or" only in Dutch
         "card": bool(CARD_CUES.search(normalized if lang == "nl" else re.sub(r"\bover\b", " ", normalized))),  # "over" is "about" only in Dutch
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,

@@ -153,3 +153,15 @@ def test_a_relative_which_is_no_request_for_the_list(engine):
     answer = engine.answer("Briar spreads your message to all the other Briar users which then can help you transport "
                            "your message to the recipient. Does that mean anyone in the chain can view my messages?", "en")
     assert answer.intent == "card" and answer.entries[:1] == ("briar",)
+
+
+def test_fillers_do_not_hide_a_cue_and_a_verb_is_no_product(engine):
+    assert discourse.without_fillers("wat is er eigenlijk mis met simplex") == "wat is er mis met simplex"
+    answer = engine.answer("wat is er eigenlijk mis met simplex", "nl")
+    assert (answer.intent, answer.entries[:1]) == ("caveats", ("simplex",))
+    assert engine.answer("why isnt needing a phone number a dealbreaker in your criteria", "en").intent == "criteria"
+
+
+def test_a_dutch_compound_names_the_situation(engine):
+    u = engine.understand("ik ben onderzoeksjournalist en mijn bron moet anoniem blijven, wat gebruiken we", "nl")
+    assert u.intent == "filter" and "sources" in {s.id for s in u.situations}

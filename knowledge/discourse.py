@@ -13,7 +13,7 @@ from .yaml_safe import YamlError, load_bounded
 CUES_DIR = Path(__file__).parent / "cues"
 LANGUAGES = ("en", "nl")
 KEYS = ("deixis", "dummy_it", "pronoun_it", "selection", "simile_before", "simile_after", "leave_for", "evaluation",
-        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs", "fillers")
+        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs", "fillers", "request_openers", "wanting")
 MAX_CUE_CHARS = 4000  # one key's patterns, joined
 
 
@@ -122,3 +122,13 @@ def without_fillers(normalized: str) -> str:
     """The text without words that only colour it ("wat is er eigenlijk mis met X" reads as
     "wat is er mis met X"), for reading cue phrases; offsets do not carry over."""
     return re.sub(r"  +", " ", CUES["fillers"].sub("", normalized))
+
+
+def reads_as_remarks(message: str, normalized: str) -> bool:
+    """Two or more sentences, none a question or a request, and the asker wanting nothing
+    ("Jami lets you export your ID. Session could have that too."): remarks, not a question
+    for recbot. The caller still checks that no caveat, support or comparison is in them."""
+    if "?" in message or CUES["wanting"].search(normalized):
+        return False
+    sentences = [s.split() for s in re.split(r"[.!;]+\s+|\n+", normalized) if len(s.split()) >= 3]
+    return len(sentences) >= 2 and not any(CUES["request_openers"].fullmatch(s[0]) for s in sentences)

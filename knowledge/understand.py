@@ -144,7 +144,7 @@ CAVEAT_CUES = _cue(
     r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
     r"(?:can ?not|can'?t|don'?t|do not) trust|wantrouw\w*|untrustworthy|niet (?:te )?vertrouwen|"
     r"rekening (?:\w+ )?(?:mee )?houden|keep in mind|bear in mind|scary|frightening|eng|leak\w*|lekt|lekken|logs? (?:\w+ ){0,2}(?:ips?|ip-?adress\w*|addresses|metadata)|worried|worrying|bezorgd|"
-    r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
+    r"defeats? (?:the )?(?:whole )?(?:purpose|point|privacy)|spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
 CRITERIA_CUES = _cue(
     r"criteria|criterium|criterion|eisen|eis|requirements?|vereisten|voorwaarden|maatstaven|"
@@ -222,7 +222,7 @@ ADDRESSED_TO_OTHERS = _cue(
 # How-to and troubleshooting about an app: recbot does not do app support, it points to the
 # app's own documentation. Trouble counts when the asker speaks about themselves ("my", "I").
 SUPPORT_TROUBLE = _cue(
-    r"not working|(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
+    r"not working|(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
     r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:use it|send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
     r"(?:i|we) (?:still )?(?:can'?t|cannot|can not|am unable to|are unable to) (?:\w+ )?use|"  # "I can't use threema web": one's own trouble
     r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:on )?(?:crashing|freezing|closing|disconnecting|logging|asking|saying|failing|loading|restarting|stopping|showing|buffering|reconnecting|spinning)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
@@ -1047,6 +1047,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     )
     if statement:
         return result("none", 0.3)  # "GNU/Jami doesn't use Electron!": a remark, not a question
+    if (discourse.reads_as_remarks(message, normalized) and not any(cues[k] for k in ("caveats", "support", "help", "why_not"))
+            and not any(_is_yes_no(s.split()) for s in re.split(r"[.!;]+\s+", normalized))
+            and not OUTRIGHT_COMPARE.search(normalized)):
+        return result("none", 0.3)  # "Jami lets you export your ID. Session could have that too.": remarks, no question
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids and POLL_OTHERS.search(normalized):

@@ -165,3 +165,23 @@ def test_fillers_do_not_hide_a_cue_and_a_verb_is_no_product(engine):
 def test_a_dutch_compound_names_the_situation(engine):
     u = engine.understand("ik ben onderzoeksjournalist en mijn bron moet anoniem blijven, wat gebruiken we", "nl")
     assert u.intent == "filter" and "sources" in {s.id for s in u.situations}
+
+
+@pytest.mark.parametrize("message, remarks", [
+    ("Jami lets you export your ID to a file. Session could have a file export too.", True),
+    ("Find us in blackhats on Element. You can install it with yay.", True),
+    ("I thought briar was distributed. I may not be recalling it right.", False),  # wondering: a question
+    ("Don't recommend Telegram. Telegram doesn't use end-to-end encryption by default.", False),  # a request
+    ("Is Signal safe? It needs a number.", False),
+    ("Signal needs a phone number.", False),  # one sentence
+])
+def test_remarks(message, remarks):
+    assert discourse.reads_as_remarks(message, normalize(message)) is remarks
+
+
+def test_remarks_naming_an_app_get_no_card_but_complaints_and_trouble_still_do(engine):
+    assert engine.answer("Jami lets you export your ID to a file. Session could have a file export too.", "en").intent == "none"
+    trouble = "I bought an Android tablet and wanted to install Signal on it. The app did not show in the Play store."
+    assert engine.answer(trouble, "en").intent == "support"
+    complaint = "Signal requires your phone number. That is why using signal pretty much defeats the whole privacy thing."
+    assert engine.answer(complaint, "en").intent in ("caveats", "card")

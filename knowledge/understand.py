@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from . import discourse
 from .index import EntityIndex, Mention
@@ -590,6 +591,8 @@ def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> 
         hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
         if hit is None or hit[0].startswith(word) or word.startswith(hit[0]):
             continue  # "vereist" is not a typo of "vereisten"
+        if Levenshtein.distance(word, hit[0]) > (1 if len(word) < 9 else 2):
+            continue  # a typo is an edit or two, not another word ("thinking" is no "hiking")
         name_score = index.best_score(word)
         if hit[1] > name_score:
             fixes[word] = hit[0]

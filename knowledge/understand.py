@@ -476,7 +476,8 @@ def _entities(words: list[str], index: EntityIndex, normalized: str, strict: boo
               message: str = "") -> list[Mention]:
     """Entry mentions, dropping everyday-word senses ("slecht signaal", "a session with"); a
     name written with a capital inside a sentence ("torn between Wire and Signal") is the app."""
-    mentions = [m for m in index.find(words, KNOWN_WORDS) if m.exact or not _understood(m.surface)]  # "macbook" is no "facebook"
+    mentions = [m for m in index.find(words, KNOWN_WORDS)  # "macbook" is no "facebook", "discovered" no "discord"
+                if m.exact or not _understood(m.surface) and not _inflected_other_word(m, index)]
     capital = _capitalised(message) if message else set()
     taken = {n for m in mentions for n in range(m.start, m.end)}
     for n, word in enumerate(words):  # "Conversations", "Dino": everyday words the index keeps only for this
@@ -504,6 +505,15 @@ def _opens_as_topic(message: str, normalized: str, mention: Mention) -> bool:
     text = normalized.lstrip()
     after = text[len(mention.surface) : len(mention.surface) + 1]
     return after in (",", ":") or message.rstrip().endswith("?") and discourse.opens_with_subject(text, len(mention.surface))
+
+
+_INFLECTIONS = ("ed", "ing", "ly", "ies", "ness", "ers")
+
+
+def _inflected_other_word(mention: Mention, index: EntityIndex) -> bool:
+    """A fuzzy match that ends in an inflection no name of that entry has is another word."""
+    ending = next((e for e in _INFLECTIONS if mention.surface.endswith(e)), "")
+    return bool(ending) and not any(t.endswith(ending) for t in index.terms_of(mention.entry_id))
 
 
 def _capitalised(message: str) -> set[str]:
@@ -646,6 +656,10 @@ def _unknown_products(message: str, normalized: str, words: list[str], mentions:
     for match in OTHER_MESSENGERS.finditer(normalized):
         if not set(match.group(0).split()) & named:
             add(_as_written(message, match.group(0)))
+    for match in re.finditer(r"(?<![\w.@/-])[a-z]{2,}[A-Z][a-z]\w*|(?<![\w.@/-])[A-Z][a-z]+[A-Z]\w*", message[:MAX_SCAN]):
+        word = normalize(match.group(0))  # "LibreSignal", "GBWhatsApp", "textSecure": a brand by its inner capital
+        if unknown(word) and not index.named_in_texts.get(word) and word not in named:
+            add(match.group(0))
     for match in AMBIGUOUS_MESSENGERS.finditer(message):
         word = normalize(match.group(0))
         before = message[: match.start()].rstrip()

@@ -185,3 +185,20 @@ def test_remarks_naming_an_app_get_no_card_but_complaints_and_trouble_still_do(e
     assert engine.answer(trouble, "en").intent == "support"
     complaint = "Signal requires your phone number. That is why using signal pretty much defeats the whole privacy thing."
     assert engine.answer(complaint, "en").intent in ("caveats", "card")
+
+
+def test_an_inflected_word_is_no_fuzzy_name_and_an_inner_capital_is_a_brand(engine):
+    answer = engine.answer("Recently I discovered a new application for Android called Tok. Is this new application safe??", "en")
+    assert "discord" not in answer.entries
+    u = engine.understand("Is there an easy way to keep all conversations, groups and so on, while moving to LibreSignal?", "en")
+    assert u.intent == "none" and "LibreSignal" in u.unknown
+    assert engine.answer("is WhatsApp safe?", "en").entries[:1] == ("whatsapp",)  # a known brand stays known
+
+
+def test_a_spelling_fix_is_one_edit(engine):
+    from knowledge import understand
+    text = "i'm thinking signal or whatsapp would solve this problem"
+    fixed, _ = understand._correct_spelling(text, text.split(), engine.index)
+    assert "hiking" not in fixed
+    fixed, _ = understand._correct_spelling("welke app zonder telefoonummer", "welke app zonder telefoonummer".split(), engine.index)
+    assert "telefoonnummer" in fixed

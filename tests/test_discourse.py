@@ -13,6 +13,9 @@ from knowledge.text import normalize
     ("what is this. Is this safe", True),
     ("Can you give me some clarity on whether the video chat is end to end encrypted?", True),
     ("is dit wel veilig?", True),
+    ("is the group chat end to end encrypted?", True),
+    ("zijn de berichten versleuteld?", True),
+    ("which apps encrypt the messages?", False),
     ("is it possible to chat without a phone number?", False),  # a dummy "it"
     ("which apps are safe here?", False),  # asks us to pick
     ("iphone user here, what can i install", False),

@@ -69,6 +69,10 @@ def test_operating_an_app():
     ("Is the video chat end to end encrypted?", "none", ()),
     ("Steeds meer mensen verlaten WhatsApp voor Signal: is dat veiliger?", "compare", ("whatsapp", "signal")),
     ("Is matrix server down?", "support", ("element",)),
+    ("is signal down?", "support", ("signal",)),
+    ("ligt de server van element plat?", "support", ("element",)),
+    ("ik ga van whatsapp naar signal, verstandig?", "compare", ("whatsapp", "signal")),
+    ("how do i move my chats from whatsapp to signal", "support", ("signal",)),
     ("how do i share my simplex address with someone", "support", ("simplex",)),
     ("Can we have some forum that is unrelated to big SaaS, like Discord, GitHub, and so on?", "none", ()),
 ])

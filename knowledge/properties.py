@@ -196,7 +196,7 @@ def _lbl(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
-_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell|06)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?"
+_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell|06)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?|(?:my|your|our|their) numbers?"
 
 # Order matters: earlier (more specific) patterns claim their words first.
 PROPERTIES: tuple[Property, ...] = (
@@ -227,7 +227,8 @@ PROPERTIES: tuple[Property, ...] = (
              _any_identifier, _lbl("gegevens nodig om je aan te melden", "identifier needed to sign up"),
              negated_by_words=("zonder", "geen", "no", "without")),
     Property("anonymous", "identity",
-             _p(r"anonie\w*|anonym\w*|anonimiteit|zonder (?:een )?account|without (?:an )?account|no account"),
+             _p(r"anonie\w*|anonym\w*|anonimiteit|zonder (?:een )?account|without (?:an )?account|no account|"
+                r"(?:without|zonder) (?:\w+ ){0,3}(?:knowing|weet|weten) wie (?:ik|je|jij|we) (?:ben|bent|zijn)|(?:without|zonder) (?:\w+ ){0,3}(?:knowing|revealing) who (?:i am|you are|we are)"),
              _anonymous, _lbl("aanmelden zonder telefoonnummer of e-mail", "sign-up without phone number or e-mail")),
     Property("email", "identity", _p(r"e-?mail[ -]?(?:adres|address)(?:sen|es)?"), _needs("email"),
              _lbl("e-mailadres nodig", "e-mail address needed")),
@@ -267,7 +268,8 @@ PROPERTIES: tuple[Property, ...] = (
     Property("centralized", "network",
              _p(r"gecentraliseerd|centrali[sz]ed|centraal|centrale server|central server|"
                 r"(?:one|a single|single|1|een|één|1 enkel) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|entity|bedrijf|partij|aanbieder)(?:'?s)? (?:\w+ )?servers?|"
-                r"servers? (?:of|from|van) (?:one|a single|single|een|één) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|bedrijf|partij|aanbieder)"),
+                r"servers? (?:of|from|van) (?:one|a single|single|een|één) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|bedrijf|partij|aanbieder)|"
+                r"(?:controlled|owned|run|operated|beheerd|gecontroleerd|gerund|in handen) (?:by|door|van) (?:one|a single|single|1|een|één) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|entity|bedrijf|partij|aanbieder)"),
              _network({"centralized"}), _lbl("centraal", "centralised")),
     Property("all_platforms", "platform",
              _p(r"(?:alle|all|every|elk|elke|ieder) (?:\w+ )?(?:platforms?|platformen|besturingssystemen|operating systems|devices|apparaten)|cross[ -]?platform|overal"),
@@ -299,24 +301,34 @@ PROPERTIES: tuple[Property, ...] = (
              _p(r"(?:spraak|audio|voice)[ -]?(?:oproep|calls?|bellen|gesprek|chat)\w*|bell?en|calls?|calling|oproep\w*|telefoneren|spraak|voice"),
              _attr("calls", "voice"), _lbl("bellen", "voice calls")),
     Property("audited", "audits",
-             _p(r"audit\w*|ge-?audit\w*|gecontroleerd|gecheckt|security reviews?|reviewed|pentest\w*|beveiligingsonderzoek\w*|onderzocht|doorgelicht"),
+             _p(r"audit\w*|ge-?audit\w*|gecontroleerd|gecheckt|security reviews?|reviewed|pentest\w*|beveiligingsonderzoek\w*|onderzocht|doorgelicht|"
+                r"(?:checked|tested|examined|inspected|getest|bekeken) (?:\w+ ){0,3}(?:security|beveiliging|veiligheid)"),
              _audited, _lbl("onafhankelijk gecontroleerd (audit)", "independently audited")),
     Property("sealed_sender", "metadata",
              _p(r"sealed[ -]?sender|verzegelde afzender|(?:verberg\w*|verstop\w*|hide|hides|hiding|conceal\w*) (?:\w+ ){0,2}(?:afzender|sender)"
                 r"|(?:afzender|sender) (?:\w+ ){0,3}(?:verborgen|versleuteld|hidden|encrypted|onzichtbaar)"),
              _metadata("sealed_sender"),
              _lbl("sealed sender", "sealed sender")),
-    Property("metadata", "metadata", _p(r"meta-?data|metagegevens|wie met wie|who talks to whom"), _metadata(None),
+    Property("metadata", "metadata", _p(r"meta-?data|metagegevens|wie met wie|who talks to whom|"
+                # what metadata protection is for: who talks to whom stays hidden
+                # (the verb and its "niet" are part of it: "laten niet zien met wie ik praat" asks for the protection, as "hide who I talk to" does)
+                r"(?:(?:niet|nooit|geen) )?(?:(?:laten|laat|tonen|toont|zien|ziet|weten|weet|verberg\w*|verstop\w*|lekt|lekken) (?:\w+ ){0,2})?"
+                r"met wie (?:ik|je|jij|we|wij|u) (?:\w+ )?(?:praat|praten|chat|chatten|app|appen|bel|bellen|contact heb\w*)|"
+                r"(?:(?:don'?t|do not|doesn'?t|does not|not|never|no) )?(?:(?:show|shows|reveal\w*|see|sees|know|knows|hide\w*|leak\w*|tell|tells) (?:\w+ ){0,2})?"
+                r"(?:who (?:i|you|we) (?:\w+ )?(?:talk|chat|message|text|speak|call) (?:to|with)|who (?:i'?m|you'?re|we'?re) (?:talking|chatting) (?:to|with))"), _metadata(None),
              _lbl("beschermt metadata", "protects metadata")),
     Property("group_limit", "groups",
-             _p(r"groepsgrootte|groepsleden|leden per groep|members per group|group ?members|group ?size|grote groepen|large groups|big groups|hoeveel (?:leden|deelnemers|mensen)|how many (?:members|people|participants|users)|"
+             _p(r"hoe groot (?:mag|mogen|kan|kunnen) (?:een |de )?groep\w*|how (?:big|large) (?:can |may )?(?:a |the )?groups?|groepsgrootte|groepsleden|leden per groep|members per group|group ?members|group ?size|grote groepen|large groups|big groups|hoeveel (?:leden|deelnemers|mensen)|how many (?:members|people|participants|users)|"
                 r"max\w* (?:aantal )?(?:leden|members|deelnemers|participants|people)|ledenlimiet|member limit|group limits?|limiet|limit"),
              _group_limit, _lbl("grens aan groepsgrootte", "group size limit")),
     Property("open_source_server", "open_source",
              _p(r"open[ -]?source\s+servers?|servers?\s+(?:\w+\s+){0,2}open[ -]?source|server[ -]?(?:code|software)"),
              _attr("open_source", "server"), _lbl("open-source server", "open-source server")),
     Property("open_source", "open_source",
-             _p(r"open[ -]?source|opensource|broncode|source code|foss|libre|vrije software|free software"),
+             _p(r"open[ -]?source|opensource|broncode|source code|foss|libre|vrije software|free software|"
+                # what open source is for: anyone can read the code
+                r"(?:check|inspect|read|audit|see|view|look at|bekijk\w*|inzien|inkijken|controleren|lezen) (?:\w+ ){0,2}(?:the |de |its |hun |their |zijn )?code|"
+                r"(?:openbare|publieke|public|open|vrije) (?:bron)?code|code (?:is |staat )?(?:public|openbaar|online|open)"),
              _attr("open_source", "client"), _lbl("open source", "open source")),
     Property("censorship", "routing",
              _p(r"censor\w*|censuur|gecensureerd|censuurbestendig\w*|anti-?censuur"),
@@ -327,7 +339,9 @@ PROPERTIES: tuple[Property, ...] = (
              _p(r"(?:still|nog|currently|momenteel|nu)\s+(?:\w+\s+)?(?:recommended|aanbevolen)|recommended|aanbevolen"),
              lambda e: e.current_status == "recommended", _lbl("nog aanbevolen", "still recommended"), modifier=True),
     Property("e2ee", "e2ee",
-             _p(r"e2ee|end[ -]to[ -]end\w*|versleutel\w*|encrypt\w*|encryptie|encryption|beveiligd"),
+             _p(r"e2ee|end[ -]to[ -]end\w*|versleutel\w*|encrypt\w*|encryptie|encryption|beveiligd|"
+                # what end-to-end encryption is for: nobody in between reads along
+                r"meelezen|mee (?:kan |kunnen )?lezen|read along|(?:company|bedrijf|server|provider|they) (?:\w+ ){0,2}(?:can'?t|cannot|can not|kan niet|niet kan|niet kunnen) (?:\w+ ){0,2}(?:read|lezen)"),
              _attr("e2ee", "default"), _lbl("standaard end-to-end versleuteld", "end-to-end encrypted by default"),
              weak=True),
 )

@@ -209,3 +209,19 @@ def test_a_spelling_fix_is_one_edit(engine):
     assert "hiking" not in fixed
     fixed, _ = understand._correct_spelling("welke app zonder telefoonummer", "welke app zonder telefoonummer".split(), engine.index)
     assert "telefoonnummer" in fixed
+
+
+@pytest.mark.parametrize("question, prop, negated", [
+    ("welke apps laten niet zien met wie ik praat", "metadata", False),
+    ("which apps don't reveal who I talk to", "metadata", False),
+    ("which apps let anyone check the code", "open_source", False),
+    ("welke apps hebben openbare code", "open_source", False),
+    ("waar kan niemand meelezen", "e2ee", False),
+    ("which apps are not controlled by a single company", "centralized", True),
+    ("apps zonder dat iemand weet wie ik ben", "anonymous", False),
+    ("which apps work without giving out my number", "phone", True),
+])
+def test_a_property_said_by_what_it_is_for(engine, question, prop, negated):
+    u = engine.understand(question, "en")
+    assert u.intent == "filter"
+    assert (prop, negated) in {(q.id, q.negated) for q in u.properties}, u.properties

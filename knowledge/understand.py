@@ -110,7 +110,7 @@ HELP_CUES = _cue(
     r"(?:spreek|praat|begrijp|versta) (?:je|jij|u) (?:ook |ook wel )?(?:nederlands|engels|dutch|english|andere talen)|which languages|welke talen|"
     r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"
     r"(?:are|r) (?:you|u) (?:a |an )?(?:bot|human|person|robot|ai|real)|ben (?:je|jij) (?:een )?(?:bot|mens|robot)|"
-    r"what can (?:you|this bot|the bot|recbot) do|what (?:the|this) bot can (?:do|answer)|what (?:kind|sort|type)s? of (?:\w+ ){0,2}can (?:i|we) ask|what do you do|what are you|wie ben je|wat ben je|who are you|"
+    r"what can (?:you|this bot|the bot|recbot) do|what (?:the|this) bot can (?:do|answer)|hoe werk (?:jij|je|u)|how do you work|what (?:kind|sort|type)s? of (?:\w+ ){0,2}can (?:i|we) ask|what do you do|what are you|wie ben je|wat ben je|who are you|"
     r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
     r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use|"
     r"what can i (?:ask|say|type)|what (?:should|do) i (?:type|ask|say)|wat kan ik (?:je |jou )?(?:vragen|zeggen|typen)|"
@@ -168,6 +168,8 @@ CRITERIA_CUES = _cue(
     r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiest|kiezen|bepaal|bepaalt|bepalen|selecteert|selecteren) (?:\w+ ){0,2}?(?:jullie|je|ze|privacy guides|pg)|"
     r"checklist\w*|check ?list|why (?:does|do|would|should) (?:\w+ ){1,3}(?:matter|count)|why (?:is|are) (?:\w+ ){1,3}(?:so )?important|"
     r"waarom (?:is|zijn|telt|tellen) (?:\w+ ){1,3}(?:zo )?(?:belangrijk|van belang)|waarom (?:\w+ ){1,3}(?:zo )?zwaar (?:weegt|wegen)|"
+    r"what makes (?:an? |the )?(?:\w+ )?(?:apps?|messengers?) (?:\w+ ){0,3}(?:good|safe|secure|private|trustworthy|worthy|qualify|recommended)|"
+    r"good enough (?:for|to be on|to make) (?:your|the) list|wat maakt (?:een )?(?:\w+ )?(?:app|messenger) (?:\w+ ){0,2}(?:goed|veilig|geschikt|betrouwbaar)|"
     r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|reconsider\w*|re-?evaluat\w*|heroverweg\w*|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
@@ -1116,8 +1118,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if cues["support"] and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words) \
             and not cues["list"] and not HELP_CUES.search(normalized):
         return result("none", 0.3, ())  # app support, but for no app recbot knows: nothing to point to
-    if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
-        return result("none", 0.2)
+    if cues["off_topic"] and not MESSENGER_WORDS.search(normalized) and not (
+            HELP_CUES.search(normalized) and {m.group(0) for m in OFF_TOPIC.finditer(normalized)} <= {"werk", "work"}
+            and not OFF_TOPIC_PRODUCTS.search(normalized)):
+        return result("none", 0.2)  # (but "hoe werk jij" asks the bot about itself, not about work)
     if (cues["criteria"] or cues["why_not"]) and not BOT_USAGE.search(normalized):
         return result("criteria", 0.85)
     if not cues["help"] and discourse.points_without_naming(normalized):

@@ -225,3 +225,10 @@ def test_a_property_said_by_what_it_is_for(engine, question, prop, negated):
     u = engine.understand(question, "en")
     assert u.intent == "filter"
     assert (prop, negated) in {(q.id, q.negated) for q in u.properties}, u.properties
+
+
+def test_what_makes_an_app_good_is_criteria_and_how_the_bot_works_is_help(engine):
+    assert engine.answer("what makes an app good enough for your list", "en").intent == "criteria"
+    assert engine.answer("wat maakt een messenger veilig", "nl").intent == "criteria"
+    assert engine.answer("hoe werk jij", "nl").intent == "help"
+    assert engine.answer("wat kun je over vpns zeggen", "nl").intent == "none"  # another topic stays another topic

@@ -737,7 +737,8 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     clause that asks, or in a message that asks nothing."""
     if not mentions:
         return mentions
-    left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
+    # (not the verb a yes/no question opens with: "gebruikt WhatsApp end-to-end encryptie?" is about WhatsApp)
+    left = [m.end() for m in PRODUCT_LEFT.finditer(normalized) if m.start() > 0 or not _is_yes_no(words)]
     left_for_else = [m.span(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)]
     left += [start for start, _ in left_for_else]  # "from Discord to something else"
     replaced = bool(PRODUCTS_OF_YOURS.search(normalized))

@@ -115,7 +115,7 @@ HELP_CUES = _cue(
     r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use|"
     r"what can i (?:ask|say|type)|what (?:should|do) i (?:type|ask|say)|wat kan ik (?:je |jou )?(?:vragen|zeggen|typen)|"
     r"wat moet ik (?:typen|vragen|zeggen)|hoe (?:\w+ ){0,3}(?:je|jou) (?:\w+ )?gebruiken|how (?:\w+ ){0,3}use you|"
-    r"snap (?:het |er )?niet|(?:don'?t|do not) (?:understand|get) how|hoe werkt dit|how does this work"
+    r"snap (?:het |er )?niet(?! waarom| why)|(?:don'?t|do not) (?:understand|get) how|hoe werkt dit|how does this work"
 )
 LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
@@ -152,7 +152,7 @@ CRITERIA_CUES = _cue(
     r"beste geval|best[- ]case|minimum|minimale|minimal|voldoe[tn]?|meets?|satisf\w*|qualif\w*|"
     r"how do (?:you|they|jullie) (?:choose|pick|select|decide|evaluate)|"
     r"hoe (?:kiezen|kies|selecteren|bepalen|beoordelen|beslissen) (?:jullie|je|ze|zij)|"
-    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaarden|(?:de|die|deze|welke|jullie|een|hoge?) standaard|standards|"
+    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|waarom (?:\w+ ){0,3}(?:aanraadt|aanraden|aanbeveelt)|why (?:\w+ ){0,3}recommends|selection|selectie|standaarden|(?:de|die|deze|welke|jullie|een|hoge?) standaard|standards|"
     r"basis|grondslag|ideale?|ideal|perfecte? (?:app|messenger|project)|minimum\w*|vereisten|regels|rules|beoordel\w*|"
     r"(?:the|de) (?:bar|lat)|why these|waarom deze|verplicht|mandatory|obligatory|"
 

@@ -131,7 +131,8 @@ def test_two_apps_set_against_each_other_outright_are_compared_despite_a_caveat_
     ("I can find the Whatsapp icon but what is the Signal icon?", "card", "signal"),  # the asking clause's app first
     ("I can't use camera on my smartphone -> can't use threema web :(", "support", "threema"),
     ("waarom krijg ik geen meldingen van element", "support", "element"),
-    ("gebruikt whatsapp end-to-end encryptie?", "card", "whatsapp"),  # the verb it opens with, not "my friend uses WhatsApp"  # one's own trouble, not a caveat
+    ("gebruikt whatsapp end-to-end encryptie?", "card", "whatsapp"),
+    ("ik snap niet waarom iedereen signal aanraadt", "criteria", "signal"),  # why it is recommended, not confusion about the bot  # the verb it opens with, not "my friend uses WhatsApp"  # one's own trouble, not a caveat
     ("why don't i get notifications from signal", "support", "signal"),
 ])
 def test_the_app_asked_about(engine, question, intent, top):

@@ -1,6 +1,6 @@
 """How a message stands to the bot, beyond its words: does it point at an app it never names,
-name an app only as a likeness, leave one app for another, or run an app rather than ask about
-it? The cue words are language data in ``knowledge/cues/<lang>.yaml``."""
+name an app only as a likeness, leave one app for another, run an app rather than ask about it,
+or only remark? The cue words are language data in ``knowledge/cues/<lang>.yaml``."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from .yaml_safe import YamlError, load_bounded
 CUES_DIR = Path(__file__).parent / "cues"
 LANGUAGES = ("en", "nl")
 KEYS = ("deixis", "dummy_it", "pronoun_it", "selection", "simile_before", "simile_after", "leave_for", "evaluation",
-        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs", "fillers", "request_openers", "wanting")
+        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs", "fillers", "request_openers", "wanting", "unnamed_comparison")
 MAX_CUE_CHARS = 4000  # one key's patterns, joined
 
 
@@ -132,3 +132,9 @@ def reads_as_remarks(message: str, normalized: str) -> bool:
         return False
     sentences = [s.split() for s in re.split(r"[.!;]+\s+|\n+", normalized) if len(s.split()) >= 3]
     return len(sentences) >= 2 and not any(CUES["request_openers"].fullmatch(s[0]) for s in sentences)
+
+
+def compares_with_unnamed(normalized: str) -> bool:
+    """"Is this app better than Signal?", "how is this different from Matrix?": an app not named
+    here is set against the one named, so the question is about the one not named."""
+    return bool(CUES["unnamed_comparison"].search(normalized))

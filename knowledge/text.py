@@ -97,7 +97,7 @@ _ENGLISH = set(
     bad without about tell explain difference between recommended recommend use using safe
     encrypted phone number downsides drawbacks cons criteria meet meets apps messages calls
     support supports hello hi thanks thank all any anything nothing case think help list card
-    compare suitable meetings private options ones run runs were was info
+    compare suitable meetings private options ones run runs were was info different
     """.split()
 )
 

@@ -1080,6 +1080,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         base = 0.55 + 0.4 * strength
         if asks_client:
             return result("card", base)  # its alternative client's card (Molly for Signal)
+        if len(ids) == 1 and discourse.compares_with_unnamed(normalized) and not cues["support"]:
+            return result("none", 0.3)  # "is this app better than Signal?": about an app not named here
         if leaving and len(ids) >= 2 and not cues["support"]:
             return result("compare", base + 0.05)
         joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))

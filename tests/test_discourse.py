@@ -236,3 +236,16 @@ def test_what_makes_an_app_good_is_criteria_and_how_the_bot_works_is_help(engine
     assert engine.answer("wat maakt een messenger veilig", "nl").intent == "criteria"
     assert engine.answer("hoe werk jij", "nl").intent == "help"
     assert engine.answer("wat kun je over vpns zeggen", "nl").intent == "none"  # another topic stays another topic
+
+
+@pytest.mark.parametrize("question", [
+    "Is this app better than Signal?", "How secure is this app compared to WhatsApp?", "How is this different from Matrix?",
+    "is het beter dan whatsapp",
+])
+def test_an_app_not_named_set_against_one_named_is_no_card_of_the_named_one(engine, question):
+    assert engine.answer(question, "en").intent == "none"
+
+
+def test_a_named_app_compared_with_its_past_is_still_about_it(engine):
+    assert engine.answer("is signal better than it used to be", "en").entries[:1] == ("signal",)
+    assert engine.answer("how is signal different from session?", "en").intent == "compare"

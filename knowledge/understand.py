@@ -604,8 +604,8 @@ def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> 
         hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
         if hit is None or hit[0].startswith(word) or word.startswith(hit[0]):
             continue  # "vereist" is not a typo of "vereisten"
-        if Levenshtein.distance(word, hit[0]) > (1 if len(word) < 9 else 2):
-            continue  # a typo is an edit or two, not another word ("thinking" is no "hiking")
+        if min(Levenshtein.distance(word, hit[0]), Levenshtein.distance(word.replace("y", "ij"), hit[0])) > (1 if len(word) < 9 else 2):
+            continue  # a typo is an edit or two ("vergelyk": y for ij is one), not another word ("thinking" is no "hiking")
         name_score = index.best_score(word)
         if hit[1] > name_score:
             fixes[word] = hit[0]

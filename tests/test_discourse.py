@@ -213,6 +213,8 @@ def test_a_spelling_fix_is_one_edit(engine):
     assert "hiking" not in fixed
     fixed, _ = understand._correct_spelling("welke app zonder telefoonummer", "welke app zonder telefoonummer".split(), engine.index)
     assert "telefoonnummer" in fixed
+    fixed, _ = understand._correct_spelling("vergelyk signal en session", "vergelyk signal en session".split(), engine.index)
+    assert fixed.startswith("vergelijk")  # y for ij is one edit
 
 
 @pytest.mark.parametrize("question, prop, negated", [

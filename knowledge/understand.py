@@ -119,7 +119,7 @@ HELP_CUES = _cue(
 )
 LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
-    r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
+    r"recommend\w*|opties|options?|alternati\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
     r"lijst\w*|list\w*|overzicht|overview|show me|something else|iets anders|"
     r"waar (?:moet|kan|zou|moeten|kunnen) (?:ik|we|wij) (?:dan |nu |nog )?(?:naartoe|heen|overstappen)|where (?:should|do|can|could) (?:i|we) (?:go|move|switch)(?: to)?|"
     r"laat (?:me )?(?:\w+ )?zien|toon|"
@@ -577,7 +577,8 @@ def _understood(word: str) -> bool:
 
 # Read as they are, never corrected (these need not be vocabulary that spelling correction aims at).
 _UNDERSTOOD_PATTERNS = (*_CUE_PATTERNS, SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE, SUPPORT_HOWTO, SUPPORT_TOPIC, SUPPORT_ASK,
-                        FEATURE_REQUEST, HYPOTHETICAL, FIRST_PERSON, WHY_NOT_LISTED, ADDRESSED_TO_OTHERS)
+                        FEATURE_REQUEST, HYPOTHETICAL, FIRST_PERSON, WHY_NOT_LISTED, ADDRESSED_TO_OTHERS,
+                        *discourse.CUES.values())
 # Words the support and request cues spell out ("verander", "vergrendel"): read as written, never corrected.
 _SUPPORT_WORDS = frozenset(w for p in _UNDERSTOOD_PATTERNS[len(_CUE_PATTERNS):] for w in re.findall(r"[a-z]{5,}", p.pattern))
 _VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
@@ -707,12 +708,12 @@ def _as_written(message: str, normalized_words: str) -> str:
 # Another product named as what the asker leaves or replaces: the question is about ours.
 # Words before a product the asker leaves or replaces: "an alternative to X", "stop using X".
 PRODUCT_LEFT = _cue(
-    r"alternatie\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
+    r"alternati\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
     r"leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from|"
     r"as with|like on|zoals (?:bij|met|in)|such as|weg van|af van|wil(?:len)? van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|been on|uses|gebruikt"
 )
 PRODUCT_AS_CONTEXT = _cue(
-    r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
+    r"alternati\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
     r"to something else|naar iets anders|to another (?:app|messenger|platform|service)|naar een andere (?:app|messenger)|"
     r"(?:leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from)|"
     r"(?:weg van|af van|van \w+ af|overstappen van|overstap van|stoppen met|verlaten)|"
@@ -822,7 +823,7 @@ POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has a
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
     r"which|welke|(?:what|wat) (?:\w+ )?(?:app|apps|messenger|messengers|should|moet|kan)|recommend\w*|aanrad\w*|aanbevel\w*|aanbevolen|"
-    r"raad (?:\w+ )?aan|suggest\w*|alternatie\w*|should i (?:use|switch|pick|choose)|(?:best|good|safe|secure|goede?|beste|veilige?) (?:\w+ )?(?:app|messenger|option)s?"
+    r"raad (?:\w+ )?aan|suggest\w*|alternati\w*|should i (?:use|switch|pick|choose)|(?:best|good|safe|secure|goede?|beste|veilige?) (?:\w+ )?(?:app|messenger|option)s?"
 )
 
 

@@ -105,7 +105,7 @@ HELP_CUES = _cue(
     r"commands?|commando'?s?|usage|gebruiksaanwijzing|handleiding|manual|(?:de|the|deze|this|jij|you|je) bot|recbot|"
     r"how (?:do|can) i (?:\w+ ){0,4}(?:with you|using you)|hoe (?:\w+ ){0,3}(?:gebruik|praat|werk)\w* (?:ik )?met (?:jou|je|de bot)|"
     r"(?:uitleg|info|explain|explanation|informatie) (?:over |about )?(?:de |the |deze |this )?bot|"
-    r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe je|wat doet (?:deze |de )?bot|"
+    r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe (?:je|jij|u)|(?:welke|wat voor) vragen (?:\w+ ){0,3}(?:stellen|vragen)|what (?:kind of |sort of )?(?:questions|things|stuff) (?:\w+ ){0,2}(?:can|may|should|do) i ask|who (?:made|built|created|wrote|makes|runs|programmed) you|wie heeft (?:jou|je) (?:gemaakt|gebouwd|geschreven)|wie (?:maakte|bouwde) (?:jou|je)|wat doet (?:deze |de )?bot|"
     r"(?:do|can) (?:you|u) (?:also |even )?(?:speak|understand|talk|answer in|reply in) (?:\w+ )?(?:dutch|english|nederlands|engels|other languages)|"
     r"(?:spreek|praat|begrijp|versta) (?:je|jij|u) (?:ook |ook wel )?(?:nederlands|engels|dutch|english|andere talen)|which languages|welke talen|"
     r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"

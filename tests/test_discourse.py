@@ -251,3 +251,8 @@ def test_an_app_not_named_set_against_one_named_is_no_card_of_the_named_one(engi
 def test_a_named_app_compared_with_its_past_is_still_about_it(engine):
     assert engine.answer("is signal better than it used to be", "en").entries[:1] == ("signal",)
     assert engine.answer("how is signal different from session?", "en").intent == "compare"
+
+
+@pytest.mark.parametrize("question", ["welke vragen kan ik stellen", "who made you", "wat doe jij precies"])
+def test_questions_about_the_bot_itself_get_the_help(engine, question):
+    assert engine.answer(question, "nl").intent == "help"

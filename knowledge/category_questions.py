@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from . import discourse
 from .categories import pick_twin, with_criteria
 from .index import EntityIndex
 from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
@@ -452,7 +453,12 @@ class CategoryIndex:
         # "password managers?", "a VPN I can pay for with cash", "dns apps that work on iphone"
         asks = bool(notes & {"question", "list", "criteria", "why_not", "card", "caveats", "compare"}) or len(words) <= 4 \
             or named * 2 >= len(words) or bool(filters) or foreign or bool(asks_requirements(text))
-        if not asks or refused or ("support" in notes and not notes & {"list", "criteria"}) or u.intent in ("help", "support"):
+        # "how do I strip exif metadata from photos": a how-to naming a category's task and no app
+        # of one's own asks for that category's tools; "how do I set up my VPN" is app support.
+        own = any(_OWN.search(text[:_span(m, text, words)[0]]) for m in mentions)
+        tools = not ids and bool(discourse.howto_verb(text)) and not own
+        support = "support" in notes and not notes & {"list", "criteria"} and not tools
+        if not asks or refused or support or u.intent in ("help", "support"):
             return dataclasses.replace(u, entries=ids)  # "my VPN keeps disconnecting": not a question for recbot
 
         def decided(intent: str, confidence: float, props: tuple[PropertyQuery, ...] = ()) -> Understanding:
@@ -497,6 +503,9 @@ def _property_words(mention: CategoryMention, u: Understanding, text: str, words
 def _names(entry: Entry) -> set[str]:
     return {w for n in (entry.name, *entry.aliases) for w in tokens(normalize(n))}
 
+
+#: An app of one's own ("my VPN", "mijn wachtwoordbeheerder"): its how-to is app support.
+_OWN = re.compile(r"\b(?:my|our|mijn|onze|ons)\s*$")
 
 _NEGATION_BEFORE = re.compile(r"(?:without|no|not|zonder|geen|niet|don'?t|doesn'?t)\W+(?:\w+\W+)?$")
 

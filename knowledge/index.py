@@ -138,7 +138,7 @@ class EntityIndex:
                     i += size
                     break
             else:
-                owner, size = self._joined(words, i)
+                owner, size = self._joined(words, bases, i)
                 if owner is not None:
                     mentions.append(Mention(owner, i, i + size, 100.0, " ".join(words[i : i + size])))
                     taken[i : i + size] = [True] * size
@@ -147,26 +147,27 @@ class EntityIndex:
                     i += 1
         candidates = sorted(
             {
-                _base(w)
-                for n, w in enumerate(words)
-                if not taken[n] and _base(w) not in known and w not in known and fuzzy_cutoff(len(_base(w)))
+                b
+                for n, (w, b) in enumerate(zip(words, bases))
+                if not taken[n] and b not in known and w not in known and fuzzy_cutoff(len(b))
             }
         )
         if len(candidates) > MAX_FUZZY_WORDS:  # a long message: its first unknown words (a typo'd name is rarely deep in it)
-            first = {w: n for n, w in reversed(list(enumerate(_base(w) for w in words)))}
+            first = {b: n for n, b in reversed(list(enumerate(bases)))}
             candidates = sorted(candidates, key=lambda w: first.get(w, 0))[:MAX_FUZZY_WORDS]
         if candidates and self.fuzzy_terms:
             best = self._fuzzy(candidates)
             for n, word in enumerate(words):
-                hit = best.get(_base(word))
+                hit = best.get(bases[n])
                 if not taken[n] and hit is not None:
                     mentions.append(Mention(hit[0], n, n + 1, hit[1], word))
         mentions.sort(key=lambda m: m.start)
         return mentions
 
-    def _joined(self, words: list[str], i: int) -> tuple[str | None, int]:
-        """A name written in pieces at ``words[i]``: "simple x", "element-web", "session-android"."""
-        word = _base(words[i])
+    def _joined(self, words: list[str], bases: list[str], i: int) -> tuple[str | None, int]:
+        """A name written in pieces at ``words[i]``: "simple x", "element-web", "session-android"
+        (``bases``: the words without possessives)."""
+        word = bases[i]
         if "-" in word:
             parts = word.split("-")
             for cut in range(len(parts) - 1, 0, -1):
@@ -182,18 +183,19 @@ class EntityIndex:
                 if word[-size:] in NAME_SUFFIXES and len(word) - size >= 3 and (word[:-size],) in self.phrases:
                     return self.phrases[(word[:-size],)], 1
         for size in (2, 3):
+            if i + size > len(words):
+                break
             piece = words[i : i + size]
-            if len(piece) < size:
-                continue
-            joined = "".join(_base(p) for p in piece)
+            based = bases[i : i + size]
+            joined = "".join(based)
             if any(len(p) <= 2 for p in piece):  # "simple x"; "brair chat" no
                 owner = self.phrases.get((joined,))
                 if owner is not None:
                     return owner, size
-            elif size == 2 and len(joined) >= 7 and not any((_base(p),) in self.phrases for p in piece):
+            elif size == 2 and len(joined) >= 7 and not any((b,) in self.phrases for b in based):
                 # "tele gram", "face book messenger": a long name split in two, neither half a name itself
                 for tail in range(min(self._longest.get(joined, 1) - 1, len(words) - i - 2), -1, -1):
-                    owner = self.phrases.get((joined, *(_base(w) for w in words[i + 2 : i + 2 + tail])))
+                    owner = self.phrases.get((joined, *bases[i + 2 : i + 2 + tail]))
                     if owner is not None:
                         return owner, size + tail
         return None, 0
@@ -233,6 +235,8 @@ _GLUED_SIZES = tuple(sorted({len(s) for s in NAME_SUFFIXES if s.isalpha()}, reve
 
 def _base(word: str) -> str:
     """A word without a possessive: "signal's" -> "signal"."""
+    if "'" not in word:
+        return word
     for suffix in ("'s", "'"):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             return word[: -len(suffix)]

@@ -211,7 +211,7 @@ def _lbl(nl: str, en: str) -> dict[str, str]:
     return {"nl": nl, "en": en}
 
 
-_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell|06)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?"
+_NUMBER = r"(?:telefoon|gsm|mobiele?|mobile|phone|cell|06)[ -]?(?:nummers?|numbers?)|nummers?|sim[ -]?(?:kaart|card)?|(?:my|your|our|their) numbers?"
 
 # Order matters: earlier (more specific) patterns claim their words first.
 PROPERTIES: tuple[Property, ...] = (
@@ -242,17 +242,21 @@ PROPERTIES: tuple[Property, ...] = (
              _any_identifier, _lbl("gegevens nodig om je aan te melden", "identifier needed to sign up"),
              negated_by_words=("zonder", "geen", "no", "without")),
     Property("anonymous", "identity",
-             _p(r"anonie\w*|anonym\w*|anonimiteit|zonder (?:een )?account|without (?:an )?account|no account"),
+             _p(r"anonie\w*|anonym\w*|anonimiteit|zonder (?:een )?account|without (?:an )?account|no account|"
+                r"(?:without|zonder) (?:\w+ ){0,3}(?:knowing|weet|weten) wie (?:ik|je|jij|we) (?:ben|bent|zijn)|(?:without|zonder) (?:\w+ ){0,3}(?:knowing|revealing) who (?:i am|you are|we are)"),
              _anonymous, _lbl("aanmelden zonder telefoonnummer of e-mail", "sign-up without phone number or e-mail")),
     Property("email", "identity", _p(r"e-?mail[ -]?(?:adres|address)(?:sen|es)?"), _needs("email"),
              _lbl("e-mailadres nodig", "e-mail address needed")),
     Property("username", "identity", _p(_USERNAME_WORDS), _usernames,
              _lbl("werkt met een gebruikersnaam", "works with a username")),
     Property("forward_secrecy", "forward_secrecy",
-             _p(r"(?:perfect\s+)?forward[ -]?secrecy|pfs|voorwaartse geheimhouding"),
+             _p(r"(?:perfect\s+)?forward[ -]?secrecy|pfs|voorwaartse geheimhouding|"
+                # what forward secrecy is for: past messages stay safe when a key leaks
+                r"(?:oude|eerdere|vorige|old|older|past|earlier|previous) (?:\w+ ){0,2}(?:berichten|gesprekken|chats|messages) (?:\w+ ){0,5}(?:veilig|beschermd|geheim|safe|protected|secret|secure)\w* "
+                r"(?:\w+ ){0,5}(?:sleutel|key)s? (?:\w+ ){0,3}(?:uitlekt|lekt|gelekt|leaks?|leaked|stolen|gestolen|compromised|gecompromitteerd|gehackt|hacked)"),
              _forward_secrecy, _lbl("forward secrecy", "forward secrecy")),
     Property("offline", "offline",
-             _p(r"(?:zonder|without|geen|no|not)\s+(?:(?:an?|een|het|the|mobiel|mobile)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|wifi|data)"
+             _p(r"(?:zonder|without|geen|no|not|zero|nul)\s+(?:(?:an?|een|het|the|mobiel|mobile|any|enig)\s+)?(?:internet\w*|netwerk|network|verbinding|connection|connectivity|signal|bereik|reception|coverage|wi-?fi|data)"
                 r"|offline|mesh[\w-]*|internet ?(?:storing|outage|shutdown|uitval)s?|(?:internet|netwerk|network|connection|verbinding)\s+(?:\w+\s+)?(?:down|weg|wegvalt|uit|uitvalt|plat|eruit ligt|ligt|niet werkt|cut|cut off|goes down|fails|blocked|geblokkeerd|afgesloten|shut down|shutdown|shut off)"
                 r"|in de buurt|nearby|dichtbij|close by|lokaal netwerk|local network|noodgeval\w*|emergenc\w*|protest\w*|stroomuitval"
                 r"|(?:internet|netwerk|network)\s+(?:\w+\s+)?(?:platleg\w*|plat (?:legt|leggen|gelegd)|platgelegd|uitzet\w*|afsluit\w*|uitgeschakeld)"),
@@ -277,7 +281,10 @@ PROPERTIES: tuple[Property, ...] = (
              _p(r"gefedereerd\w*|federat\w*|federatie|self[ -]?host\w*|zelf hosten|eigen server|own server|host (?:my|your|our) own"),
              _network({"federated"}), _lbl("gefedereerd", "federated")),
     Property("centralized", "network",
-             _p(r"gecentraliseerd|centrali[sz]ed|centraal|centrale server|central server"),
+             _p(r"gecentraliseerd|centrali[sz]ed|centraal|centrale server|central server|"
+                r"(?:one|a single|single|1|een|één|1 enkel) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|entity|bedrijf|partij|aanbieder)(?:'?s)? (?:\w+ )?servers?|"
+                r"servers? (?:of|from|van) (?:one|a single|single|een|één) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|bedrijf|partij|aanbieder)|"
+                r"(?:controlled|owned|run|operated|beheerd|gecontroleerd|gerund|in handen) (?:by|door|van) (?:one|a single|single|1|een|één) (?:\w+ )?(?:company|firm|provider|organi[sz]ation|entity|bedrijf|partij|aanbieder)"),
              _network({"centralized"}), _lbl("centraal", "centralised")),
     Property("all_platforms", "platform",
              _p(r"(?:alle|all|every|elk|elke|ieder) (?:\w+ )?(?:platforms?|platformen|besturingssystemen|operating systems|devices|apparaten)|cross[ -]?platform|overal"),
@@ -303,30 +310,40 @@ PROPERTIES: tuple[Property, ...] = (
     Property("encrypted_calls", "calls",
              _p(r"(?:versleutelde|encrypted|e2ee|beveiligde|secure)\s+(?:video\s*|voice\s*)?(?:oproep|calls?|gesprek|bel)\w*"),
              _attr("calls", "encrypted"), _lbl("versleutelde gesprekken", "encrypted calls")),
-    Property("video", "calls", _p(r"video\w*|beeldbel\w*|facetime"), _attr("calls", "video"),
+    Property("video", "calls", _p(r"video\w*|beeldbel\w*|facetim\w*"), _attr("calls", "video"),
              _lbl("videobellen", "video calls")),
     Property("voice", "calls",
              _p(r"(?:spraak|audio|voice)[ -]?(?:oproep|calls?|bellen|gesprek|chat)\w*|bell?en|calls?|calling|oproep\w*|telefoneren|spraak|voice"),
              _attr("calls", "voice"), _lbl("bellen", "voice calls")),
     Property("audited", "audits",
-             _p(r"audit\w*|ge-?audit\w*|gecontroleerd|gecheckt|security reviews?|reviewed|pentest\w*|beveiligingsonderzoek\w*|onderzocht|doorgelicht"),
+             _p(r"audit\w*|ge-?audit\w*|gecontroleerd|gecheckt|security reviews?|reviewed|pentest\w*|beveiligingsonderzoek\w*|onderzocht|doorgelicht|"
+                r"(?:checked|tested|examined|inspected|getest|bekeken) (?:\w+ ){0,3}(?:security|beveiliging|veiligheid)"),
              _audited, _lbl("onafhankelijk gecontroleerd (audit)", "independently audited")),
     Property("sealed_sender", "metadata",
              _p(r"sealed[ -]?sender|verzegelde afzender|(?:verberg\w*|verstop\w*|hide|hides|hiding|conceal\w*) (?:\w+ ){0,2}(?:afzender|sender)"
                 r"|(?:afzender|sender) (?:\w+ ){0,3}(?:verborgen|versleuteld|hidden|encrypted|onzichtbaar)"),
              _metadata("sealed_sender"),
              _lbl("sealed sender", "sealed sender")),
-    Property("metadata", "metadata", _p(r"meta-?data|metagegevens|wie met wie|who talks to whom"), _metadata(None),
+    Property("metadata", "metadata", _p(r"meta-?data|metagegevens|wie met wie|who talks to whom|"
+                # what metadata protection is for: who talks to whom stays hidden
+                # (the verb and its "niet" are part of it: "laten niet zien met wie ik praat" asks for the protection, as "hide who I talk to" does)
+                r"(?:(?:niet|nooit|geen) )?(?:(?:laten|laat|tonen|toont|zien|ziet|weten|weet|verberg\w*|verstop\w*|lekt|lekken) (?:\w+ ){0,2})?"
+                r"met wie (?:ik|je|jij|we|wij|u) (?:\w+ )?(?:praat|praten|chat|chatten|app|appen|bel|bellen|contact heb\w*)|"
+                r"(?:(?:don'?t|do not|doesn'?t|does not|not|never|no) )?(?:(?:show|shows|reveal\w*|see|sees|know|knows|hide\w*|leak\w*|tell|tells) (?:\w+ ){0,2})?"
+                r"(?:who (?:i|you|we) (?:\w+ )?(?:talk|chat|message|text|speak|call) (?:to|with)|who (?:i'?m|you'?re|we'?re) (?:talking|chatting) (?:to|with))"), _metadata(None),
              _lbl("beschermt metadata", "protects metadata")),
     Property("group_limit", "groups",
-             _p(r"groepsgrootte|groepsleden|leden per groep|members per group|group ?members|group ?size|grote groepen|large groups|big groups|hoeveel (?:leden|deelnemers|mensen)|how many (?:members|people|participants|users)|"
+             _p(r"hoe groot (?:mag|mogen|kan|kunnen) (?:een |de )?groep\w*|how (?:big|large) (?:can |may )?(?:a |the )?groups?|groepsgrootte|groepsleden|leden per groep|members per group|group ?members|group ?size|grote groepen|large groups|big groups|hoeveel (?:leden|deelnemers|mensen)|how many (?:members|people|participants|users)|"
                 r"max\w* (?:aantal )?(?:leden|members|deelnemers|participants|people)|ledenlimiet|member limit|group limits?|limiet|limit"),
              _group_limit, _lbl("grens aan groepsgrootte", "group size limit")),
     Property("open_source_server", "open_source",
              _p(r"open[ -]?source\s+servers?|servers?\s+(?:\w+\s+){0,2}open[ -]?source|server[ -]?(?:code|software)"),
              _attr("open_source", "server"), _lbl("open-source server", "open-source server")),
     Property("open_source", "open_source",
-             _p(r"open[ -]?source|opensource|broncode|source code|foss|libre|vrije software|free software"),
+             _p(r"open[ -]?source|opensource|broncode|source code|foss|libre|vrije software|free software|"
+                # what open source is for: anyone can read the code
+                r"(?:check|inspect|read|audit|see|view|look at|bekijk\w*|inzien|inkijken|controleren|lezen) (?:\w+ ){0,2}(?:the |de |its |hun |their |zijn )?code|"
+                r"(?:openbare|publieke|public|open|vrije) (?:bron)?code|code (?:is |staat )?(?:public|openbaar|online|open)"),
              _attr("open_source", "client"), _lbl("open source", "open source")),
     Property("censorship", "routing",
              _p(r"censor\w*|censuur|gecensureerd|censuurbestendig\w*|anti-?censuur"),
@@ -337,7 +354,9 @@ PROPERTIES: tuple[Property, ...] = (
              _p(r"(?:still|nog|currently|momenteel|nu)\s+(?:\w+\s+)?(?:recommended|aanbevolen)|recommended|aanbevolen"),
              lambda e: e.current_status == "recommended", _lbl("nog aanbevolen", "still recommended"), modifier=True),
     Property("e2ee", "e2ee",
-             _p(r"e2ee|end[ -]to[ -]end\w*|versleutel\w*|encrypt\w*|encryptie|encryption|beveiligd"),
+             _p(r"e2ee|end[ -]to[ -]end\w*|versleutel\w*|encrypt\w*|encryptie|encryption|beveiligd|"
+                # what end-to-end encryption is for: nobody in between reads along
+                r"meelezen|mee (?:kan |kunnen )?lezen|read along|(?:company|bedrijf|server|provider|they) (?:\w+ ){0,2}(?:can'?t|cannot|can not|kan niet|niet kan|niet kunnen) (?:\w+ ){0,2}(?:read|lezen)"),
              _attr("e2ee", "default"), _lbl("standaard end-to-end versleuteld", "end-to-end encrypted by default"),
              weak=True),
 )
@@ -409,13 +428,13 @@ SITUATIONS: tuple[Situation, ...] = (
          r"grote? (?:community|gemeenschap|groep|vereniging|club|organisatie|kanaal|kanalen|groepschat)", r"hele (?:school|vereniging|organisatie|bedrijf)"],
         [r"(?:hundreds|thousands|tens of thousands|lots and lots|a huge number|(?:a )?(?:few )?(?:hundred|thousand)) (?:of )?(?:\w+ ){0,2}(?:members|people|users|participants)",
          r"(?:big|large|huge|massive|growing) (?:\w+ )?(?:community|communities|group chats?|server|organi[sz]ation|club|channel|channels|audience)",
-         r"(?:whole|entire) (?:school|club|organi[sz]ation|company)", r"\d{3,}[\d,.]* (?:members|people|users|participants|leden|mensen)"],
+         r"(?:whole|entire) (?:school|club|organi[sz]ation|company)", r"\d{3,}[\d,.]* (?:members|people|users|participants|leden|mensen)", r"\d+(?:[.,]\d+)? ?k (?:members?|people|users|participants|leden|mensen)"],
         (("group_limit", False),),
         "bij grote groepen loop je tegen het maximumaantal leden per groep aan",
         "large groups run into the limits on members per group"),
     _situation(
         "sources",
-        [r"journalist\w*|klokkenluider\w*|bronnen (?:te )?(?:beschermen|afschermen)|bronbescherming|activist\w*|dissident\w*|anoniem (?:\w+ ){0,2}(?:tips|melden|contact)"],
+        [r"\w*journalist\w*|klokkenluider\w*|bronnen (?:te )?(?:beschermen|afschermen)|bronbescherming|activist\w*|dissident\w*|anoniem (?:\w+ ){0,2}(?:tips|melden|contact)"],
         [r"journalis\w*|whistle-?blow\w*|(?:protect|protecting|shield\w*) (?:my |our |their |your )?sources|activis\w*|dissident\w*|(?:anonymous|confidential) (?:\w+ ){0,2}(?:tips?|sources?|contacts?)"],
         (("anonymous", False), ("metadata", False)),
         "om bronnen te beschermen moet je je zonder telefoonnummer aanmelden en moet de app metadata (wie met wie praat) afschermen",

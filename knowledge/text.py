@@ -97,7 +97,7 @@ _ENGLISH = set(
     bad without about tell explain difference between recommended recommend use using safe
     encrypted phone number downsides drawbacks cons criteria meet meets apps messages calls
     support supports hello hi thanks thank all any anything nothing case think help list card
-    compare suitable meetings private options ones run runs were was info
+    compare suitable meetings private options ones run runs were was info different
     """.split()
 )
 
@@ -111,6 +111,22 @@ class LangGuess:
 
 # Languages people in a Dutch/English room may also write in. Restricting lingua to these keeps
 # its models small (low-accuracy mode: ~25 MB, built in ~0.1 s) and a guess at ~0.02 ms.
+_HEAD_WORDS = 24  # of a long message, the words our lists read before asking lingua
+# Function words that only say which language a long message is in (no German or other
+# language's words among them: "was", "will", "also", "so" are German too).
+_HEAD_ENGLISH = _ENGLISH | set(
+    """
+    it be as if but from by just would been because some more very only other into then them he she
+    his her its get like know want really which when after before still even way since while could
+    don't i'm it's can't doesn't isn't i've there's that's you're we're they're anyone someone
+    """.split()
+)
+_HEAD_DUTCH = _DUTCH | set(
+    """
+    maar als heel echt nu zo omdat toch meer veel wordt worden gaat gaan hebt zou zouden mij m'n ons
+    onze jou hij haar alleen altijd nooit wil weet eigenlijk gewoon iemand mensen zelf sinds
+    """.split()
+)
 _OTHER_LANGUAGES = ("DE", "FR", "ES", "IT", "PT", "PL", "TR", "RU", "AR", "ID", "SV", "DA")
 _detector = None
 
@@ -146,6 +162,14 @@ def detect_language(
     en = sum(1 for w in content if w in _ENGLISH and w not in _DUTCH)
     # Our lists already tell (and cover half the words, so it is no other language): lingua is not asked.
     clear = ((nl >= 2 and en == 0) or (en >= 2 and nl == 0)) and (nl + en) * 2 >= len(content)
+    if not clear and len(content) >= 8:
+        # A longer message: its opening function words tell as well as lingua, which reads only those too.
+        head = content[:_HEAD_WORDS]
+        head_nl = sum(1 for w in head if w in _HEAD_DUTCH and w not in _HEAD_ENGLISH)
+        head_en = sum(1 for w in head if w in _HEAD_ENGLISH and w not in _HEAD_DUTCH)
+        if (head_nl >= 3 and head_en == 0) or (head_en >= 3 and head_nl == 0):
+            clear = (head_nl + head_en) * 3 >= len(head)
+            nl, en = (nl, 0) if head_nl else (0, en)
     detector = _lingua() if sum(len(w) for w in content) >= 6 and not clear else None
     if detector is not None:
         raw = [t for t in text[:400].split() if t.casefold().strip(".,:;!?¿¡\"'()") not in names] if text else content

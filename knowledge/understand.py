@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
+from . import discourse
 from .index import EntityIndex, Mention
 from .model import KnowledgeBase
 from .properties import (
@@ -103,21 +105,21 @@ HELP_CUES = _cue(
     r"commands?|commando'?s?|usage|gebruiksaanwijzing|handleiding|manual|(?:de|the|deze|this|jij|you|je) bot|recbot|"
     r"how (?:do|can) i (?:\w+ ){0,4}(?:with you|using you)|hoe (?:\w+ ){0,3}(?:gebruik|praat|werk)\w* (?:ik )?met (?:jou|je|de bot)|"
     r"(?:uitleg|info|explain|explanation|informatie) (?:over |about )?(?:de |the |deze |this )?bot|"
-    r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe je|wat doet (?:deze |de )?bot|"
+    r"wat kan (?:deze |de |je |jij |jullie )?(?:bot|je|jij|recbot|doen)\w*|wat kun (?:je|jij|u)|wat doe (?:je|jij|u)|(?:welke|wat voor) vragen (?:\w+ ){0,3}(?:stellen|vragen)|what (?:kind of |sort of )?(?:questions|things|stuff) (?:\w+ ){0,2}(?:can|may|should|do) i ask|who (?:made|built|created|wrote|makes|runs|programmed) you|wie heeft (?:jou|je) (?:gemaakt|gebouwd|geschreven)|wie (?:maakte|bouwde) (?:jou|je)|wat doet (?:deze |de )?bot|"
     r"(?:do|can) (?:you|u) (?:also |even )?(?:speak|understand|talk|answer in|reply in) (?:\w+ )?(?:dutch|english|nederlands|engels|other languages)|"
     r"(?:spreek|praat|begrijp|versta) (?:je|jij|u) (?:ook |ook wel )?(?:nederlands|engels|dutch|english|andere talen)|which languages|welke talen|"
     r"vragen stellen|ask (?:you )?questions|over jezelf|about yourself|wie ben jij|wat ben jij|"
     r"(?:are|r) (?:you|u) (?:a |an )?(?:bot|human|person|robot|ai|real)|ben (?:je|jij) (?:een )?(?:bot|mens|robot)|"
-    r"what can (?:you|this bot|the bot|recbot) do|what do you do|what are you|wie ben je|wat ben je|who are you|"
+    r"what can (?:you|this bot|the bot|recbot) do|what (?:the|this) bot can (?:do|answer)|hoe werk (?:jij|je|u)|how do you work|what (?:kind|sort|type)s? of (?:\w+ ){0,2}can (?:i|we) ask|what do you do|what are you|wie ben je|wat ben je|who are you|"
     r"how (?:do|can|should) (?:i|we) (?:use|talk to|ask) (?:you|this|the bot|recbot|it)|how does (?:this|the) bot work|"
     r"hoe (?:gebruik|werkt|praat) (?:ik )?(?:met )?(?:je|jou|jij|deze bot|de bot|recbot|dit)|how to use|"
     r"what can i (?:ask|say|type)|what (?:should|do) i (?:type|ask|say)|wat kan ik (?:je |jou )?(?:vragen|zeggen|typen)|"
     r"wat moet ik (?:typen|vragen|zeggen)|hoe (?:\w+ ){0,3}(?:je|jou) (?:\w+ )?gebruiken|how (?:\w+ ){0,3}use you|"
-    r"snap (?:het |er )?niet|(?:don'?t|do not) (?:understand|get) how|hoe werkt dit|how does this work"
+    r"snap (?:het |er )?niet(?! waarom| why)|(?:don'?t|do not) (?:understand|get) how|hoe werkt dit|how does this work"
 )
 LIST_CUES = _cue(
     r"aanbevolen|aanbeveling\w*|aanraden|aanrader\w*|raden? (?:jullie |je |u )?\w* ?aan|raad (?:je |jullie )?aan|"
-    r"recommend\w*|opties|options?|alternatie\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
+    r"recommend\w*|opties|options?|alternati\w*|keuzes?|choices|suggest\w*|advies|advice|advise|"
     r"lijst\w*|list\w*|overzicht|overview|show me|something else|iets anders|"
     r"waar (?:moet|kan|zou|moeten|kunnen) (?:ik|we|wij) (?:dan |nu |nog )?(?:naartoe|heen|overstappen)|where (?:should|do|can|could) (?:i|we) (?:go|move|switch)(?: to)?|"
     r"laat (?:me )?(?:\w+ )?zien|toon|"
@@ -143,14 +145,14 @@ CAVEAT_CUES = _cue(
     r"privacy (?:concerns?|issues?|problems?)|inappropriate|can read|collect\w* (?:\w+ )?data|not (?:the )?best|falls? back|"
     r"(?:can ?not|can'?t|don'?t|do not) trust|wantrouw\w*|untrustworthy|niet (?:te )?vertrouwen|"
     r"rekening (?:\w+ )?(?:mee )?houden|keep in mind|bear in mind|scary|frightening|eng|leak\w*|lekt|lekken|logs? (?:\w+ ){0,2}(?:ips?|ip-?adress\w*|addresses|metadata)|worried|worrying|bezorgd|"
-    r"spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
+    r"defeats? (?:the )?(?:whole )?(?:purpose|point|privacy)|spy\w*|tracking|tracks? (?:you|users)|data (?:collection|harvesting)|conflicts? of interest|roll(?:ed|ing)? (?:their|its) own crypto"
 )
 CRITERIA_CUES = _cue(
     r"criteria|criterium|criterion|eisen|eis|requirements?|vereisten|voorwaarden|maatstaven|"
     r"beste geval|best[- ]case|minimum|minimale|minimal|voldoe[tn]?|meets?|satisf\w*|qualif\w*|"
     r"how do (?:you|they|jullie) (?:choose|pick|select|decide|evaluate)|"
     r"hoe (?:kiezen|kies|selecteren|bepalen|beoordelen|beslissen) (?:jullie|je|ze|zij)|"
-    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|selection|selectie|standaard(?:en)?|standards|"
+    r"waarom (?:\w+ ){0,2}aanbevolen|why (?:is |are )?(?:\w+ ){0,2}recommended|waarom (?:\w+ ){0,3}(?:aanraadt|aanraden|aanbeveelt)|why (?:\w+ ){0,3}recommends|selection|selectie|standaarden|(?:de|die|deze|welke|jullie|een|hoge?) standaard|standards|"
     r"basis|grondslag|ideale?|ideal|perfecte? (?:app|messenger|project)|minimum\w*|vereisten|regels|rules|beoordel\w*|"
     r"(?:the|de) (?:bar|lat)|why these|waarom deze|verplicht|mandatory|obligatory|"
 
@@ -166,7 +168,9 @@ CRITERIA_CUES = _cue(
     r"waarom (?:juist |precies |nou )?(?:deze|die)|hoe (?:kies|kiest|kiezen|bepaal|bepaalt|bepalen|selecteert|selecteren) (?:\w+ ){0,2}?(?:jullie|je|ze|privacy guides|pg)|"
     r"checklist\w*|check ?list|why (?:does|do|would|should) (?:\w+ ){1,3}(?:matter|count)|why (?:is|are) (?:\w+ ){1,3}(?:so )?important|"
     r"waarom (?:is|zijn|telt|tellen) (?:\w+ ){1,3}(?:zo )?(?:belangrijk|van belang)|waarom (?:\w+ ){1,3}(?:zo )?zwaar (?:weegt|wegen)|"
-    r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|consideration|deserve\w*|belongs? on|"
+    r"what makes (?:an? |the )?(?:\w+ )?(?:apps?|messengers?) (?:\w+ ){0,3}(?:good|safe|secure|private|trustworthy|worthy|qualify|recommended)|"
+    r"good enough (?:for|to be on|to make) (?:your|the) list|wat maakt (?:een )?(?:\w+ )?(?:app|messenger) (?:\w+ ){0,2}(?:goed|veilig|geschikt|betrouwbaar)|"
+    r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|reconsider\w*|re-?evaluat\w*|heroverweg\w*|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
 )
 COMPARE_CUES = _cue(
@@ -179,7 +183,9 @@ CARD_CUES = _cue(
     r"about|over|wat vind je|what do you think|hoe zit het met|how about|what about|is \w+ (?:goed|veilig|good|safe|ok)|"
     r"kaart|card|samenvatting|summary|details?|rundown|overview of|download\w*|install\w*|ken je|do you know|heard of|"
     r"gehoord van|hoe werkt|how does|waar (?:kan|haal|vind) ik|where (?:do|can) i (?:get|find)|"
-    r"in het kort|in short|kort|samengevat|tl;?dr|briefly|in a nutshell"
+    r"in het kort|in short|kort|samengevat|tl;?dr|briefly|in a nutshell|"
+    r"wie (?:zit|zitten|zat) (?:er )?(?:\w+ )?achter|who(?:'s| is| are) (?:\w+ )?behind|who (?:owns|makes|made|runs|develops|funds)|wie (?:maakt|bezit|financiert)|"
+    r"(?:still )?worth (?:it|using|a try|the switch)|(?:nog )?de moeite waard"
 )
 QUESTION_CUES = _cue(
     r"welke|welk|wat|hoe|waarom|which|what|whats|how|why|i thought|i wonder|wondering|not sure|i don'?t remember|confused|curious|"
@@ -191,7 +197,7 @@ QUESTION_CUES = _cue(
 DOMAIN_WORDS = _cue(
     r"messengers?|apps?|chat\w*|berichten\w*|messag\w*|im|sms|texting|appen|bellen|calls?|"
     r"e2ee|encrypt\w*|versleutel\w*|privacy|prive|private|veilig\w*|secure|safe|"
-    r"whatsapp|telegram|threema|wire|viber|wickr|imessage|discord|"
+    r"whatsapp|telegram|threema|viber|wickr|imessage|discord|"  # not "wire": "wire money" is no app talk
     r"tor|groepen|groups|"
     # what people do with a messenger app: its settings, account and troubles
     r"notificati\w*|notifications?|meldingen|back-?ups?|restor\w*|herstel\w*|accounts?|contacts?|contacten|recovery|herstelzin|"
@@ -199,6 +205,13 @@ DOMAIN_WORDS = _cue(
     r"five eyes|5 eyes|metadata|delivery|decrypt\w*|verif\w*|safety numbers?|veiligheidsnummers?|qr ?code|devices?|toestel\w*|"
     r"battery|batterij|google play|fcm|push|usernames?|gebruikersnaam|sync\w*|omemo|onion|forks?|clients?|e2e"
 )
+# Two apps set against each other outright: a comparison, whatever else the words say.
+OUTRIGHT_COMPARE = _cue(
+    r"(?:beter|slechter|veiliger|onveiliger|privacyvriendelijker|better|worse|safer|less safe|more (?:secure|private|trustworthy)|less (?:secure|private)) (?:\w+ ){0,3}(?:dan|than)|"
+    r"vs\.?|versus|vergelijk\w*|compare[ds]?|comparing|comparison|verschil\w*|differences?|differ|different from|anders dan"
+)
+# Asking how to use the bot itself ("a list of bot commands", "what the bot can do"): help, even with a criteria word.
+BOT_USAGE = _cue(r"(?:bot |recbot )?commands|commando'?s|what (?:the |this )?bot can (?:do|answer)|what (?:\w+ ){0,3}can (?:i|we) ask")
 # "Why is X not (or no longer) on the list?": about X's caveats, or about the criteria.
 WHY_NOT_LISTED = _cue(
     r"waarom (?:staat|staan|zit|zitten) (?:\w+ ){0,3}(?:niet|er niet)|why (?:isn'?t|is not|aren'?t|isnt) (?:\w+ ){0,2}(?:on|in) (?:the |your )?list|"
@@ -212,11 +225,13 @@ ADDRESSED_TO_OTHERS = _cue(
 # How-to and troubleshooting about an app: recbot does not do app support, it points to the
 # app's own documentation. Trouble counts when the asker speaks about themselves ("my", "I").
 SUPPORT_TROUBLE = _cue(
-    r"not working|(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
+    r"not working|(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
     r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:use it|send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
+    r"(?:i|we) (?:still )?(?:can'?t|cannot|can not|am unable to|are unable to) (?:\w+ )?use|"  # "I can't use threema web": one's own trouble
+    r"(?:waarom|wrm) (?:\w+ ){0,2}(?:krijg|ontvang|zie|hoor) ik (?:\w+ )?(?:geen|niet|nooit)|why (?:don'?t|do not|can'?t|won'?t|doesn'?t) (?:i|my phone) (?:\w+ )?(?:get|receive|see|hear|ring)|"
     r"error message|crash\w*|bugg?y|glitch\w*|freez\w*|frozen|stuck|keeps? (?:on )?(?:crashing|freezing|closing|disconnecting|logging|asking|saying|failing|loading|restarting|stopping|showing|buffering|reconnecting|spinning)|lost (?:my|all|our)|are gone|is gone|went missing|disappear\w*|vanish\w*|"
     r"not (?:receiving|sending|delivered|delivering|syncing|loading|connecting|showing|arriving|ringing|decrypt\w*)|unable to decrypt|waiting for (?:this )?message|"
-    r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|"
+    r"after (?:restoring|updating|reinstalling|the update|an update|upgrading|switching|resetting|factory)|troubleshoot\w*|since (?:the|an|last|latest) (?:\w+ )?update|sinds (?:de|het|een|die) (?:\w+ )?update|"
     r"verification code|sms code|registration (?:lock|code)|safety number (?:has )?changed|"
     r"(?:werkt|werken) (?:\w+ )?niet(?! op| met| zonder)|doe[tn] het niet|"
     r"kan (?:\w+ ){0,3}(?:niet|geen) (?:\w+ ){0,3}(?:versturen|sturen|ontvangen|inloggen|openen|bellen|verbinden|koppelen|vinden|zien|installeren|updaten|lezen|terugzetten)|lukt (?:\w+ ){0,2}niet|foutmelding\w*|loopt vast|vastgelopen|hangt|kapot|kwijt|verdwenen|komen niet (?:aan|binnen)|"
@@ -322,7 +337,8 @@ OFF_TOPIC = _cue(
     r"crypto\w*|bitcoin|monero|wallet\w*|2fa|authenticator\w*|totp|yubikey|sleutelhanger|"
     r"diner|dinner|lunch|ontbijt|breakfast|eten|food|weer|weather|pizza|voetbal|football|film|movie|muziek|music|"
     r"vakantie|holiday|werk|job|school|huiswerk|homework|auto|car|tv|netflix|game\w*|spel\w*|"
-    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|\w*mail\w*|printers?|scanners?|"
+    r"smart ?tv|smartwatch|laptops? kopen|telefoon kopen|buy a phone|kopen|buy|"
+    r"(?:budget|cheap|cheapest|affordable|goedkope?|goedkoopste|best|beste|good|goede) (?:\w+ )?(?:android |ios )?(?:phones?|telefoons?|smartphones?|tablets?|laptops?)(?! apps?\b)|\w*mail\w*|printers?|scanners?|"
     r"linear|programming|programmeren|math\w*|wiskunde|tuin|garden|brambles|doornstruik\w*|fysio\w*|dokter|doctor|bank\w*|"
     r"therap\w*|website|webshop|ad ?blockers?|harde schijf|hard ?drives?|schijf|disks?|usb|police|politie|chemis\w*|periodic table|"
     r"distro\w*|distributie\w*|distribution\w*|"
@@ -346,6 +362,8 @@ LOOKALIKES = {
     "simply", "sessie", "sessies", "sessions", "elements", "elementen", "elementair", "elementary",
     "brian", "brain", "brie", "holly", "jolly", "folly", "molen", "briefly", "settings", "service",
     "version", "versie", "minimal", "missing", "messages", "message", "session's",
+    # number words ("three different trackers" is no "Threema")
+    "three", "thirty", "thirteen", "twelve", "twenty", "seven", "eleven", "drie", "dertig", "dertien", "twaalf", "twintig", "zeven", "elf",
 }
 _CUE_PATTERNS = (HELP_CUES, LIST_CUES, CAVEAT_CUES, CRITERIA_CUES, COMPARE_CUES, CARD_CUES, QUESTION_CUES, DOMAIN_WORDS,
                  OFF_TOPIC, OFF_TOPIC_PRODUCTS, SMALL_TALK, *(p.pattern for p in PROPERTIES), *(s.pattern for s in SITUATIONS))
@@ -368,7 +386,12 @@ _DETERMINERS = {
     "elk", "elke", "goed", "goede", "slecht", "slechte", "weak", "strong", "zwak", "sterk", "weinig", "veel",
     "chemical", "chemisch", "periodic", "therapy", "therapie", "training", "jam", "lange", "long",
     "wifi", "gsm", "cell", "radio", "tv", "mobile", "phone", "telefoon", "phone's", "gps", "4g", "5g", "lte", "traffic", "turn", "stop", "key",
+    "zero", "nul", "full", "volle", "enough", "genoeg",
 }
+# After an everyday name, words that keep the everyday sense ("signal bars", "signal strength").
+_EVERYDAY_AFTER = {"bars", "strength", "sterkte", "reception", "ontvangst", "loss", "verlies", "money", "geld", "transfer", "funds"}
+# Before "to" and a name, words that make the name a verb ("need to wire money", "want to signal").
+_TO_VERB = {"need", "needs", "want", "wants", "have", "has", "had", "going", "able", "try", "trying", "like", "used", "how", "forgot"}
 _AUDIENCE = {"users", "gebruikers", "people", "mensen"}  # "for WhatsApp users": whom the advice is for
 _ARTICLES = {"that", "this", "the", "dat", "dit", "de", "het"}  # "that briar was distributed, no phone number?"
 _PREP_BEFORE = {"of", "with", "met", "in", "at", "vol", "full"}
@@ -457,7 +480,8 @@ def _entities(words: list[str], index: EntityIndex, normalized: str, strict: boo
               message: str = "") -> list[Mention]:
     """Entry mentions, dropping everyday-word senses ("slecht signaal", "a session with"); a
     name written with a capital inside a sentence ("torn between Wire and Signal") is the app."""
-    mentions = [m for m in index.find(words, KNOWN_WORDS) if m.exact or not _understood(m.surface)]  # "macbook" is no "facebook"
+    mentions = [m for m in index.find(words, KNOWN_WORDS)  # "macbook" is no "facebook", "discovered" no "discord"
+                if m.exact or not _understood(m.surface) and not _inflected_other_word(m, index)]
     capital = _capitalised(message) if message else set()
     taken = {n for m in mentions for n in range(m.start, m.end)}
     for n, word in enumerate(words):  # "Conversations", "Dino": everyday words the index keeps only for this
@@ -470,13 +494,30 @@ def _entities(words: list[str], index: EntityIndex, normalized: str, strict: boo
     has_domain = bool(DOMAIN_WORDS.search(normalized)) or len({m.entry_id for m in mentions}) > 1
     for mention in mentions:
         name = mention.surface.split("'")[0]
-        if name in capital:
-            kept.append(mention)
+        if name in capital or mention.start == 0 and _opens_as_topic(message, normalized, mention):
+            kept.append(mention)  # "Signal contains trackers?", "element: hoe maak ik ...": the name the message opens with
             continue
         if (name in COMMON_WORD_NAMES or name in index.common_names) and not _app_sense(mention, words, has_domain, has_props):
             continue
         kept.append(mention)
     return kept
+
+
+def _opens_as_topic(message: str, normalized: str, mention: Mention) -> bool:
+    """Does the message open with this name as its topic: a question about it, or the name set
+    off by a comma or colon?"""
+    text = normalized.lstrip()
+    after = text[len(mention.surface) : len(mention.surface) + 1]
+    return after in (",", ":") or message.rstrip().endswith("?") and discourse.opens_with_subject(text, len(mention.surface))
+
+
+_INFLECTIONS = ("ed", "ing", "ly", "ies", "ness", "ers")
+
+
+def _inflected_other_word(mention: Mention, index: EntityIndex) -> bool:
+    """A fuzzy match that ends in an inflection no name of that entry has is another word."""
+    ending = next((e for e in _INFLECTIONS if mention.surface.endswith(e)), "")
+    return bool(ending) and not any(t.endswith(ending) for t in index.terms_of(mention.entry_id))
 
 
 def _capitalised(message: str) -> set[str]:
@@ -502,12 +543,15 @@ def _app_sense(mention: Mention, words: list[str], has_domain: bool, has_props: 
     """Is a name that is also an everyday word ("session", "signal") used as the app's name?"""
     before = words[mention.start - 1] if mention.start > 0 else ""
     after = words[mention.end] if mention.end < len(words) else ""
+    if after in _EVERYDAY_AFTER or before == "to" and mention.start >= 2 and words[mention.start - 2] in _TO_VERB:
+        return False  # "zero signal bars", "I need to wire money"
     if after in _APP_WORDS or before in _APP_WORDS:
         return True
     if before in _DETERMINERS:  # "a session", "het element": the app only among app talk
         return (has_domain or has_props and before in _ARTICLES) and before not in _ADJECTIVES
     text = " ".join(words)
-    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE))
+    asks = any(cue.search(text) for cue in (CARD_CUES, CAVEAT_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
+        or bool(discourse.howto_verb(text))
     if after in _PREPOSITIONS and (before in _POSSESSIVES or not (has_domain or asks)):
         return False  # "my session with", "signal in the tunnel", "briar patch"
     if before in _PREP_BEFORE and not (has_domain or has_props or asks):
@@ -534,7 +578,8 @@ def _understood(word: str) -> bool:
 
 # Read as they are, never corrected (these need not be vocabulary that spelling correction aims at).
 _UNDERSTOOD_PATTERNS = (*_CUE_PATTERNS, SUPPORT_TROUBLE, SUPPORT_OWN_TROUBLE, SUPPORT_HOWTO, SUPPORT_TOPIC, SUPPORT_ASK,
-                        FEATURE_REQUEST, HYPOTHETICAL, FIRST_PERSON, WHY_NOT_LISTED, ADDRESSED_TO_OTHERS)
+                        FEATURE_REQUEST, HYPOTHETICAL, FIRST_PERSON, WHY_NOT_LISTED, ADDRESSED_TO_OTHERS,
+                        *discourse.CUES.values())
 # Words the support and request cues spell out ("verander", "vergrendel"): read as written, never corrected.
 _SUPPORT_WORDS = frozenset(w for p in _UNDERSTOOD_PATTERNS[len(_CUE_PATTERNS):] for w in re.findall(r"[a-z]{5,}", p.pattern))
 _VOCABULARY = sorted(w for w in KNOWN_WORDS - LOOKALIKES if len(w) >= 5 and w.isalpha())
@@ -544,7 +589,7 @@ _VOCABULARY_BY_LENGTH = {
 }
 
 
-MAX_CORRECTED = 16  # unknown words per message tried against the vocabulary
+MAX_CORRECTED = 10  # unknown words per message tried against the vocabulary
 
 
 def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> tuple[str, list[str]]:
@@ -561,6 +606,8 @@ def _correct_spelling(normalized: str, words: list[str], index: EntityIndex) -> 
         hit = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=85 if len(word) < 8 else 82)
         if hit is None or hit[0].startswith(word) or word.startswith(hit[0]):
             continue  # "vereist" is not a typo of "vereisten"
+        if min(Levenshtein.distance(word, hit[0]), Levenshtein.distance(word.replace("y", "ij"), hit[0])) > (1 if len(word) < 9 else 2):
+            continue  # a typo is an edit or two ("vergelyk": y for ij is one), not another word ("thinking" is no "hiking")
         name_score = index.best_score(word)
         if hit[1] > name_score:
             fixes[word] = hit[0]
@@ -607,12 +654,17 @@ def _unknown_products(message: str, normalized: str, words: list[str], mentions:
     def unknown(word: str) -> bool:
         return (
             len(word) >= 2 and not word.isdigit() and word not in KNOWN_WORDS and word not in _NOT_A_NAME
+            and not (len(word) > 5 and word.endswith("ing"))  # "why isn't needing a number ...": a verb, no product
             and word not in named and word not in in_props and not index.is_name(word)
         )
 
     for match in OTHER_MESSENGERS.finditer(normalized):
         if not set(match.group(0).split()) & named:
             add(_as_written(message, match.group(0)))
+    for match in re.finditer(r"(?<![\w.@/-])[a-z]{2,}[A-Z][a-z]\w*|(?<![\w.@/-])[A-Z][a-z]+[A-Z]\w*", message[:MAX_SCAN]):
+        word = normalize(match.group(0))  # "LibreSignal", "GBWhatsApp", "textSecure": a brand by its inner capital
+        if unknown(word) and not index.named_in_texts.get(word) and word not in named:
+            add(match.group(0))
     for match in AMBIGUOUS_MESSENGERS.finditer(message):
         word = normalize(match.group(0))
         before = message[: match.start()].rstrip()
@@ -657,12 +709,12 @@ def _as_written(message: str, normalized_words: str) -> str:
 # Another product named as what the asker leaves or replaces: the question is about ours.
 # Words before a product the asker leaves or replaces: "an alternative to X", "stop using X".
 PRODUCT_LEFT = _cue(
-    r"alternatie\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
+    r"alternati\w*(?: (?:to|for|voor|van))?|instead of|in plaats van|replace\w*|replacement (?:for|of)|vervang\w*(?: voor| van)?|switch\w* (?:from|away from)|"
     r"leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from|"
     r"as with|like on|zoals (?:bij|met|in)|such as|weg van|af van|wil(?:len)? van|overstappen van|overstap van|stoppen met|verlaten|is on|zit op|zitten op|are on|been on|uses|gebruikt"
 )
 PRODUCT_AS_CONTEXT = _cue(
-    r"alternatie\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
+    r"alternati\w*|instead of|in plaats van|replace\w*|replacement|vervang\w*|vervanger|switch\w* (?:from|away)|"
     r"to something else|naar iets anders|to another (?:app|messenger|platform|service)|naar een andere (?:app|messenger)|"
     r"(?:leave|leaving|quit|quitting|ditch\w*|stop using|get off|move away from|moving away from|away from)|"
     r"(?:weg van|af van|van \w+ af|overstappen van|overstap van|stoppen met|verlaten)|"
@@ -687,8 +739,10 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
     clause that asks, or in a message that asks nothing."""
     if not mentions:
         return mentions
-    left = [m.end() for m in PRODUCT_LEFT.finditer(normalized)]
-    left += [m.start(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)]  # "from Discord to something else"
+    # (not the verb a yes/no question opens with: "gebruikt WhatsApp end-to-end encryptie?" is about WhatsApp)
+    left = [m.end() for m in PRODUCT_LEFT.finditer(normalized) if m.start() > 0 or not _is_yes_no(words)]
+    left_for_else = [m.span(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)]
+    left += [start for start, _ in left_for_else]  # "from Discord to something else"
     replaced = bool(PRODUCTS_OF_YOURS.search(normalized))
     # "telegram vs whatsapp vs signal, welke wint": names set against each other are the question
     clauses = None if _set_against(mentions, words) else _asking_clause(normalized)
@@ -699,7 +753,7 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
         not_listed = entry is not None and entry.current_status == "not_listed"
         if not_listed and (replaced or any(0 <= at - end <= 4 for end in left)):
             continue
-        if any(m.start(m.lastindex or 1) <= at < m.end(m.lastindex or 1) for m in FROM_X_TO_ELSE.finditer(normalized)):
+        if any(a <= at < b for a, b in left_for_else):
             continue  # leaving it for something else: the question is which
         if SHOULD_USE.search(normalized[max(0, at - 40) : at]):
             kept.append(mention)  # "should I use Telegram?": a question about that app
@@ -710,6 +764,42 @@ def _context_mentions(mentions: list[Mention], normalized: str, words: list[str]
             continue  # "haha die van WhatsApp was hilarisch": chatter, not a question
         kept.append(mention)
     return kept
+
+
+_WHICH_CLAUSE = re.compile(r"(?:^|[.,;:!?]\s*|\b(?:but|and|so|maar|en|dus|or|of)\s+)(?:which|what|welke|wat)\b")
+_WH_CLAUSE = re.compile(r"(?:^|[.,;:!?]\s*|\b(?:but|and|so|maar|en|dus)\s+)(?:what|which|how|why|wat|welke|hoe|waarom)\b")
+
+
+def _asked_first(ids: tuple[str, ...], mentions: list[Mention], normalized: str, words: list[str]) -> tuple[str, ...]:
+    """The entries named in the clause that asks come first ("I know WhatsApp's icon, but what is Signal's?")."""
+    if len(ids) < 2:
+        return ids
+    opened = [m.start() for m in _WH_CLAUSE.finditer(normalized)]
+    if not opened:
+        return ids
+    asked = [m.entry_id for m in mentions if _offset(normalized, words, m.start) >= opened[-1]]
+    return tuple(_unique([*asked, *ids])) if asked else ids
+
+
+def _verb_first_clause(normalized: str) -> bool:
+    """Does a clause after the first open with a verb, as a yes/no question does ("telegram's
+    secret chats, are they really encrypted")?"""
+    clauses = re.split(r"[,;:]\s*", normalized[:MAX_SCAN])[1:]
+    return any(_is_yes_no(tokens(c)[:4]) for c in clauses if len(tokens(c)) >= 3)
+
+
+def _named_as_likeness(normalized: str, words: list[str], mention: Mention) -> bool:
+    start = _offset(normalized, words, mention.start)
+    end = _offset(normalized, words, mention.end - 1) + len(words[mention.end - 1])
+    return start >= 0 and discourse.named_as_likeness(normalized, start, end)
+
+
+def _leaves_one_for_another(mentions: list[Mention], normalized: str, words: list[str], left: tuple[int, int]) -> bool:
+    """Is one entry named in the span left and another named after it?"""
+    at = [_offset(normalized, words, m.start) for m in mentions]
+    inside = {m.entry_id for m, a in zip(mentions, at) if left[0] <= a < left[1]}
+    after = {m.entry_id for m, a in zip(mentions, at) if a >= left[1]}
+    return bool(inside and after - inside)
 
 
 def _joint(a: Mention, b: Mention, words: list[str]) -> bool:
@@ -734,7 +824,7 @@ POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has a
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
     r"which|welke|(?:what|wat) (?:\w+ )?(?:app|apps|messenger|messengers|should|moet|kan)|recommend\w*|aanrad\w*|aanbevel\w*|aanbevolen|"
-    r"raad (?:\w+ )?aan|suggest\w*|alternatie\w*|should i (?:use|switch|pick|choose)|(?:best|good|safe|secure|goede?|beste|veilige?) (?:\w+ )?(?:app|messenger|option)s?"
+    r"raad (?:\w+ )?aan|suggest\w*|alternati\w*|should i (?:use|switch|pick|choose)|(?:best|good|safe|secure|goede?|beste|veilige?) (?:\w+ )?(?:app|messenger|option)s?"
 )
 
 
@@ -829,6 +919,8 @@ FOREIGN_LIST = _cue(
 )
 # The superlatives of FOREIGN_LIST that are no Dutch or English word (German nouns are capitalised, so they look like names).
 FOREIGN_BEST = _cue(r"sicherste[nrs]?|empfehl\w*|mejor(?:es)?|m[aá]s segur[ao]s?|meilleure?s?|plus s[uû]re?s?|migliori?|pi[uù] sicur[aoie]|melhor(?:es)?|mais segur[ao]s?")
+# "Welche Messenger ...", "quelle application ...": which one, in words that are no Dutch or English.
+FOREIGN_WHICH = _cue(r"welche[rnms]?|quel(?:le)?s?|cu[aá]l(?:es)?|quali|qual|jakie|kt[oó]ry|hangi")
 FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus")
 FOREIGN_SUPPORT = _cue(
     r"was tun|wie kann ich|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
@@ -847,7 +939,8 @@ def _other_language_intent(normalized: str, ids: tuple[str, ...], asks: bool) ->
         return "support", 0.6
     if len(ids) >= 2 and FOREIGN_COMPARE.search(normalized):
         return "compare", 0.6
-    if FOREIGN_LIST.search(normalized) and (not ids or re.search(r"alternativ", normalized)) and (ids or FOREIGN_DOMAIN.search(normalized)):
+    if (FOREIGN_LIST.search(normalized) and (not ids or re.search(r"alternativ", normalized)) or FOREIGN_WHICH.search(normalized) and not ids) \
+            and (ids or FOREIGN_DOMAIN.search(normalized)):
         return "list", 0.6  # "¿Cuál es la app de mensajería más segura?", "alternatives sûres à WhatsApp"
     if ids and FOREIGN_CAVEATS.search(normalized):
         return "caveats", 0.6  # "o aplicativo não é mais seguro": a warning about the app named
@@ -908,9 +1001,16 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     mentions = [m for m in mentions if not (m.end < len(words) and (
         words[m.end] in ("bot", "bots")
         or words[m.end] in _AUDIENCE and m.start > 0 and words[m.start - 1] in ("for", "voor", "to", "naar", "aan")))]
-    asks = "?" in message or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
+    asks = "?" in message or _verb_first_clause(normalized) or any(c.search(normalized) for c in (QUESTION_CUES, CARD_CUES, CAVEAT_CUES, COMPARE_CUES, CRITERIA_CUES, LIST_CUES, SUPPORT_HOWTO, SUPPORT_TROUBLE)) \
         or bool(SUPPORT_TOPIC.search(normalized) and FIRST_PERSON.search(normalized))
+    # "something like Discord", "discord style": an app named as a likeness is not what is asked about
+    mentions = [m for m in mentions if not _named_as_likeness(normalized, words, m)]
+    left = discourse.leaves_for(normalized)  # "leaving WhatsApp for Signal, is that safer?": both are the question
+    before_context = mentions
     mentions = _context_mentions(mentions, normalized, words, kb, asks or words[0] in _QUESTION_START)
+    leaving = left is not None and _leaves_one_for_another(before_context, normalized, words, left)
+    if leaving:
+        mentions = before_context
     ids = tuple(_unique(m.entry_id for m in mentions))
     counts = {i: sum(m.entry_id == i for m in mentions) for i in ids}
     by_count = tuple(sorted(ids, key=lambda i: -counts[i]))  # a card is about the app named most often; else the first
@@ -924,18 +1024,20 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         props = tuple(q for q in props if not (q.id == "identifier" and any(0 <= q.start - e <= 1 for e in ends)))
     yes_no = _is_yes_no(words)
     strength = max((m.score for m in mentions), default=0.0) / 100
+    plain = discourse.without_fillers(normalized)  # "wat is er eigenlijk mis met": "wat is er mis met"
     cues = {
         "help": bool(HELP_CUES.search(normalized))
         or bool(HELP_WORDS.search(normalized) and (len(words) <= 4 or not HELP_TO_OTHERS.search(normalized))),
         "list": bool(LIST_CUES.search(normalized)),
-        "caveats": bool(CAVEAT_CUES.search(normalized)),
-        "criteria": bool(CRITERIA_CUES.search(normalized)),
-        "why_not": bool(WHY_NOT_LISTED.search(normalized)),
+        "caveats": bool(CAVEAT_CUES.search(plain)),
+        "criteria": bool(CRITERIA_CUES.search(plain)),
+        "why_not": bool(WHY_NOT_LISTED.search(plain)),
         "compare": bool(COMPARE_CUES.search(normalized if lang == "nl" else re.sub(r"\bof\b", " ", normalized))),  # "of" is "or" only in Dutch
         "card": bool(CARD_CUES.search(normalized if lang == "nl" else re.sub(r"\bover\b", " ", normalized))),  # "over" is "about" only in Dutch
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
-        "support": bool(SUPPORT_HOWTO.search(normalized))
+        "support": bool(SUPPORT_HOWTO.search(normalized)) or discourse.operates_app(normalized)
+        or bool(discourse.howto_verb(normalized))
         or bool(SUPPORT_TOPIC.search(normalized) and (FIRST_PERSON.search(normalized) or SUPPORT_ASK.search(normalized))
                 and not _is_yes_no_about_properties(words, props, normalized) and not PICKS.search(normalized)
                 and not HYPOTHETICAL.search(normalized) and not _caveats_besides_trouble(normalized)) or (
@@ -943,7 +1045,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             and not _caveats_besides_trouble(normalized)  # "what are the risks if my phone breaks?" asks about caveats
         ),
         "off_topic": bool(OFF_TOPIC_PRODUCTS.search(normalized))
-        or any(not any(p.start <= m.start() < p.end or _LISTED_WITH.fullmatch(normalized[m.end() : p.start]) for p in props)
+        or any(not any(p.start <= m.start() < p.end or _LISTED_WITH.fullmatch(normalized[m.end() : p.start])
+                       or _LISTED_WITH.fullmatch(normalized[p.end : m.start()]) for p in props)
                for m in OFF_TOPIC.finditer(normalized)),
     }
     notes = tuple(k for k, v in cues.items() if v)
@@ -956,7 +1059,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
 
     if unknown and _only_context(normalized, unknown):
         unknown = ()  # "an alternative to WhatsApp", "which one instead of Telegram": context, not the question
-    if not ids and "?" in message and FOREIGN_BEST.search(normalized) and FOREIGN_DOMAIN.search(normalized):
+    if not ids and "?" in message and (FOREIGN_BEST.search(normalized) or FOREIGN_WHICH.search(normalized)) and FOREIGN_DOMAIN.search(normalized):
         return result("list", 0.6)  # "Welcher Messenger ist am sichersten?": read as Dutch, asks in German for the best
     if unknown and (not ids or cues["compare"] and len(ids) < 2):
         return result("none", 0.3)  # never an answer about something else
@@ -967,6 +1070,10 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     )
     if statement:
         return result("none", 0.3)  # "GNU/Jami doesn't use Electron!": a remark, not a question
+    if (discourse.reads_as_remarks(message, normalized) and not any(cues[k] for k in ("caveats", "support", "help", "why_not"))
+            and not any(_is_yes_no(s.split()) for s in re.split(r"[.!;]+\s+", normalized))
+            and not OUTRIGHT_COMPARE.search(normalized)):
+        return result("none", 0.3)  # "Jami lets you export your ID. Session could have that too.": remarks, no question
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids and POLL_OTHERS.search(normalized):
@@ -975,9 +1082,15 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         base = 0.55 + 0.4 * strength
         if asks_client:
             return result("card", base)  # its alternative client's card (Molly for Signal)
+        if len(ids) == 1 and discourse.compares_with_unnamed(normalized) and not cues["support"]:
+            return result("none", 0.3)  # "is this app better than Signal?": about an app not named here
+        if leaving and len(ids) >= 2 and not cues["support"]:
+            return result("compare", base + 0.05)
         joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
+        if len(ids) >= 2 and (OUTRIGHT_COMPARE.search(normalized) or FOREIGN_COMPARE.search(normalized)) and not cues["support"]:
+            return result("compare", base + 0.05)  # "is element beter of slechter dan session": a caveat word inside a comparison
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (
             cues["card"] or cues["caveats"] or cues["criteria"] or cues["list"] or _is_yes_no(words) or HYPOTHETICAL.search(normalized)
         )
@@ -999,9 +1112,9 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             return result("compare", base + 0.05)
         if props and len(ids) >= 2:
             return result("filter", base)
-        if cues["list"] and not cues["card"] and len(words) > 3 and re.search(r"\b(welke|which|wat|what)\b", normalized):
+        if cues["list"] and not cues["card"] and len(words) > 3 and _WHICH_CLAUSE.search(normalized):  # not "users which then can"
             return result("list", base)
-        return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0), by_count)
+        return result("card", base + (0.05 if cues["card"] or len(words) <= 3 else 0), _asked_first(by_count, mentions, normalized, words))
 
     # No entry named.
     if (ADDRESSED_TO_OTHERS.search(normalized) or message.lstrip().startswith("@")) and not cues["help"]:
@@ -1011,10 +1124,14 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if cues["support"] and (cues["domain"] or MESSENGER_WORDS.search(normalized)) and not WH_WORDS & {"which", "welke"} & set(words) \
             and not cues["list"] and not HELP_CUES.search(normalized):
         return result("none", 0.3, ())  # app support, but for no app recbot knows: nothing to point to
-    if cues["off_topic"] and not MESSENGER_WORDS.search(normalized):
-        return result("none", 0.2)
-    if cues["criteria"] or cues["why_not"]:
+    if cues["off_topic"] and not MESSENGER_WORDS.search(normalized) and not (
+            HELP_CUES.search(normalized) and {m.group(0) for m in OFF_TOPIC.finditer(normalized)} <= {"werk", "work"}
+            and not OFF_TOPIC_PRODUCTS.search(normalized)):
+        return result("none", 0.2)  # (but "hoe werk jij" asks the bot about itself, not about work)
+    if (cues["criteria"] or cues["why_not"]) and not BOT_USAGE.search(normalized):
         return result("criteria", 0.85)
+    if not cues["help"] and discourse.points_without_naming(normalized):
+        return result("none", 0.3)  # "is this safe?", "is the video chat encrypted?": about an app not named here
     if cues["list"] and props and all(p.prop.weak for p in props):
         return result("list", 0.8)  # "the best encrypted chat app": encryption is a given
     if yes_no and REFERS_BACK.match(normalized):

@@ -186,10 +186,10 @@ def test_independently_written_sets(engine, name):
 
 # Real public questions (issue trackers, forums): hard, noisy, many not meant for a bot at all.
 # The floor is what the understanding holds today (see the README's table), not the 90% aimed for.
-REAL_FLOOR = 0.85
+REAL_FLOOR = 0.88
 
 
-@pytest.mark.parametrize("name, floor", [("real_1.yaml", REAL_FLOOR), ("real_2.yaml", REAL_FLOOR), ("real_3.yaml", 0.78)])
+@pytest.mark.parametrize("name, floor", [("real_1.yaml", REAL_FLOOR), ("real_2.yaml", REAL_FLOOR), ("real_3.yaml", 0.84)])
 def test_real_public_questions(engine, name, floor):
     result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures
@@ -198,15 +198,15 @@ def test_real_public_questions(engine, name, floor):
 def test_second_fresh_set(engine):
     """fresh_2.yaml arrived after the others were tuned on; held at what it scores now (README's table)."""
     result, failures = score_set(engine, "fresh_2.yaml")
-    assert result["overall"] >= 0.93, failures
+    assert result["overall"] >= 0.95, failures
     for intent, accuracy in result["per_intent"].items():
-        assert accuracy >= 0.8, (intent, failures)
+        assert accuracy >= 0.85, (intent, failures)
 
 
-# real_4 and fresh_3 were kept back from everyone who changed the understanding, and scored only
-# on arrival and at the end: they are the honest estimate for unseen questions (README). The
-# floors are what they score; raise them only with changes that were not tuned on these sets.
-@pytest.mark.parametrize("name, floor", [("real_4.yaml", 0.6), ("fresh_3.yaml", 0.8)])
+# real_4 and fresh_3 were kept back until issue 10d, which developed its general rules on them
+# (README): now held like the other tuned sets, a few points under what they score. The honest
+# estimate for unseen questions is the maintainers' held-out sets (real_5, fresh_4).
+@pytest.mark.parametrize("name, floor", [("real_4.yaml", 0.84), ("fresh_3.yaml", 0.95)])
 def test_sets_never_tuned_on(engine, name, floor):
     result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures

@@ -191,7 +191,7 @@ class ModeratorCommands:
     async def _set(self, args: str, sender: str, room_id: str, lang: str) -> Reply:
         setting = parse_setting(args)
         if setting is None or (setting.key == "language" and setting.value not in self._holder.engine.langs):
-            return directed(replies.set_usage(self._config.bot.command_prefix, lang), lang)  # a language only when the knowledge has it
+            return directed(replies.set_usage(self._config.bot.command_prefix, lang, self._holder.engine.langs), lang)  # a language only when the knowledge has it
         await self._settings.change(room_id, setting, sender)
         shown = str(setting.value) if setting.key == "language" else lang
         return directed(replies.setting_changed(setting, lang, self._config.bot.command_prefix), shown)

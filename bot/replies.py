@@ -239,8 +239,9 @@ def duration(seconds: float, lang: str) -> str:
 # -- room settings -----------------------------------------------------------------------------
 
 
-def set_usage(prefix: str, lang: str) -> Reply:
-    return _one(_say(lang, "set_usage", prefix=prefix))
+def set_usage(prefix: str, lang: str, langs: Sequence[str] = ("nl", "en")) -> Reply:
+    """How to use !set; ``langs``: the languages the loaded knowledge can be answered in."""
+    return _one(_say(lang, "set_usage", prefix=prefix, codes="|".join(langs)))
 
 
 def setting_changed(setting: Setting, lang: str, prefix: str = "!") -> Reply:

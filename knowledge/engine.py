@@ -141,7 +141,7 @@ class Engine:
             spec = u.command.suggestion
             if suggestion and spec and spec.moderator and not (moderator is True or (moderator and spec.name in moderator)):
                 suggestion = None
-            return done("help", render.did_you_mean(u.command.word.lower(), suggestion, lang, prefix, moderator), ())
+            return done("help", render.did_you_mean(u.command.word.lower(), suggestion, lang, prefix, moderator, self.langs), ())
         if command == "sources":
             return done("help", render.sources(kb, lang), ())
         if u.command is not None and u.command.spec is not None and u.command.spec.moderator:
@@ -149,7 +149,7 @@ class Engine:
         if command == "about":  # the bot replies with its own about text; offline: the sources
             return done("help", render.sources(kb, lang), ())
         if u.intent == "help":
-            return done("help", render.help_reply(lang, prefix, moderator), ())
+            return done("help", render.help_reply(lang, prefix, moderator, langs=self.langs), ())
         if u.intent == "support":
             return done("support", render.support(kb, entries[0] if entries else None, lang, prefix), [e.id for e in entries[:1]])
         if u.intent == "list":
@@ -187,7 +187,7 @@ class Engine:
             return done("caveats", render.caveats(kb, entries[0], lang), [entries[0].id])
         if u.other_lang:
             note_lang = _note_language(u.other_lang)
-            note = render.other_language(entries, lang, prefix, note_lang=note_lang)
+            note = render.other_language(entries, lang, prefix, note_lang=note_lang, langs=self.langs)
             reply = render.card(kb, entries[0], lang, lead=[[note.text]], prefix=prefix)
             if phrases.is_rtl(note_lang) and not phrases.is_rtl(lang):  # a Hebrew line above a Dutch card
                 reply = render.Reply(reply.text, reply.html.replace("<p>", '<p dir="rtl">', 1))
@@ -224,7 +224,7 @@ class Engine:
         kb, lang = self.kb, u.lang
         queries = list(u.properties)
         if not queries:
-            return done("help", render.help_reply(lang), ())
+            return done("help", render.help_reply(lang, langs=self.langs), ())
         matches: list[tuple[Entry, list[PropertyQuery]]] = []
         misses: list[Entry] = []
         unknown: list[Entry] = []

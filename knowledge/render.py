@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from . import phrases
@@ -183,6 +183,19 @@ WORDS: dict[str, dict[str, str]] = phrases.by_key("words")
 def w(key: str, lang: str, **kwargs: object) -> str:
     text = WORDS[key].get(lang) or WORDS[key]["en"]
     return text.format(**kwargs) if kwargs else text
+
+
+#: The reply languages with only the bundled pack loaded (``Engine.langs`` with a site).
+BUNDLED_LANGS = ("nl", "en")
+
+
+def language_list(langs: Sequence[str], lang: str, last: str = "and") -> str:
+    """The reply languages named in ``lang``, English last ("Dutch and English"; with the site
+    "Dutch, Spanish, …, Chinese (Taiwan) and English"); ``last``: "and" or "or"."""
+    names = [w(f"lang_{x}", lang) for x in (*(x for x in langs if x != "en"), *(("en",) if "en" in langs else ()))]
+    if len(names) < 2:
+        return "".join(names)
+    return w("list_sep", lang).join(names[:-1]) + w(f"{last}_sep", lang) + names[-1]
 
 
 def _sep(lang: str) -> str:
@@ -970,13 +983,17 @@ def unknown_product(kb: KnowledgeBase, names: tuple[str, ...] | list[str], lang:
     return _done(doc)
 
 
-def other_language(entries: list[Entry], lang: str, prefix: str = "!", note_lang: str = "") -> Reply:
-    """One line: recbot answers in Dutch and English; in ``note_lang`` (the question's) if given."""
+def other_language(
+    entries: list[Entry], lang: str, prefix: str = "!", note_lang: str = "", langs: Sequence[str] = BUNDLED_LANGS
+) -> Reply:
+    """One line: recbot answers in ``langs`` (Dutch and English with the bundled pack); in
+    ``note_lang`` (the question's) if given."""
     doc = Doc()
     if note_lang and note_lang != lang and note_lang in SAY:
-        doc.para(SAY[note_lang]["other_language_in"].format(language=w(f"lang_{lang}", note_lang)))
+        named = language_list(langs, note_lang)
+        doc.para(SAY[note_lang]["other_language_in"].format(language=w(f"lang_{lang}", note_lang), languages=named))
     else:
-        doc.para(SAY[lang]["other_language"])
+        doc.para(SAY[lang]["other_language"].format(languages=language_list(langs, lang)))
     return _done(doc)
 
 
@@ -1002,40 +1019,45 @@ MODERATOR_HELP_LINES = (
 )
 
 
-def help_reply(lang: str, prefix: str = "!", moderator: bool | Collection[str] = False, notice: str = "") -> Reply:
-    """The command list; ``moderator``: the restricted commands to list too (True: all)."""
+def help_reply(
+    lang: str, prefix: str = "!", moderator: bool | Collection[str] = False, notice: str = "",
+    langs: Sequence[str] = BUNDLED_LANGS,
+) -> Reply:
+    """The command list; ``moderator``: the restricted commands to list too (True: all);
+    ``langs``: the languages recbot answers in."""
     doc = Doc()
     if notice:
         doc.para(notice)
     doc.title(SAY[lang]["help_title"])
-    lines = _help_lines(HELP_LINES, lang, prefix)
+    lines = _help_lines(HELP_LINES, lang, prefix, langs)
     doc.bullets(lines)
     allowed = [row for row in MODERATOR_HELP_LINES if moderator is True or (moderator and row[0] in moderator)]
     if allowed:
-        doc.bullets(_help_lines(allowed, lang, prefix), SAY[lang]["help_moderators"])
-    doc.para(SAY[lang]["help_free"])
+        doc.bullets(_help_lines(allowed, lang, prefix, langs), SAY[lang]["help_moderators"])
+    doc.para(SAY[lang]["help_free"].format(languages=language_list(langs, lang, "or")))
     return _done(doc)
 
 
-def _help_lines(table, lang: str, prefix: str) -> list[Line]:
+def _help_lines(table, lang: str, prefix: str, langs: Sequence[str]) -> list[Line]:
     lines: list[Line] = []
     for en, nl, args_en, args_nl in table:
         name, other, args = (nl, en, args_nl) if lang == "nl" else (en, nl, args_en)
         example = f"{prefix}{name} {args}".strip()
         names = f"{prefix}{name} / {prefix}{other}" if lang in ("nl", "en") else f"{prefix}{name}"  # English commands work in every language
-        lines.append([Bold(names), f" — {SAY[lang]['help_' + en]} ", f"({SAY[lang]['example']}{_sep(lang)}{example})"])
+        lines.append([Bold(names), f" — {SAY[lang]['help_' + en].format(codes='|'.join(langs))} ", f"({SAY[lang]['example']}{_sep(lang)}{example})"])
     return lines
 
 
 def did_you_mean(
-    word: str, suggestion: str | None, lang: str, prefix: str = "!", moderator: bool | Collection[str] = False
+    word: str, suggestion: str | None, lang: str, prefix: str = "!", moderator: bool | Collection[str] = False,
+    langs: Sequence[str] = BUNDLED_LANGS,
 ) -> Reply:
     word = echo(word)
     if suggestion:
         notice = SAY[lang]["unknown_command_suggest"].format(word=f"{prefix}{word}", suggestion=f"{prefix}{suggestion}")
     else:
         notice = SAY[lang]["unknown_command"].format(word=f"{prefix}{word}")
-    return help_reply(lang, prefix, moderator, notice)
+    return help_reply(lang, prefix, moderator, notice, langs)
 
 
 def unknown_entry(kb: KnowledgeBase, asked: str, lang: str, suggestions: list[Entry]) -> Reply:

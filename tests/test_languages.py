@@ -12,6 +12,7 @@ from bot.settings import Setting, parse_setting
 from knowledge.engine import Engine, reply_languages
 from knowledge.phrases import PHRASES
 from knowledge.loading import load_sources
+from knowledge import render
 from knowledge.render import Reply, _plain_table, _width, directed
 from knowledge.text import normalize, site_language, tokens
 
@@ -26,7 +27,8 @@ def say(lang: str, section: str, key: str, **fields: str) -> str:
 
 
 def other_language_line(note_lang: str, room: str) -> str:
-    return say(note_lang, "replies", "other_language_in", language=say(note_lang, "words", f"lang_{room}"))
+    named = render.language_list(render.BUNDLED_LANGS, note_lang)  # the bundled pack's nl and en
+    return say(note_lang, "replies", "other_language_in", language=say(note_lang, "words", f"lang_{room}"), languages=named)
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +166,14 @@ def test_plain_tables_align_chinese_columns():
     assert _width(header[: header.index("Mullvad")]) == 12
     assert _width(first[: first.index("推薦")]) == _width(second[: second.index("未知")]) == 12
     assert _width(first[: first.rindex("推薦")]) == _width(header[: header.index("Proton")])
+
+
+def test_what_recbot_says_of_its_languages_follows_the_loaded_knowledge(site):
+    nine = "Dutch, Spanish, French, Hebrew, Italian, Russian, Traditional Chinese, Chinese (Taiwan) or English"
+    help_text = site.answer("!help", "en", moderator=True).text
+    assert f"Or just ask, in {nine}:" in help_text
+    assert "language nl|en|es|fr|he|it|ru|zh-Hant|zh-TW, autoanswer on|off" in help_text
+    german = site.answer("Ist Signal sicher?", "en")  # German: no texts in it, a line before the card
+    assert german.text.startswith(f"recbot answers in {nine.replace(' or ', ' and ')} only")
+    assert render.language_list(("nl", "en"), "es") == "neerlandés e inglés"  # English last: "e", never "y inglés"
+    assert render.language_list(("nl", "en", "fr"), "zh-Hant") == "荷蘭語、法語和英語"

@@ -136,7 +136,8 @@ def test_other_languages_get_one_line_in_the_rooms_language(engine):
     # The line is in the question's language when the phrase catalogue has it, else the room's.
     def line(lang: str) -> str:
         phrases = PHRASES[lang]
-        return phrases["replies"]["other_language_in"].format(language=phrases["words"]["lang_nl"])
+        named = render.language_list(render.BUNDLED_LANGS, lang)
+        return phrases["replies"]["other_language_in"].format(language=phrases["words"]["lang_nl"], languages=named)
 
     for question, line in (
         ("Ist Signal sicher?", "recbot antwoordt alleen in het Nederlands en Engels"),

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from knowledge.diff import KnowledgeDiff, bounded, diff_bases
 from knowledge.engine import Engine
-from knowledge.loading import ARCHIVE_FETCH_MAX_BYTES, FETCH_TIMEOUT, SourceCache, load_sources, public_source
+from knowledge.loading import FetchLimits, SourceCache, load_sources, public_source
 from knowledge.model import KnowledgeBase, KnowledgeError
 
 from .storage import RefreshRecord, Storage
@@ -114,16 +114,14 @@ class Refresher:
         holder: EngineHolder,
         storage: Storage,
         *,
-        fetch_timeout: float = FETCH_TIMEOUT,
-        archive_max_bytes: int = ARCHIVE_FETCH_MAX_BYTES,
+        limits: FetchLimits = FetchLimits(),
         cache: SourceCache | None = None,
         listener: OutcomeListener | None = None,
     ):
         self._sources = tuple(sources)
         self._holder = holder
         self._storage = storage
-        self._fetch_timeout = fetch_timeout
-        self._archive_max_bytes = archive_max_bytes
+        self._limits = limits
         self._cache = cache
         self._listener = listener
         self._lock = asyncio.Lock()
@@ -144,7 +142,7 @@ class Refresher:
             old = self._holder.engine.kb
             try:
                 engine, diff = await asyncio.to_thread(
-                    _load_engine, self._sources, self._fetch_timeout, self._archive_max_bytes, self._cache, old
+                    _load_engine, self._sources, self._limits, self._cache, old
                 )
             except KnowledgeError as exc:
                 outcome = _failed(old, [str(problem) for problem in exc.problems])
@@ -201,11 +199,11 @@ def knowledge_cache(data_dir: Path) -> SourceCache:
 
 
 def _load_engine(
-    sources: Sequence[str], fetch_timeout: float, archive_max_bytes: int, cache: SourceCache | None, old: KnowledgeBase
+    sources: Sequence[str], limits: FetchLimits, cache: SourceCache | None, old: KnowledgeBase
 ) -> tuple[Engine, KnowledgeDiff]:
     """A ready engine over the validated sources and its bounded diff from ``old`` (runs in
     a worker thread: a whole site's diff takes a moment)."""
-    kb = load_sources(list(sources), fetch_timeout=fetch_timeout, archive_max_bytes=archive_max_bytes, cache=cache)
+    kb = load_sources(list(sources), limits=limits, cache=cache)
     return Engine(kb), bounded(diff_bases(old, kb))
 
 

@@ -185,86 +185,94 @@ def test_a_download_that_stalls_is_cut_before_its_deadline(served: ArchiveServer
 # -- conditional fetch: validators beside the last good copy ------------------------------------
 
 
-def test_an_unchanged_archive_is_not_downloaded_or_parsed_again(
-    served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
-) -> None:
-    site, i18n = serve_snapshot(served, *tarballs)
-    cache = SourceCache(tmp_path / "cache")
-    first = load_sources([site, i18n], cache=cache)
-    assert served.sent(200) == [SITE_FILE, I18N_FILE] and all(not asked for _, _, asked in served.answers)
+Answer = tuple[str, int, dict[str, str]]
+
+
+def _load(served: ArchiveServer, sources: list[str], cache: SourceCache) -> tuple[KnowledgeBase, list[Answer]]:
+    """One load of ``sources`` with ``cache``, and what the server answered to it."""
     served.answers.clear()
-    again = load_sources([site, i18n], cache=cache)
-    assert served.sent(304) == [SITE_FILE, I18N_FILE] and not served.sent(200)
-    assert all(asked.get("If-None-Match", "").startswith('"') for _, _, asked in served.answers)
-    assert all(asked.get("If-Modified-Since") == LAST_MODIFIED for _, _, asked in served.answers)
+    return load_sources(sources, cache=cache), list(served.answers)
+
+
+def _statuses(answers: list[Answer]) -> list[tuple[str, int]]:
+    return [(path, status) for path, status, _ in answers]
+
+
+@pytest.fixture
+def cached(
+    served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
+) -> tuple[list[str], SourceCache, KnowledgeBase]:
+    """The snapshot's tarballs served, and loaded once with a cache (in tmp_path/cache)."""
+    sources = list(serve_snapshot(served, *tarballs))
+    cache = SourceCache(tmp_path / "cache")
+    kb, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and not any(a for _, _, a in answers)
+    return sources, cache, kb
+
+
+def test_an_unchanged_archive_is_not_downloaded_or_parsed_again(
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase], tmp_path: Path
+) -> None:
+    sources, cache, first = cached
+    again, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)]
+    assert all(asked.get("If-None-Match", "").startswith('"') for _, _, asked in answers)
+    assert all(asked.get("If-Modified-Since") == LAST_MODIFIED for _, _, asked in answers)
     assert again.version == first.version
     assert again.category("vpn") is first.category("vpn")  # the remembered parse, not a new one
-    restarted = load_sources([site, i18n], cache=SourceCache(tmp_path / "cache"))  # a new start
+    restarted, answers = _load(served, sources, SourceCache(tmp_path / "cache"))  # a new start
     assert restarted.version == first.version and restarted.category("vpn") is not first.category("vpn")
-    assert served.sent(304) == [SITE_FILE, I18N_FILE] * 2
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)]
 
 
 def test_a_changed_archive_is_downloaded_and_replaces_its_validators(
-    served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase], tmp_path: Path
 ) -> None:
-    site, i18n = serve_snapshot(served, *tarballs)
-    cache = SourceCache(tmp_path / "cache")
-    first = load_sources([site, i18n], cache=cache)
+    sources, cache, first = cached
     page = (SNAPSHOT / "en" / "vpn.md").read_bytes().replace(b"since 2016", b"since 2016, audited yearly")
     changed, _ = snapshot_tarballs(tmp_path, edit={"vpn.md": page})
     served.files[SITE_FILE] = changed.read_bytes()
-    served.answers.clear()
-    second = load_sources([site, i18n], cache=cache)
-    assert served.sent(200) == [SITE_FILE] and served.sent(304) == [I18N_FILE]
-    assert second.version != first.version
+    second, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 304)] and second.version != first.version
     assert "audited yearly" in second.get("vpn/proton-vpn").description.get("en")
-    served.answers.clear()
-    third = load_sources([site, i18n], cache=cache)  # the new copy's validators were kept
-    assert served.sent(304) == [SITE_FILE, I18N_FILE] and third.version == second.version
+    third, answers = _load(served, sources, cache)  # the new copy's validators were kept
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)] and third.version == second.version
 
 
 def test_a_server_that_ignores_validators_sends_the_whole_archive_again(
-    served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase]
 ) -> None:
-    site, i18n = serve_snapshot(served, *tarballs)
-    cache = SourceCache(tmp_path / "cache")
-    first = load_sources([site, i18n], cache=cache)
+    sources, cache, first = cached
     served.honour_validators = False
-    served.answers.clear()
-    again = load_sources([site, i18n], cache=cache)
-    assert served.sent(200) == [SITE_FILE, I18N_FILE] and all(asked for _, _, asked in served.answers)
+    again, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and all(a for _, _, a in answers)
     assert again.version == first.version
 
 
 def test_last_modified_alone_makes_a_conditional_fetch_and_no_validators_none(
     served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    site, i18n = serve_snapshot(served, *tarballs)
+    sources = list(serve_snapshot(served, *tarballs))
     served.etag = False
     cache = SourceCache(tmp_path / "cache")
-    load_sources([site, i18n], cache=cache)
-    served.answers.clear()
-    load_sources([site, i18n], cache=cache)
-    assert served.sent(304) == [SITE_FILE, I18N_FILE]
-    assert all(asked == {"If-Modified-Since": LAST_MODIFIED} for _, _, asked in served.answers)
-    served.last_modified = False  # the server now gives no validators: the old ones go
-    served.answers.clear()
-    load_sources([site, i18n], cache=cache)
-    assert served.sent(200) == [SITE_FILE, I18N_FILE] and not list((tmp_path / "cache").glob("*.json"))
-    served.answers.clear()
-    load_sources([site, i18n], cache=cache)
-    assert served.sent(200) == [SITE_FILE, I18N_FILE] and all(not asked for _, _, asked in served.answers)
+    _load(served, sources, cache)
+    _, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)]
+    assert all(asked == {"If-Modified-Since": LAST_MODIFIED} for _, _, asked in answers)
+    served.last_modified = False  # the server now gives no validators (and so never a 304)
+    _, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)]
+    assert not list((tmp_path / "cache").glob("*.json"))  # the old validators are gone
+    _, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and not any(a for _, _, a in answers)
 
 
 def test_validators_without_their_cached_copy_are_not_sent(
-    served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase], tmp_path: Path
 ) -> None:
-    site, i18n = serve_snapshot(served, *tarballs)
-    cache = SourceCache(tmp_path / "cache")
-    load_sources([site, i18n], cache=cache)
+    sources, cache, _ = cached
     for copy in (tmp_path / "cache").glob("*.tar.gz"):
         copy.unlink()
-    served.answers.clear()
-    kb = load_sources([site, i18n], cache=cache)
-    assert served.sent(200) == [SITE_FILE, I18N_FILE] and all(not asked for _, _, asked in served.answers)
+    kb, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and not any(a for _, _, a in answers)
     assert len(list((tmp_path / "cache").glob("*.tar.gz"))) == 2 and kb.category("vpn") is not None

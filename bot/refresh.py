@@ -9,6 +9,7 @@ answered during a refresh sees either the old base or the new one, never a mix.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -194,8 +195,15 @@ def next_wait(every_s: float, failures: int, unit: float) -> float:
 
 
 def knowledge_cache(data_dir: Path) -> SourceCache:
-    """Where the last good copies of the URL sources are kept."""
-    return SourceCache(data_dir / "knowledge-cache")
+    """Where the last good copies of the URL sources are kept: one SourceCache per directory
+    in a process, so the first refresh after a start reuses the site parsed at the start
+    when its archives are unchanged."""
+    return _cache_at(data_dir.resolve() / "knowledge-cache")
+
+
+@functools.lru_cache(maxsize=4)  # a bot has one data directory; tests start several
+def _cache_at(directory: Path) -> SourceCache:
+    return SourceCache(directory)
 
 
 def _load_engine(

@@ -24,6 +24,7 @@ from bot.refresh import (
     RefreshOutcome,
     Refresher,
     diff_bases,
+    knowledge_cache,
     next_wait,
     redact_urls,
 )
@@ -31,7 +32,7 @@ from bot.replies import refresh_result
 from bot.reports import Reporter
 from bot.storage import RefreshRecord, Storage
 from knowledge.engine import Engine
-from knowledge.loading import BUNDLED_DIR, SourceCache, load_sources
+from knowledge.loading import BUNDLED_DIR, load_sources
 from knowledge.model import Criterion, KnowledgeBase, Text
 from site_archives import archive_server, serve_snapshot, snapshot_tarballs
 
@@ -125,12 +126,14 @@ async def test_a_refresh_of_unchanged_archives_downloads_nothing_and_says_nothin
 ) -> None:
     with archive_server() as served:
         sources = serve_snapshot(served, *snapshot_tarballs(tmp_path))
-        cache = SourceCache(tmp_path / "cache")
-        holder = Holder(Engine(load_sources(sources, cache=cache)))
+        started = load_sources(sources, cache=knowledge_cache(tmp_path / "data"))  # as at a start
+        holder = Holder(Engine(started))
         served.answers.clear()
-        outcome = await Refresher(sources, holder, storage, cache=cache).refresh(SIGNAL, None)
+        refresher = Refresher(sources, holder, storage, cache=knowledge_cache(tmp_path / "data"))
+        outcome = await refresher.refresh(SIGNAL, None)
     assert outcome is not None and outcome.ok and not outcome.diff
     assert served.sent(304) and not served.sent(200)  # both archives: 304, nothing downloaded
+    assert holder.engine.kb.category("vpn") is started.category("vpn")  # the start's parse, reused
     assert outcome.new_version == outcome.old_version
     assert "nothing changed" in refresh_result(outcome, "en").text
 

@@ -37,8 +37,7 @@ def load_checked(path: str, stale: list[str] | None = None) -> tuple[Config, Kno
     try:
         kb = load_sources(
             list(knowledge.sources),
-            fetch_timeout=knowledge.fetch_timeout,
-            archive_max_bytes=knowledge.archive_max_bytes,
+            limits=knowledge.fetch_limits,
             cache=knowledge_cache(config.storage.data_dir),
             fall_back=stale is not None,
             stale=stale,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from knowledge.loading import public_source
+from knowledge.loading import FetchLimits, public_source
 from knowledge.model import SITE_LANGS
 from knowledge.yaml_safe import YamlError, load_bounded
 
@@ -101,10 +101,16 @@ class KnowledgeConfig:
     fetch_timeout: float = 20.0  # seconds for one whole fetch of a URL source
     archive_max_mb: int = 200  # size cap of one fetched archive source (the site's tarballs)
     refresh_every: int = 0  # seconds between scheduled refreshes; 0: off
+    archive_timeout: float = 300.0  # seconds for one whole download of an archive source
 
     @property
     def archive_max_bytes(self) -> int:
         return self.archive_max_mb * 1024 * 1024
+
+    @property
+    def fetch_limits(self) -> FetchLimits:
+        """The bounds every fetch of the sources keeps."""
+        return FetchLimits(self.fetch_timeout, self.archive_timeout, self.archive_max_bytes)
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ class Config:
             f"autojoin: {'yes' if b.autojoin else 'no'}   allowed inviters: {inviters}",
             f"admins: {len(self.moderation.admins)} user(s); room moderators: power level >= {self.moderation.power_level}",
             f"knowledge sources: {', '.join(public_source(s) for s in self.knowledge.sources) or 'bundled'}"
-            f" (fetch timeout {self.knowledge.fetch_timeout:g}s)",
+            f" (fetch timeout {self.knowledge.fetch_timeout:g}s, archives {self.knowledge.archive_timeout:g}s)",
             f"scheduled refresh: {_duration(self.knowledge.refresh_every) if self.knowledge.refresh_every else 'off'}"
             f"   report rooms: {len(self.moderation.report_rooms)}",
             f"limits: {_rate(self.limits.user_per_minute)} per user, {_rate(self.limits.room_per_minute)} per room",
@@ -202,6 +208,7 @@ def parse_config(data: Any, env: Mapping[str, str] | None = None) -> Config:
             reader.get(sections["knowledge"], "knowledge.fetch_timeout", 20.0, reader.fetch_timeout),
             reader.get(sections["knowledge"], "knowledge.archive_max_mb", 200, lambda v: reader.integer(v, 1, 2048)),
             reader.get(sections["knowledge"], "knowledge.refresh_every", 0, reader.refresh_every),
+            reader.get(sections["knowledge"], "knowledge.archive_timeout", 300.0, lambda v: reader.seconds(v, 10, 3600)),
         ),
         limits=LimitsConfig(
             user_per_minute=reader.get(sections["limits"], "limits.user_per_minute", 10, reader.rate),
@@ -227,7 +234,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
         "feedback_days",
     ),
     "moderation": ("power_level", "admins", "users", "report_rooms"),
-    "knowledge": ("sources", "fetch_timeout", "archive_max_mb", "refresh_every"),
+    "knowledge": ("sources", "fetch_timeout", "archive_timeout", "archive_max_mb", "refresh_every"),
     "limits": ("user_per_minute", "room_per_minute"),
     "metrics": ("enabled", "host", "port"),
 }
@@ -434,12 +441,15 @@ class _Reader:
         return self.integer(value, 1, 7 * 24 * 3600)
 
     @staticmethod
-    def fetch_timeout(value: Any) -> float:
+    def seconds(value: Any, low: float, high: float) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Invalid(f"must be a number of seconds, not {_type_name(value)}")
-        if not 1 <= value <= 300:
-            raise _Invalid(f"must be between 1 and 300 seconds, not {value}")
+        if not low <= value <= high:
+            raise _Invalid(f"must be between {low:g} and {high:g} seconds, not {value}")
         return float(value)
+
+    def fetch_timeout(self, value: Any) -> float:
+        return self.seconds(value, 1, 300)
 
     def power_level(self, value: Any) -> int:
         return self.integer(value, 0, _MAX_POWER_LEVEL)

@@ -145,8 +145,7 @@ class ModeratorCommands:
             knowledge.sources,
             self._holder,
             storage,
-            fetch_timeout=knowledge.fetch_timeout,
-            archive_max_bytes=knowledge.archive_max_bytes,
+            limits=knowledge.fetch_limits,
             cache=knowledge_cache(self._config.storage.data_dir),
             listener=listener,
         )

@@ -9,6 +9,7 @@ answered during a refresh sees either the old base or the new one, never a mix.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -21,7 +22,7 @@ from typing import Protocol
 
 from knowledge.diff import KnowledgeDiff, bounded, diff_bases
 from knowledge.engine import Engine
-from knowledge.loading import ARCHIVE_FETCH_MAX_BYTES, FETCH_TIMEOUT, SourceCache, load_sources, public_source
+from knowledge.loading import FetchLimits, SourceCache, load_sources, public_source
 from knowledge.model import KnowledgeBase, KnowledgeError
 
 from .storage import RefreshRecord, Storage
@@ -114,16 +115,14 @@ class Refresher:
         holder: EngineHolder,
         storage: Storage,
         *,
-        fetch_timeout: float = FETCH_TIMEOUT,
-        archive_max_bytes: int = ARCHIVE_FETCH_MAX_BYTES,
+        limits: FetchLimits = FetchLimits(),
         cache: SourceCache | None = None,
         listener: OutcomeListener | None = None,
     ):
         self._sources = tuple(sources)
         self._holder = holder
         self._storage = storage
-        self._fetch_timeout = fetch_timeout
-        self._archive_max_bytes = archive_max_bytes
+        self._limits = limits
         self._cache = cache
         self._listener = listener
         self._lock = asyncio.Lock()
@@ -144,7 +143,7 @@ class Refresher:
             old = self._holder.engine.kb
             try:
                 engine, diff = await asyncio.to_thread(
-                    _load_engine, self._sources, self._fetch_timeout, self._archive_max_bytes, self._cache, old
+                    _load_engine, self._sources, self._limits, self._cache, old
                 )
             except KnowledgeError as exc:
                 outcome = _failed(old, [str(problem) for problem in exc.problems])
@@ -196,16 +195,23 @@ def next_wait(every_s: float, failures: int, unit: float) -> float:
 
 
 def knowledge_cache(data_dir: Path) -> SourceCache:
-    """Where the last good copies of the URL sources are kept."""
-    return SourceCache(data_dir / "knowledge-cache")
+    """Where the last good copies of the URL sources are kept: one SourceCache per directory
+    in a process, so the first refresh after a start reuses the site parsed at the start
+    when its archives are unchanged."""
+    return _cache_at(data_dir.resolve() / "knowledge-cache")
+
+
+@functools.lru_cache(maxsize=4)  # a bot has one data directory; tests start several
+def _cache_at(directory: Path) -> SourceCache:
+    return SourceCache(directory)
 
 
 def _load_engine(
-    sources: Sequence[str], fetch_timeout: float, archive_max_bytes: int, cache: SourceCache | None, old: KnowledgeBase
+    sources: Sequence[str], limits: FetchLimits, cache: SourceCache | None, old: KnowledgeBase
 ) -> tuple[Engine, KnowledgeDiff]:
     """A ready engine over the validated sources and its bounded diff from ``old`` (runs in
     a worker thread: a whole site's diff takes a moment)."""
-    kb = load_sources(list(sources), fetch_timeout=fetch_timeout, archive_max_bytes=archive_max_bytes, cache=cache)
+    kb = load_sources(list(sources), limits=limits, cache=cache)
     return Engine(kb), bounded(diff_bases(old, kb))
 
 

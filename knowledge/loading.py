@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.client
+import json
 import ipaddress
 import os
 import socket
@@ -44,12 +45,57 @@ FETCH_TIMEOUT = 20.0  # seconds for the whole fetch, redirects included
 FETCH_MAX_BYTES = 2 * 1024 * 1024
 #: Size cap of a fetched archive source (the site's GitHub tarballs); knowledge.archive_max_mb.
 ARCHIVE_FETCH_MAX_BYTES = 200 * 1024 * 1024
+#: Seconds for one whole archive download (knowledge.archive_timeout): the site's 91 MB
+#: translations tarball needs ~36 Mbit/s to arrive within FETCH_TIMEOUT, ~2.5 Mbit/s within this.
+ARCHIVE_FETCH_TIMEOUT = 300.0
+#: Longest validator (ETag, Last-Modified) kept and sent back; a longer one is ignored.
+MAX_VALIDATOR_CHARS = 256
 #: Marks a source as a GitHub tarball of the site whatever its name ends in
 #: (``archive:https://codeload.github.com/privacyguides/i18n/tar.gz/refs/heads/main``).
 ARCHIVE_PREFIX = "archive:"
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
 _USER_AGENT = "recbot (knowledge refresh)"
+
+
+@dataclasses.dataclass(frozen=True)
+class FetchLimits:
+    """The bounds of fetching URL sources: ``timeout`` for one whole page fetch, which is also
+    the longest an archive download may receive nothing (the stall guard); ``archive_timeout``
+    for one whole archive download; ``archive_max_bytes`` for one archive's size."""
+
+    timeout: float = FETCH_TIMEOUT  # knowledge.fetch_timeout
+    archive_timeout: float = ARCHIVE_FETCH_TIMEOUT  # knowledge.archive_timeout
+    archive_max_bytes: int = ARCHIVE_FETCH_MAX_BYTES  # knowledge.archive_max_mb
+
+
+@dataclasses.dataclass(frozen=True)
+class Validators:
+    """What a server said identifies the version it sent (ETag, Last-Modified), sent back as
+    If-None-Match / If-Modified-Since so that an unchanged archive is not downloaded again."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request headers these validators make."""
+        headers = {"If-None-Match": self.etag} if self.etag else {}
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    @classmethod
+    def of(cls, response: http.client.HTTPResponse) -> Validators | None:
+        """A response's validators, or None when it has none fit to send back (too long,
+        or not printable ASCII)."""
+        found = cls(*(_validator(response.getheader(name)) for name in ("ETag", "Last-Modified")))
+        return found if found.etag or found.last_modified else None
+
+
+def _validator(value: str | None) -> str:
+    value = (value or "").strip()
+    fit = len(value) <= MAX_VALIDATOR_CHARS and all(" " <= ch <= "~" for ch in value)
+    return value if fit else ""
 
 
 def is_url(source: str) -> bool:
@@ -136,40 +182,77 @@ def fetch_text(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = FET
     (no redirect into loopback or private networks). Errors name the URL without secrets."""
     shown = public_source(url)
     chunks: list[bytes] = []
-    _fetch_checked(url, chunks.append, timeout, max_bytes)
+    _fetch_checked(url, chunks.append, timeout, timeout, max_bytes, None)
     try:
         return b"".join(chunks).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise KnowledgeError([Problem(shown, 0, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]) from None
 
 
-def fetch_file(url: str, target: Path, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = ARCHIVE_FETCH_MAX_BYTES) -> None:
+@dataclasses.dataclass(frozen=True)
+class Download:
+    """What :func:`fetch_file` got: a new copy (``modified``) and its validators (None: the
+    server gave none), or, not ``modified``, a 304: the copy we have is current."""
+
+    modified: bool
+    validators: Validators | None = None
+
+
+def fetch_file(
+    url: str, target: Path, *, limits: FetchLimits = FetchLimits(), validators: Validators | None = None
+) -> Download:
     """Fetch a binary source (an archive) into the file ``target`` (owner-only), streamed, with
-    the bounds and redirect checks of :func:`fetch_text`; on failure ``target`` is removed."""
+    the redirect checks of :func:`fetch_text`, within ``limits.archive_timeout`` in all and
+    never ``limits.timeout`` without receiving anything, at most ``limits.archive_max_bytes``.
+    With ``validators`` (of a copy kept elsewhere) the request is conditional and a 304 means
+    nothing is downloaded. On failure, and on a 304, ``target`` is removed."""
     try:
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         raise KnowledgeError([Problem(public_source(url), 0, f"cannot write the download: {exc.strerror}")]) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            _fetch_checked(url, handle.write, timeout, max_bytes)
+            found = _fetch_checked(
+                url, handle.write, limits.archive_timeout, limits.timeout, limits.archive_max_bytes, validators
+            )
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+    if not found.modified:
+        target.unlink(missing_ok=True)
+    return found
 
 
-def _fetch_checked(url: str, sink: Callable[[bytes], object], timeout: float, max_bytes: int) -> None:
+def _fetch_checked(
+    url: str,
+    sink: Callable[[bytes], object],
+    timeout: float,
+    stall: float,
+    max_bytes: int,
+    validators: Validators | None,
+) -> Download:
     shown = public_source(url)
     if not is_url(url):
         raise KnowledgeError([Problem(url, 0, "only http and https URLs can be fetched")])
     deadline = time.monotonic() + timeout
     try:
-        _fetch(url, deadline, timeout, max_bytes, sink)
+        return _fetch(url, deadline, timeout, stall, max_bytes, sink, validators)
     except _FetchError as exc:
         raise KnowledgeError([Problem(shown, 0, f"cannot fetch: {exc}")]) from None
 
 
-def _fetch(url: str, deadline: float, timeout: float, max_bytes: int, sink: Callable[[bytes], object]) -> None:
+def _fetch(
+    url: str,
+    deadline: float,
+    timeout: float,
+    stall: float,
+    max_bytes: int,
+    sink: Callable[[bytes], object],
+    validators: Validators | None,
+) -> Download:
+    """One bounded GET of ``url`` into ``sink`` (see :func:`fetch_file`): the socket waits at
+    most ``stall`` seconds for any byte, a watchdog cuts the connection at ``deadline``."""
+    conditional = validators.headers() if validators is not None else {}
     public_origin: bool | None = None
     for _ in range(MAX_REDIRECTS + 1):
         parts = urllib.parse.urlsplit(url)
@@ -189,13 +272,14 @@ def _fetch(url: str, deadline: float, timeout: float, max_bytes: int, sink: Call
         if remaining <= 0:
             raise _FetchError(f"took longer than {timeout:g}s")
         kind = _PinnedTLS if tls else _Pinned
-        connection = kind(parts.hostname, port, addresses[0], remaining)
+        connection = kind(parts.hostname, port, addresses[0], min(stall, remaining))
         watchdog = threading.Timer(remaining, _cut, (connection,))
         watchdog.daemon = True
         watchdog.start()
         try:
             target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-            connection.request("GET", target, headers={"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"})
+            headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity", **conditional}
+            connection.request("GET", target, headers=headers)
             response = connection.getresponse()
             if response.status in _REDIRECTS:
                 location = response.getheader("Location")
@@ -203,6 +287,8 @@ def _fetch(url: str, deadline: float, timeout: float, max_bytes: int, sink: Call
                     raise _FetchError(f"HTTP {response.status} without a Location")
                 url = urllib.parse.urljoin(url, location)
                 continue
+            if response.status == 304 and conditional:
+                return Download(modified=False)
             if response.status != 200:
                 raise _FetchError(f"HTTP {response.status} {response.reason}")
             length = response.getheader("Content-Length")
@@ -219,12 +305,14 @@ def _fetch(url: str, deadline: float, timeout: float, max_bytes: int, sink: Call
                     raise _FetchError(f"cannot write the download: {exc.strerror}") from None
             if time.monotonic() >= deadline:
                 raise _FetchError(f"took longer than {timeout:g}s")
-            return
+            return Download(True, Validators.of(response))
         except _FetchError:
             raise
         except (OSError, http.client.HTTPException, ValueError) as exc:
             if time.monotonic() >= deadline:
                 raise _FetchError(f"took longer than {timeout:g}s") from None
+            if isinstance(exc, TimeoutError):
+                raise _FetchError(f"received nothing for {stall:g}s") from None
             raise _FetchError(f"{type(exc).__name__}: {exc}") from None
         finally:
             watchdog.cancel()
@@ -234,10 +322,14 @@ def _fetch(url: str, deadline: float, timeout: float, max_bytes: int, sink: Call
 
 class SourceCache:
     """The last good copy of each URL source, in a directory (one file per URL, named by
-    its hash, owner-only), so the bot can start while a source is down."""
+    its hash, owner-only), so the bot can start while a source is down. An archive's copy
+    has its validators beside it (``.json``), for a conditional fetch; the site parsed from
+    the last good archives is remembered (in memory), so unchanged archives are not parsed
+    again."""
 
     def __init__(self, directory: Path):
         self.directory = directory
+        self._parsed: tuple[tuple[object, ...], KnowledgeBase] | None = None
 
     def _path(self, url: str) -> Path:
         return self.directory / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:32] + ".md")
@@ -258,22 +350,51 @@ class SourceCache:
         except OSError:
             return None
 
+    def validators(self, url: str) -> Validators | None:
+        """The validators of the cached archive of ``url``, if both are there."""
+        if self.archive(url) is None:
+            return None
+        try:
+            data = json.loads(self._path(url).with_suffix(".json").read_text(encoding="utf-8"))
+            found = Validators(_validator(data.get("etag")), _validator(data.get("last_modified")))
+        except (OSError, ValueError, AttributeError, TypeError):
+            return None
+        return found if found.etag or found.last_modified else None
+
     def download(self, url: str) -> Path:
         """Where an archive of ``url`` is downloaded to before it is known to be good."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self._path(url).with_suffix(".part")
 
-    def keep(self, url: str, download: Path) -> None:
-        """Make the good ``download`` the last good archive of ``url`` (errors ignored)."""
+    def keep(self, url: str, download: Path, validators: Validators | None = None) -> bool:
+        """Make the good ``download`` the last good archive of ``url``, with its validators
+        (errors ignored: False). The old validators go first, so they never stand beside a
+        newer copy."""
+        path = self._path(url)
         try:
-            os.replace(download, self._path(url).with_suffix(".tar.gz"))
+            path.with_suffix(".json").unlink(missing_ok=True)
+            os.replace(download, path.with_suffix(".tar.gz"))
         except OSError:
-            pass
+            return False
+        if validators is not None:
+            self._write(path.with_suffix(".json"), json.dumps(dataclasses.asdict(validators)))
+        return True
+
+    def parsed(self, key: tuple[object, ...]) -> KnowledgeBase | None:
+        """The site parsed from the archives ``key`` identifies, if it is the remembered one."""
+        return self._parsed[1] if self._parsed is not None and self._parsed[0] == key else None
+
+    def remember(self, key: tuple[object, ...], kb: KnowledgeBase) -> None:
+        """Remember ``kb`` as the site parsed from the archives ``key`` identifies (an empty
+        key identifies nothing: it is forgotten)."""
+        self._parsed = (key, kb) if key else None
 
     def put(self, url: str, text: str) -> None:
         """Save ``text`` as the last good copy of ``url`` (atomically; errors ignored:
         the cache is a convenience)."""
-        path = self._path(url)
+        self._write(self._path(url), text)
+
+    def _write(self, path: Path, text: str) -> None:
         temporary = path.with_suffix(".tmp")
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -295,7 +416,7 @@ def lang_of_location(location: str) -> str | None:
     return next((part for part in reversed(parts[:-1]) if part in SITE_LANGS), None)
 
 
-def load_source(source: str, *, fetch_timeout: float = FETCH_TIMEOUT, text: str | None = None) -> KnowledgeBase:
+def load_source(source: str, *, limits: FetchLimits = FetchLimits(), text: str | None = None) -> KnowledgeBase:
     """Load one source: ``bundled``, a YAML file or directory, a markdown file, a site folder
     (markdown pages, or one folder of them per language; see knowledge/site.py), a GitHub
     tarball of the site (``.tar.gz``), or a URL (``text``: its content, already fetched)."""
@@ -306,14 +427,14 @@ def load_source(source: str, *, fetch_timeout: float = FETCH_TIMEOUT, text: str 
     if source == BUNDLED:
         return load_yaml(BUNDLED_DIR)
     if archive_target(source) is not None:
-        return load_sources([source], fetch_timeout=fetch_timeout)
+        return load_sources([source], limits=limits)
     if is_url(source):
         shown = public_source(source)
         path = urllib.parse.urlsplit(source).path.lower()
         if path.endswith(YAML_SUFFIXES):
             raise KnowledgeError([Problem(shown, 0, "YAML over http is not supported; use markdown pages")])
         if text is None:
-            text = fetch_text(source, timeout=fetch_timeout)
+            text = fetch_text(source, timeout=limits.timeout)
         return import_markdown(text, file=shown, url=shown, lang=lang_of_location(urllib.parse.urlsplit(source).path))
     path = Path(source)
     if not path.exists():
@@ -346,8 +467,7 @@ def archive_target(source: str) -> str | None:
 def load_sources(
     sources: Sequence[str] = (),
     *,
-    fetch_timeout: float = FETCH_TIMEOUT,
-    archive_max_bytes: int = ARCHIVE_FETCH_MAX_BYTES,
+    limits: FetchLimits = FetchLimits(),
     cache: SourceCache | None = None,
     fall_back: bool = False,
     stale: list[str] | None = None,
@@ -357,18 +477,17 @@ def load_sources(
     With ``cache``, the URL sources of a successful load are saved there; with
     ``fall_back`` too, a URL that cannot be fetched is read from its last good copy and
     a line saying so is appended to ``stale``. Archive sources (local or fetched) together
-    make one site: the English tarball and the translations' one."""
+    make one site: the English tarball and the translations' one. With ``cache``, an archive
+    URL with a cached copy is fetched conditionally (a 304 reads the copy), and archives that
+    are all unchanged are not parsed again."""
     sources = list(sources) or [BUNDLED]
     with tempfile.TemporaryDirectory(prefix="recbot-") as scratch:
-        return _load_sources(
-            sources, fetch_timeout, archive_max_bytes, cache, fall_back, stale, Path(scratch)
-        )
+        return _load_sources(sources, limits, cache, fall_back, stale, Path(scratch))
 
 
 def _load_sources(
     sources: list[str],
-    fetch_timeout: float,
-    archive_max_bytes: int,
+    limits: FetchLimits,
     cache: SourceCache | None,
     fall_back: bool,
     stale: list[str] | None,
@@ -379,24 +498,29 @@ def _load_sources(
     problems: list[Problem] = []
     parts: list[KnowledgeBase] = []
     fetched: dict[str, str] = {}
-    downloads: dict[str, Path] = {}
+    downloads: dict[str, tuple[Path, Validators | None]] = {}
     archives = {s: target for s in sources if (target := archive_target(s)) is not None}
+    site: KnowledgeBase | None = None
     if archives:  # the site's tarballs (English, translations) make one site together
         try:
             files = [
-                _archive_file(target, index, fetch_timeout, archive_max_bytes, cache, fall_back, stale, scratch, downloads)
+                _archive_file(target, index, limits, cache, fall_back, stale, scratch, downloads)
                 for index, target in enumerate(archives.values())
             ]
-            parts.append(load_archives([path for path, _ in files], [name for _, name in files], archive_max_bytes))
+            key = _archives_key(files, limits.archive_max_bytes)
+            site = cache.parsed(key) if cache is not None else None
+            if site is None:
+                site = load_archives([path for path, _ in files], [name for _, name in files], limits.archive_max_bytes)
+            parts.append(site)
         except KnowledgeError as exc:
             problems.extend(exc.problems)
     for source in (s for s in sources if s not in archives):
         try:
             text = None
             if is_url(source) and cache is not None:
-                text = _fetch_or_cached(source, fetch_timeout, cache if fall_back else None, stale)
+                text = _fetch_or_cached(source, limits.timeout, cache if fall_back else None, stale)
                 fetched[source] = text
-            part = load_source(source, fetch_timeout=fetch_timeout, text=text)
+            part = load_source(source, limits=limits, text=text)
         except KnowledgeError as exc:
             problems.extend(exc.problems)
             continue
@@ -409,31 +533,52 @@ def _load_sources(
         kb = merge(parts)
         validate(kb)
     except KnowledgeError:
-        for download in downloads.values():  # never kept: the load they belong to failed
+        for download, _ in downloads.values():  # never kept: the load they belong to failed
             download.unlink(missing_ok=True)
         raise
     if cache is not None:
         for url, text in fetched.items():
             cache.put(url, text)
-        for url, download in downloads.items():
-            cache.keep(url, download)
+        kept = [cache.keep(url, download, validators) for url, (download, validators) in downloads.items()]
+        if site is not None and all(kept):  # parsed from what is now in the cache
+            kept_files = [(_kept(cache, target, path), name) for target, (path, name) in zip(archives.values(), files)]
+            cache.remember(_archives_key(kept_files, limits.archive_max_bytes), site)
     return kb
+
+
+def _kept(cache: SourceCache, target: str, path: Path) -> Path:
+    """Where the archive file ``path`` of ``target`` is after the load: its cached copy, if any."""
+    copy = cache.archive(target) if is_url(target) else None
+    return copy[0] if copy is not None else path
+
+
+def _archives_key(files: Sequence[tuple[Path, str]], max_bytes: int) -> tuple[object, ...]:
+    """What identifies the archive files of one load (names, paths, sizes, modification
+    times): equal keys, equal files, so their parsed site can be reused."""
+    key: list[object] = [max_bytes]
+    for path, name in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            return ()  # never equal to a remembered key: that is never empty
+        key.append((name, str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(key)
 
 
 def _archive_file(
     target: str,
     index: int,
-    timeout: float,
-    max_bytes: int,
+    limits: FetchLimits,
     cache: SourceCache | None,
     fall_back: bool,
     stale: list[str] | None,
     scratch: Path,
-    downloads: dict[str, Path],
+    downloads: dict[str, tuple[Path, Validators | None]],
 ) -> tuple[Path, str]:
     """The archive file of one archive source and the name its errors use: a local file as
-    it is; a URL downloaded (into the cache, kept there once the whole load is good), or its
-    last good copy with ``fall_back`` when the download fails."""
+    it is; a URL downloaded (into the cache, kept there once the whole load is good), its
+    cached copy when the server says (304) that copy is current, or its last good copy with
+    ``fall_back`` when the download fails."""
     if not is_url(target):
         if not Path(target).is_file():
             raise KnowledgeError([Problem(target, 0, "no such archive file")])
@@ -445,8 +590,14 @@ def _archive_file(
             download = cache.download(target)
         except OSError:  # an unwritable cache: download anyway, keep no copy
             cache = None
+    validators = cache.validators(target) if cache is not None else None
     try:
-        fetch_file(target, download, timeout=timeout, max_bytes=max_bytes)
+        got = fetch_file(target, download, limits=limits, validators=validators)
+        if not got.modified:
+            current = cache.archive(target) if cache is not None else None
+            if current is None:
+                raise KnowledgeError([Problem(shown, 0, "cannot fetch: HTTP 304 but the cached copy is gone")])
+            return current[0], shown
     except KnowledgeError as exc:
         last = cache.archive(target) if cache is not None and fall_back else None
         if last is None:
@@ -455,7 +606,7 @@ def _archive_file(
             raise KnowledgeError([Problem(p.file, p.line, f"{p.message} (and no cached copy)") for p in exc.problems]) from None
         _note_stale(target, exc, last[1], stale)
         return last[0], shown
-    downloads[target] = download
+    downloads[target] = (download, got.validators)
     return download, shown
 
 

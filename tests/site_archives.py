@@ -4,9 +4,11 @@ never the network."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tarfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,15 +59,35 @@ def snapshot_tarballs(tmp: Path, edit: Mapping[str, bytes] | None = None) -> tup
     )
 
 
+#: Last-Modified of every served file (a validator like GitHub's ETag is made of the content).
+LAST_MODIFIED = "Wed, 11 Mar 2026 00:00:00 GMT"
+
+
 class ArchiveServer:
     """Serves ``files`` (URL path -> bytes; change it to change what is served) on
-    127.0.0.1, and ``redirects`` (path -> path) with a 302 first."""
+    127.0.0.1, and ``redirects`` (path -> path) with a 302 first. Each file has an ETag (a
+    hash of it) and a Last-Modified (switch them off with ``etag``/``last_modified``); a
+    matching If-None-Match, or If-Modified-Since when there is no ETag, gets a 304 unless
+    ``honour_validators`` is off. ``pause_after``/``pause_s``: after that many bytes of a
+    file, the server sends nothing for that long; ``drip_s``: a pause before every 64 KiB."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.redirects: dict[str, str] = {}
         self.requests: list[str] = []
+        #: (path, status, the conditional headers the request had) of every answered file.
+        self.answers: list[tuple[str, int, dict[str, str]]] = []
+        self.etag = True
+        self.last_modified = True
+        self.honour_validators = True
+        self.pause_after: int | None = None
+        self.pause_s = 0.0
+        self.drip_s = 0.0
         self.base_url = ""
+
+    def sent(self, status: int) -> list[str]:
+        """The paths answered with ``status``."""
+        return [path for path, answered, _ in self.answers if answered == status]
 
 
 @contextmanager
@@ -89,11 +111,42 @@ def archive_server() -> Iterator[ArchiveServer]:
             if body is None:
                 self.send_error(404)
                 return
-            self.send_response(200)
+            etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"' if served.etag else None
+            asked = {k: v for k, v in self.headers.items() if k.lower() in ("if-none-match", "if-modified-since")}
+            status = 304 if served.honour_validators and self._current(etag) else 200
+            served.answers.append((path, status, asked))
+            self.send_response(status)
+            if etag:
+                self.send_header("ETag", etag)
+            if served.last_modified:
+                self.send_header("Last-Modified", LAST_MODIFIED)
+            if status == 304:
+                self.end_headers()
+                return
             self.send_header("Content-Type", "application/x-gzip")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            self._send(body)
+
+        def _current(self, etag: str | None) -> bool:
+            """Whether the request's validators match (If-None-Match wins when there is one)."""
+            match = self.headers.get("If-None-Match")
+            if match is not None:
+                return etag is not None and match == etag
+            return served.last_modified and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+
+        def _send(self, body: bytes) -> None:
+            paused = served.pause_after is None
+            try:
+                for start in range(0, len(body), 65536):
+                    if not paused and start >= served.pause_after:
+                        time.sleep(served.pause_s)  # the server's thread, not the bot's loop
+                        paused = True
+                    time.sleep(served.drip_s)
+                    self.wfile.write(body[start : start + 65536])
+                    self.wfile.flush()
+            except OSError:  # the client hung up (cut by its deadline)
+                pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True

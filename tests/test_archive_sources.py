@@ -6,16 +6,30 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from knowledge.loading import SourceCache, archive_target, load_sources, public_source
+from knowledge.loading import FetchLimits, SourceCache, archive_target, load_sources, public_source
 from knowledge.model import KnowledgeBase, KnowledgeError
 from knowledge.site import MAX_UNPACKED_BYTES
-from site_archives import LANGS, SITE_PATH, SNAPSHOT, ArchiveServer, archive_server, serve_snapshot, snapshot_tarballs, tarball
+from site_archives import (
+    LANGS,
+    LAST_MODIFIED,
+    SITE_PATH,
+    SNAPSHOT,
+    ArchiveServer,
+    archive_server,
+    serve_snapshot,
+    snapshot_tarballs,
+    tarball,
+)
+
+SITE_FILE = "/codeload/privacyguides.org/tar.gz/refs/heads/main"
+I18N_FILE = "/codeload/i18n/tar.gz/refs/heads/main"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +87,7 @@ def test_unpublished_and_suffixed_translations_are_skipped(tmp_path: Path) -> No
 def test_an_archive_over_its_size_cap_is_refused(served: ArchiveServer, tarballs: tuple[Path, Path]) -> None:
     site, i18n = serve_snapshot(served, *tarballs)
     with pytest.raises(KnowledgeError, match=r"cannot fetch: larger than 1024 KiB"):
-        load_sources([site, i18n], archive_max_bytes=1024 * 1024)
+        load_sources([site, i18n], limits=FetchLimits(archive_max_bytes=1024 * 1024))
 
 
 def test_a_fetched_archive_is_the_last_good_copy(
@@ -82,7 +96,8 @@ def test_a_fetched_archive_is_the_last_good_copy(
     site, i18n = serve_snapshot(served, *tarballs)
     cache = SourceCache(tmp_path / "cache")
     good = load_sources([site, i18n], cache=cache)
-    assert sorted(p.suffix for p in (tmp_path / "cache").iterdir()) == [".gz", ".gz"]  # no .part left
+    kept = sorted(p.suffix for p in (tmp_path / "cache").iterdir())
+    assert kept == [".gz", ".gz", ".json", ".json"]  # copies and their validators, no .part left
     served.files.clear()  # both sources down
     with pytest.raises(KnowledgeError, match="HTTP 404"):
         load_sources([site, i18n], cache=cache)  # a refresh never falls back
@@ -140,3 +155,124 @@ def test_devices_are_refused_and_links_never_followed(tmp_path: Path) -> None:
         archive.addfile(info, io.BytesIO(page))
     kb = load_sources([str(tmp_path / "links.tar.gz")])
     assert {c.path for c in kb.categories} == {"vpn"}  # the link is skipped, not read
+
+
+# -- the archive deadline and the stall guard ----------------------------------------------------
+
+
+def test_an_archive_may_take_longer_than_a_page_fetch_but_not_its_own_deadline(
+    served: ArchiveServer, tarballs: tuple[Path, Path]
+) -> None:
+    site, _ = serve_snapshot(served, *tarballs)
+    served.drip_s = 0.3  # the English tarball's six 64 KiB pieces take ~1.8 s in all
+    kb = load_sources([site], limits=FetchLimits(timeout=1, archive_timeout=30))
+    assert kb.category("vpn") is not None  # longer than fetch_timeout, never silent that long
+    started = time.monotonic()
+    with pytest.raises(KnowledgeError, match=r"cannot fetch: took longer than 1\.2s"):
+        load_sources([site], limits=FetchLimits(timeout=1, archive_timeout=1.2))
+    assert time.monotonic() - started < 3
+
+
+def test_a_download_that_stalls_is_cut_before_its_deadline(served: ArchiveServer, tarballs: tuple[Path, Path]) -> None:
+    site, _ = serve_snapshot(served, *tarballs)
+    served.pause_after, served.pause_s = 65536, 10.0  # one piece, then silence
+    started = time.monotonic()
+    with pytest.raises(KnowledgeError, match=r"cannot fetch: received nothing for 1s"):
+        load_sources([site], limits=FetchLimits(timeout=1, archive_timeout=60))
+    assert time.monotonic() - started < 4
+
+
+# -- conditional fetch: validators beside the last good copy ------------------------------------
+
+
+Answer = tuple[str, int, dict[str, str]]
+
+
+def _load(served: ArchiveServer, sources: list[str], cache: SourceCache) -> tuple[KnowledgeBase, list[Answer]]:
+    """One load of ``sources`` with ``cache``, and what the server answered to it."""
+    served.answers.clear()
+    return load_sources(sources, cache=cache), list(served.answers)
+
+
+def _statuses(answers: list[Answer]) -> list[tuple[str, int]]:
+    return [(path, status) for path, status, _ in answers]
+
+
+@pytest.fixture
+def cached(
+    served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
+) -> tuple[list[str], SourceCache, KnowledgeBase]:
+    """The snapshot's tarballs served, and loaded once with a cache (in tmp_path/cache)."""
+    sources = list(serve_snapshot(served, *tarballs))
+    cache = SourceCache(tmp_path / "cache")
+    kb, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and not any(a for _, _, a in answers)
+    return sources, cache, kb
+
+
+def test_an_unchanged_archive_is_not_downloaded_or_parsed_again(
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase], tmp_path: Path
+) -> None:
+    sources, cache, first = cached
+    again, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)]
+    assert all(asked.get("If-None-Match", "").startswith('"') for _, _, asked in answers)
+    assert all(asked.get("If-Modified-Since") == LAST_MODIFIED for _, _, asked in answers)
+    assert again.version == first.version
+    assert again.category("vpn") is first.category("vpn")  # the remembered parse, not a new one
+    restarted, answers = _load(served, sources, SourceCache(tmp_path / "cache"))  # a new start
+    assert restarted.version == first.version and restarted.category("vpn") is not first.category("vpn")
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)]
+
+
+def test_a_changed_archive_is_downloaded_and_replaces_its_validators(
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase], tmp_path: Path
+) -> None:
+    sources, cache, first = cached
+    page = (SNAPSHOT / "en" / "vpn.md").read_bytes().replace(b"since 2016", b"since 2016, audited yearly")
+    changed, _ = snapshot_tarballs(tmp_path, edit={"vpn.md": page})
+    served.files[SITE_FILE] = changed.read_bytes()
+    second, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 304)] and second.version != first.version
+    assert "audited yearly" in second.get("vpn/proton-vpn").description.get("en")
+    third, answers = _load(served, sources, cache)  # the new copy's validators were kept
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)] and third.version == second.version
+
+
+def test_a_server_that_ignores_validators_sends_the_whole_archive_again(
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase]
+) -> None:
+    sources, cache, first = cached
+    served.honour_validators = False
+    again, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and all(a for _, _, a in answers)
+    assert again.version == first.version
+
+
+def test_last_modified_alone_makes_a_conditional_fetch_and_no_validators_none(
+    served: ArchiveServer, tarballs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    sources = list(serve_snapshot(served, *tarballs))
+    served.etag = False
+    cache = SourceCache(tmp_path / "cache")
+    _load(served, sources, cache)
+    _, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 304), (I18N_FILE, 304)]
+    assert all(asked == {"If-Modified-Since": LAST_MODIFIED} for _, _, asked in answers)
+    served.last_modified = False  # the server now gives no validators (and so never a 304)
+    _, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)]
+    assert not list((tmp_path / "cache").glob("*.json"))  # the old validators are gone
+    _, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and not any(a for _, _, a in answers)
+
+
+def test_validators_without_their_cached_copy_are_not_sent(
+    served: ArchiveServer, cached: tuple[list[str], SourceCache, KnowledgeBase], tmp_path: Path
+) -> None:
+    sources, cache, _ = cached
+    for copy in (tmp_path / "cache").glob("*.tar.gz"):
+        copy.unlink()
+    kb, answers = _load(served, sources, cache)
+    assert _statuses(answers) == [(SITE_FILE, 200), (I18N_FILE, 200)] and not any(a for _, _, a in answers)
+    assert len(list((tmp_path / "cache").glob("*.tar.gz"))) == 2 and kb.category("vpn") is not None

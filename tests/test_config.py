@@ -89,6 +89,10 @@ def test_example_file_is_valid_once_a_secret_is_given() -> None:
         ("knowledge", "refresh_every", 3600, "duration like"),
         ("knowledge", "refresh_every", "40d", "between"),
         ("knowledge", "archive_max_mb", 0, "between"),
+        ("knowledge", "archive_timeout", 5, "between 10 and 3600 seconds"),
+        ("knowledge", "archive_timeout", 7200, "between 10 and 3600 seconds"),
+        ("knowledge", "archive_timeout", "300", "number of seconds"),
+        ("knowledge", "fetch_timeout", 0, "between 1 and 300 seconds"),
         ("moderation", "report_rooms", ["#reports:example.org"], "room id"),
         ("moderation", "report_rooms", "!r:example.org", "list"),
         ("limits", "user_per_minute", -1, "between"),
@@ -109,6 +113,14 @@ def test_scheduled_refresh_and_report_rooms() -> None:
     assert config.moderation.report_rooms == ("!abc:example.org",)
     assert config.knowledge.archive_max_bytes == 200 * 1024 * 1024
     assert "scheduled refresh: off   report rooms: 1" in config.summary()
+
+
+def test_fetch_limits_gather_the_three_knowledge_keys() -> None:
+    limits = parse_config(VALID, {}).knowledge.fetch_limits
+    assert (limits.timeout, limits.archive_timeout, limits.archive_max_bytes) == (20.0, 300.0, 200 * 1024 * 1024)
+    config = parse_config(with_value("knowledge", "archive_timeout", 900), {})
+    assert config.knowledge.fetch_limits.archive_timeout == 900.0
+    assert any("(fetch timeout 20s, archives 900s)" in line for line in config.summary())
 
 
 def test_all_problems_are_reported_together() -> None:

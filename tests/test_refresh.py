@@ -24,14 +24,17 @@ from bot.refresh import (
     RefreshOutcome,
     Refresher,
     diff_bases,
+    knowledge_cache,
     next_wait,
     redact_urls,
 )
+from bot.replies import refresh_result
 from bot.reports import Reporter
 from bot.storage import RefreshRecord, Storage
 from knowledge.engine import Engine
 from knowledge.loading import BUNDLED_DIR, load_sources
 from knowledge.model import Criterion, KnowledgeBase, Text
+from site_archives import archive_server, serve_snapshot, snapshot_tarballs
 
 
 def test_equal_bases_have_no_diff(kb: KnowledgeBase) -> None:
@@ -115,6 +118,24 @@ async def test_refresh_swaps_in_the_new_base_and_records_it(pack: Path, storage:
     assert outcome.new_version == holder.engine.kb.version != outcome.old_version
     [record] = await storage.refreshes(5)
     assert record.ok and record.requested_by == "@mod:example.org" and record.room_id == "!room:example.org"
+
+
+@pytest.mark.asyncio
+async def test_a_refresh_of_unchanged_archives_downloads_nothing_and_says_nothing_changed(
+    tmp_path: Path, storage: Storage
+) -> None:
+    with archive_server() as served:
+        sources = serve_snapshot(served, *snapshot_tarballs(tmp_path))
+        started = load_sources(sources, cache=knowledge_cache(tmp_path / "data"))  # as at a start
+        holder = Holder(Engine(started))
+        served.answers.clear()
+        refresher = Refresher(sources, holder, storage, cache=knowledge_cache(tmp_path / "data"))
+        outcome = await refresher.refresh(SIGNAL, None)
+    assert outcome is not None and outcome.ok and not outcome.diff
+    assert served.sent(304) and not served.sent(200)  # both archives: 304, nothing downloaded
+    assert holder.engine.kb.category("vpn") is started.category("vpn")  # the start's parse, reused
+    assert outcome.new_version == outcome.old_version
+    assert "nothing changed" in refresh_result(outcome, "en").text
 
 
 @pytest.mark.asyncio

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from .asking import reread
 from .categories import pick_twin, with_criteria
 from .index import EntityIndex
 from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
 # COMMON_*: properties whose facts every card has (platforms, open source, audits, status): they filter any category.
 from .properties import COMMON_FAMILIES, COMMON_PROPERTIES, PROPERTIES, STATED, Property, PropertyQuery, dedupe, find_properties
 from .text import normalize, tokens
-from .understand import _LISTED_WITH, KNOWN_WORDS, Understanding, _offset
+from .understand import _LISTED_WITH, INDEX_COMMON, KNOWN_WORDS, OFF_TOPIC_PRODUCTS, Understanding, _offset
 from .yaml_safe import YamlError, load_bounded
 
 VOCABULARY = Path(__file__).parent / "vocabulary" / "categories.yaml"
@@ -325,6 +326,7 @@ class CategoryIndex:
         ids = tuple(dict.fromkeys(self.twin(i, seen, context) for i in u.entries))
         if ids != u.entries:
             u = dataclasses.replace(u, entries=ids)
+        u = reread(u, message, bool(paths))  # caveats, comparisons and help asked in any site language
         if u.entries and u.intent in ("card", "compare", "none"):
             u = self._stated_of_entry(u, text)
         messenger = u.intent == "filter" and not self.stated(text) and any(  # "which ones route over Tor, without the Orbot VPN mode"
@@ -465,6 +467,15 @@ class CategoryIndex:
         if filters and not (all(q.prop.family == "platform" for q in filters) and all(q.matches(e) for e in scoped for q in filters)):
             return decided("filter", 0.8, filters)
         return decided("list", 0.8)  # "a browser for my laptop": every desktop browser runs there
+
+
+def everyday_words(kb: KnowledgeBase) -> frozenset[str]:
+    """The everyday vocabulary for the entry index over ``kb``: understand.py's, less the
+    products it names as another topic that are loaded entries' own names ("de bitwarden",
+    "parlez-moi de tuta": the product, not a word after an article)."""
+    asked_elsewhere = set(re.findall(r"[a-z0-9]{3,}", OFF_TOPIC_PRODUCTS.pattern))
+    own = {e.name.casefold() for e in kb.entries if e.category and fact_schema(e.category) != "messenger"}
+    return INDEX_COMMON - (asked_elsewhere & own)
 
 
 def _card_text(entry: Entry) -> str:

@@ -29,31 +29,19 @@ INTENT_KEYS = KEYS[1:]
 MAX_PHRASES = 200  # per key and language: the files are small; a huge one is a mistake
 MAX_HELP_WORDS = 8  # a longer message with a help word asks for something else ("help me pick a VPN")
 _HEBREW = re.compile(r"[\u0590-\u05ff]")
-_HEBREW_PREFIXES = "[ובכלמשה]{1,2}"  # and, in, like, to, from, that, the
+_HEBREW_PREFIXES = frozenset("ובכלמשה")  # and, in, like, to, from, that, the: joined on to the word
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
 class Cues:
-    """One language's cue words as patterns over a normalized question."""
+    """One language's cue words, normalized as questions are."""
 
     lang: str
-    patterns: dict[str, re.Pattern[str]]  # key -> any of its phrases
     words: dict[str, frozenset[str]]  # key -> its phrases, normalized (for telling the language)
     help_words: frozenset[str]  # single help words, for a misspelling ("hepl")
     stems: tuple[str, ...]  # the phrases written with a trailing "*", longest first
-
-
-def _pattern(phrases: list[str]) -> re.Pattern[str]:
-    """Any of ``phrases``: whole words (a trailing ``*``: any ending), Chinese inside the text."""
-    parts = []
-    for phrase in sorted(phrases, key=len, reverse=True):
-        body = re.escape(phrase.rstrip("*")).replace(r"\*", r"\w*").replace(r"\ ", r"\s+")
-        body += r"\w*" if phrase.endswith("*") else ""
-        if _HEBREW.search(phrase):
-            body = f"(?:{_HEBREW_PREFIXES})?{body}"  # "החסרונות", "בבוט": the article or a preposition joined on
-        parts.append(body if _HAN.search(phrase) else rf"(?<![\w'-]){body}(?![\w-])")
-    return re.compile("|".join(parts) or r"(?!)")
 
 
 def _read(path: Path) -> Cues:
@@ -66,13 +54,15 @@ def _read(path: Path) -> Cues:
         raise ValueError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected the keys {', '.join(KEYS)}")
-    patterns, words = {}, {}
+    words = {}
     for key in KEYS:
         items = data.get(key)
         if not isinstance(items, list) or not items or len(items) > MAX_PHRASES:
             raise ValueError(f"{path}: {key}: expected a list of 1 to {MAX_PHRASES} phrases")
-        phrases = [normalize(str(p)).strip() for p in items if str(p).strip()]
-        patterns[key] = _pattern(phrases)
+        phrases = [" ".join(normalize(str(p)).split()) for p in items if str(p).strip()]
+        starred = next((p for p in phrases if "*" in p.rstrip("*") or p.endswith("*") and " " in p), None)
+        if starred:
+            raise ValueError(f"{path}: {key}: '{starred}': a '*' only ends a one-word phrase")
         words[key] = frozenset(p.rstrip("*") for p in phrases)
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
@@ -80,7 +70,7 @@ def _read(path: Path) -> Cues:
     single = frozenset(w for w in words["help"] if " " not in w and len(w) >= 4 and w.isascii())
     stems = tuple(sorted({normalize(str(p)).strip().rstrip("*") for key in KEYS for p in data[key] if str(p).strip().endswith("*")},
                          key=len, reverse=True))
-    return Cues(path.stem, patterns, words, single, stems)
+    return Cues(path.stem, words, single, stems)
 
 
 @functools.lru_cache(maxsize=4)
@@ -93,38 +83,93 @@ def _iso(lang: str) -> str:
     return lang.split("-")[0]
 
 
+#: Languages whose questions understand.py reads itself: their files tell the language only
+#: (Dutch "of" is "or", English "of" is not; understand.py knows which the message is in).
+READ_ELSEWHERE = frozenset({"en", "nl"})
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """Every language's phrases, looked up word by word (longest phrase first) in one pass."""
+
+    owner: dict[str, str]  # phrase -> the one language (ISO 639-1) that has it, "" for several
+    keys: dict[str, frozenset[str]]  # phrase -> its intent keys in the languages understand.py does not read
+    spaced: dict[tuple[str, ...], str]  # a phrase's words -> the phrase
+    longest: int  # words in the longest phrase
+    stems: tuple[str, ...]  # one-word phrases written with "*", longest first
+    han: tuple[str, ...]  # Chinese phrases, found inside the text, longest first
+
+    def _word(self, word: str) -> str:
+        """The phrase a single word is: as written, a "*" phrase it starts with, or either
+        after a joined-on Hebrew prefix ("החסרונות": "חסרונות")."""
+        forms = [word]
+        if word[:1] in _HEBREW_PREFIXES:
+            forms += [word[1:], *([word[2:]] if word[1:2] in _HEBREW_PREFIXES else [])]
+        for form in forms:
+            if (form,) in self.spaced:
+                return form
+            stem = next((p for p in self.stems if form.startswith(p)), "")
+            if stem:
+                return stem
+        return ""
+
+    def found(self, text: str) -> set[str]:
+        """The phrases in a normalized text (a word inside a longer phrase is not one of its own)."""
+        words = _WORD.findall(text[:2000])
+        phrases: set[str] = set()
+        i = 0
+        while i < len(words):
+            for size in range(min(self.longest, len(words) - i), 1, -1):
+                phrase = self.spaced.get(tuple(words[i : i + size]))
+                if phrase:
+                    phrases.add(phrase)
+                    i += size
+                    break
+            else:
+                single = self._word(words[i])
+                if single:
+                    phrases.add(single)
+                i += 1
+        if _HAN.search(text):
+            inside = [p for p in self.han if p in text]
+            phrases |= {p for p in inside if not any(p != q and p in q for q in inside)}
+        return phrases
+
+
 @functools.lru_cache(maxsize=1)
-def _owners(folder: Path = CUES_DIR) -> dict[str, str]:
-    """Each cue phrase -> the one language that has it (a phrase in two languages tells neither)."""
-    seen: dict[str, set[str]] = {}
+def _matcher(folder: Path = CUES_DIR) -> _Matcher:
+    langs: dict[str, set[str]] = {}
+    keys: dict[str, set[str]] = {}
     for lang, c in cues(folder).items():
-        for phrases in c.words.values():
+        for key, phrases in c.words.items():
             for phrase in phrases:
-                seen.setdefault(phrase, set()).add(_iso(lang))
-    return {phrase: next(iter(langs)) for phrase, langs in seen.items() if len(langs) == 1}
+                langs.setdefault(phrase, set()).add(_iso(lang))
+                if key in INTENT_KEYS and lang not in READ_ELSEWHERE:
+                    keys.setdefault(phrase, set()).add(key)
+    spaced = {tuple(p.split()): p for p in langs if not _HAN.search(p)}
+    return _Matcher(
+        {p: next(iter(ls)) if len(ls) == 1 else "" for p, ls in langs.items()},
+        {p: frozenset(ks) for p, ks in keys.items()},
+        spaced,
+        max((len(w) for w in spaced), default=1),
+        tuple(sorted({p for c in cues(folder).values() for p in c.stems}, key=len, reverse=True)),
+        tuple(sorted((p for p in langs if _HAN.search(p)), key=len, reverse=True)),
+    )
 
 
 def cue_language(message: str, candidates: frozenset[str] | set[str], sure: str = "") -> str:
     """The language (ISO 639-1, among ``candidates``) whose cue words a message uses, or "".
 
-    Each phrase of one language counts once; a word inside a longer phrase of another
-    language counts for neither ("de" in "háblame de"). Without a ``sure`` guess one telling
-    word decides ("aide", "mullvad ou ivpn ?"); against a sure Dutch or English guess it takes
-    one when that language has none, else two more ("quali sono i criteri per i servizi email")."""
-    text = normalize(message)
-    owners = _owners()
-    found: list[tuple[str, int, int, str]] = []  # language, start, end, phrase
-    for lang, c in cues().items():
-        iso = _iso(lang)
-        for key in KEYS:
-            for m in c.patterns[key].finditer(text):
-                phrase = " ".join(m.group(0).split())
-                if owners.get(phrase, owners.get(_stem(phrase, c), "")) == iso:
-                    found.append((iso, m.start(), m.end(), phrase))
+    Each phrase counts once, for the one language that has it; a word inside a longer phrase
+    counts for nothing ("de" in "háblame de"). Without a ``sure`` guess one telling word
+    decides ("aide", "mullvad ou ivpn ?"); against a sure Dutch or English guess it takes one
+    when that language has none, else two more ("quali sono i criteri per i servizi email")."""
+    matcher = _matcher()
     votes: dict[str, int] = {}
-    for lang, start, end, phrase in dict.fromkeys(found):
-        if not any(o != lang and a <= start and end <= b and b - a > end - start for o, a, b, _ in found):
-            votes[lang] = votes.get(lang, 0) + 1
+    for phrase in matcher.found(normalize(message)):
+        owner = matcher.owner.get(phrase, "")
+        if owner:
+            votes[owner] = votes.get(owner, 0) + 1
     if not votes:
         return ""
     best = max(votes, key=votes.__getitem__)
@@ -135,22 +180,11 @@ def cue_language(message: str, candidates: frozenset[str] | set[str], sure: str 
     return best
 
 
-def _stem(found: str, c: Cues) -> str:
-    """The phrase of ``c`` a prefix match came from ("недостатки" -> "недостат")."""
-    return next((p for p in c.stems if found.startswith(p)), found)
-
-
-#: Languages whose questions understand.py reads itself: their files tell the language only
-#: (Dutch "of" is "or", English "of" is not; understand.py knows which the message is in).
-READ_ELSEWHERE = frozenset({"en", "nl"})
-
-
 def asked(message: str) -> set[str]:
     """The intent keys (help, caveats, compare, card) the cues of the languages understand.py
     does not read find in a message."""
-    text = normalize(message)
-    return {key for lang, c in cues().items() if lang not in READ_ELSEWHERE
-            for key in INTENT_KEYS if c.patterns[key].search(text)}
+    matcher = _matcher()
+    return {key for phrase in matcher.found(normalize(message)) for key in matcher.keys.get(phrase, ())}
 
 
 def _misspelt_help(words: list[str]) -> bool:

@@ -260,7 +260,10 @@ class CategoryIndex:
         entry = self.kb.get(entry_id)
         if entry is None or not entry.also_on:
             return entry_id
-        return pick_twin(self.kb, entry, " ".join(words), named=named, hints=self.vocab.context)[0].id
+        # context words in other scripts ("באייפון") point to their pages as a category named does
+        written = {w for w in words if not w.isascii()}
+        pointed = {p for p, ws in self.vocab.context.items() if written & ws} if written else set()
+        return pick_twin(self.kb, entry, " ".join(words), named=set(named) | pointed, hints=self.vocab.context)[0].id
 
     def scoped(self, path: str) -> KnowledgeBase:
         """The knowledge of one category: its entries, criteria and warnings (a list or criteria reply)."""
@@ -426,7 +429,7 @@ class CategoryIndex:
                         mentions: list[CategoryMention]) -> Understanding:
         notes = set(u.notes)
         foreign = "other language" in notes
-        if foreign and not u.properties:  # understand.py reads no properties there; platforms are often written alike
+        if (foreign or not text.isascii()) and not u.properties:  # understand.py reads no properties there (nor in other scripts)
             u = dataclasses.replace(u, properties=tuple(dedupe([*find_properties(text), *self._foreign_properties(text)])))
         stated = self.stated(text)
         # Products named as what a card states ("a VPN that takes Monero"): the question's terms, not its subject.

@@ -290,6 +290,23 @@ def test_questions_in_every_site_language(site_engine, question, intent, lang, f
         assert answer.text
 
 
+@pytest.mark.parametrize(
+    "question, category, kept, dropped",
+    [
+        ("מנהל סיסמאות ללינוקס?", "passwords", "passwords/keepassxc", "passwords/keepassdx-android"),  # "to Linux", joined on
+        ("браузер для андроид", "mobile-browsers", "mobile-browsers/brave", "mobile-browsers/safari-ios"),
+    ],
+)
+def test_platforms_written_in_other_scripts_filter_a_category(site_engine, question, category, kept, dropped):
+    answer = site_engine.answer(question, "nl")
+    assert (answer.intent, answer.category) == ("filter", category), answer.to_json()
+    assert kept in answer.entries and dropped not in answer.entries
+
+
+def test_a_context_word_in_another_script_picks_the_twin(site_engine):
+    assert site_engine.answer("brave באייפון?", "nl").entries[0] == "mobile-browsers/brave"  # "on the iPhone"
+
+
 @pytest.mark.parametrize("question", ["помощь с vpn", "@marco aiuto", "aiuto a tutti per la riunione di domani sera con i colleghi"])
 def test_a_help_word_about_something_else_is_no_request_for_help(site_engine, question):
     assert site_engine.answer(question, "nl").intent != "help"

@@ -87,7 +87,9 @@ class CategoryMention:
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
     """Any of ``words`` as whole words of a normalized question, a space also written as "-" or nothing."""
-    alternatives = sorted({re.escape(normalize(str(w))).replace(r"\ ", r"[ -]?") for w in words}, key=len, reverse=True)
+    # words in other scripts take their endings ("наличн": наличными, наличные)
+    alternatives = sorted({re.escape(normalize(str(w))).replace(r"\ ", r"[ -]?") + ("" if normalize(str(w)).isascii() else r"\w*")
+                           for w in words}, key=len, reverse=True)
     return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
 
 

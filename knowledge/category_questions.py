@@ -19,13 +19,14 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from . import discourse
+from .asking import reread
 from .categories import pick_twin, with_criteria
 from .index import EntityIndex
 from .model import MESSENGER_CATEGORY, Entry, KnowledgeBase, fact_schema
 # COMMON_*: properties whose facts every card has (platforms, open source, audits, status): they filter any category.
 from .properties import COMMON_FAMILIES, COMMON_PROPERTIES, PROPERTIES, STATED, Property, PropertyQuery, dedupe, find_properties
 from .text import normalize, tokens
-from .understand import _LISTED_WITH, KNOWN_WORDS, Understanding, _offset
+from .understand import _LISTED_WITH, INDEX_COMMON, KNOWN_WORDS, OFF_TOPIC_PRODUCTS, Understanding, _offset
 from .yaml_safe import YamlError, load_bounded
 
 VOCABULARY = Path(__file__).parent / "vocabulary" / "categories.yaml"
@@ -87,7 +88,9 @@ class CategoryMention:
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
     """Any of ``words`` as whole words of a normalized question, a space also written as "-" or nothing."""
-    alternatives = sorted({re.escape(normalize(str(w))).replace(r"\ ", r"[ -]?") for w in words}, key=len, reverse=True)
+    # words in other scripts take their endings ("наличн": наличными, наличные)
+    alternatives = sorted({re.escape(normalize(str(w))).replace(r"\ ", r"[ -]?") + ("" if normalize(str(w)).isascii() else r"\w*")
+                           for w in words}, key=len, reverse=True)
     return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
 
 
@@ -260,7 +263,10 @@ class CategoryIndex:
         entry = self.kb.get(entry_id)
         if entry is None or not entry.also_on:
             return entry_id
-        return pick_twin(self.kb, entry, " ".join(words), named=named, hints=self.vocab.context)[0].id
+        # context words in other scripts ("באייפון") point to their pages as a category named does
+        written = {w for w in words if not w.isascii()}
+        pointed = {p for p, ws in self.vocab.context.items() if written & ws} if written else set()
+        return pick_twin(self.kb, entry, " ".join(words), named=set(named) | pointed, hints=self.vocab.context)[0].id
 
     def scoped(self, path: str) -> KnowledgeBase:
         """The knowledge of one category: its entries, criteria and warnings (a list or criteria reply)."""
@@ -326,6 +332,7 @@ class CategoryIndex:
         ids = tuple(dict.fromkeys(self.twin(i, seen, context) for i in u.entries))
         if ids != u.entries:
             u = dataclasses.replace(u, entries=ids)
+        u = reread(u, message, bool(paths))  # caveats, comparisons and help asked in any site language
         if u.entries and u.intent in ("card", "compare", "none"):
             u = self._stated_of_entry(u, text)
         messenger = u.intent == "filter" and not self.stated(text) and any(  # "which ones route over Tor, without the Orbot VPN mode"
@@ -425,7 +432,7 @@ class CategoryIndex:
                         mentions: list[CategoryMention]) -> Understanding:
         notes = set(u.notes)
         foreign = "other language" in notes
-        if foreign and not u.properties:  # understand.py reads no properties there; platforms are often written alike
+        if (foreign or not text.isascii()) and not u.properties:  # understand.py reads no properties there (nor in other scripts)
             u = dataclasses.replace(u, properties=tuple(dedupe([*find_properties(text), *self._foreign_properties(text)])))
         stated = self.stated(text)
         # Products named as what a card states ("a VPN that takes Monero"): the question's terms, not its subject.
@@ -471,6 +478,15 @@ class CategoryIndex:
         if filters and not (all(q.prop.family == "platform" for q in filters) and all(q.matches(e) for e in scoped for q in filters)):
             return decided("filter", 0.8, filters)
         return decided("list", 0.8)  # "a browser for my laptop": every desktop browser runs there
+
+
+def everyday_words(kb: KnowledgeBase) -> frozenset[str]:
+    """The everyday vocabulary for the entry index over ``kb``: understand.py's, less the
+    products it names as another topic that are loaded entries' own names ("de bitwarden",
+    "parlez-moi de tuta": the product, not a word after an article)."""
+    asked_elsewhere = set(re.findall(r"[a-z0-9]{3,}", OFF_TOPIC_PRODUCTS.pattern))
+    own = {e.name.casefold() for e in kb.entries if e.category and fact_schema(e.category) != "messenger"}
+    return INDEX_COMMON - (asked_elsewhere & own)
 
 
 def _card_text(entry: Entry) -> str:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from . import phrases, render
 from .categories import find_category, with_criteria
-from .category_questions import CategoryIndex
+from .asking import cue_language
+from .category_questions import CategoryIndex, everyday_words
 from .index import EntityIndex
 from .model import Entry, KnowledgeBase
 from .properties import FilterPlan, PropertyQuery, applies_to, audited_by
@@ -50,7 +51,7 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self.index = EntityIndex(kb.entries, INDEX_COMMON)
+        self.index = EntityIndex(kb.entries, everyday_words(kb) if kb.categories else INDEX_COMMON)
         self.categories = CategoryIndex(kb, entities=self.index)
         self._firms = sorted({a.by for e in kb.entries for a in e.facts.audits if a.by}, key=len, reverse=True)
         #: The languages replies can be written in: Dutch and English, and every other language
@@ -77,7 +78,8 @@ class Engine:
         if self._asked or room not in ("nl", "en"):  # only then: bundled-only answers cost no more than before
             guess = detect_language(words, "en", self.index.name_words, text)
             candidates = self._asked if not guess.sure else self._asked & {"he", "zh", "ru"}
-            asked = site_language(text, words, self.index.name_words, candidates)
+            asked = site_language(text, words, self.index.name_words, candidates) or cue_language(
+                text, self._asked, guess.lang if guess.sure else "")  # "mullvad ou ivpn ?", "aide"
             if asked:
                 return dataclasses.replace(u, lang=self._variant(asked, room), other_lang="")
             if room not in ("nl", "en") and not guess.sure and not u.other_lang:

@@ -210,3 +210,11 @@ def test_second_fresh_set(engine):
 def test_sets_never_tuned_on(engine, name, floor):
     result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures
+
+
+# real_5 and fresh_4 (the maintainers' held-out sets of issue 10e, never tuned on): held a few points
+# under what they score (59.0% with 7 labels fixed by the guide, 95.7%), so no change loses ground on them.
+@pytest.mark.parametrize("name, floor", [("real_5.yaml", 0.55), ("fresh_4.yaml", 0.92)])
+def test_maintainers_held_out_sets(engine, name, floor):
+    result, failures = score_set(engine, name)
+    assert result["overall"] >= floor, failures

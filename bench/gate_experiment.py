@@ -129,6 +129,7 @@ def main() -> int:
     parser.add_argument("--model", choices=("logistic", "bayes"), default="logistic")
     parser.add_argument("--train-on", choices=("all", "real"), default="all",
                         help="variant: train only on the real sets (each held-out set still left out)")
+    parser.add_argument("--real-weight", type=int, default=1, help="variant: each real question counts this many times")
     parser.add_argument("--only", nargs="*", help="hold out only these sets")
     args = parser.parse_args()
     VETOES.intersection_update(args.vetoes)
@@ -141,7 +142,7 @@ def main() -> int:
         held = data[name]
         keys = {r["key"] for r in held}
         rows = [r for other, rs in data.items() if other != name and (args.train_on == "all" or other in REAL)
-                for r in rs if r["key"] not in keys]
+                for r in rs if r["key"] not in keys for _ in range(args.real_weight if other in REAL else 1)]
         gate = fit(rows, args.epochs, l2=args.l2)
         n = len(held)
         base = score(held)

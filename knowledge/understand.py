@@ -819,6 +819,9 @@ FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?
                             r"|(?:van|get off|away from) ([\w.-]+(?: [\w.-]+)?) (?:af|weg|for good|once and for all)\b")
 CLIENT_OF_CUE = _cue(r"(?:is there|are there|any|een|an?|another|other|andere|alternative|alternatieve|hardened|third[ -]party) (?:\w+ ){0,2}(?:clients?|forks?|variants?|versions? of)")
 REMOVAL = _cue(r"verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald|removed|dropped|kicked out|taken off")
+# A statement naming an app is still for recbot when one of these cues asks something of it
+# (a caveat said outright, "Element/Matrix logs IP addresses", is a caveat question in the real sets).
+DECLARATIVE_BLOCKERS = ("question", "help", "list", "why_not", "support", "compare", "card", "criteria", "caveats")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
@@ -1073,6 +1076,9 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             and not any(_is_yes_no(s.split()) for s in re.split(r"[.!;]+\s+", normalized))
             and not OUTRIGHT_COMPARE.search(normalized)):
         return result("none", 0.3)  # "Jami lets you export your ID. Session could have that too.": remarks, no question
+    if (ids and lang == "en" and discourse.declares(message, normalized) and not yes_no and words[0] not in _QUESTION_START
+            and not any(cues[k] for k in DECLARATIVE_BLOCKERS) and not OUTRIGHT_COMPARE.search(normalized)):
+        return result("none", 0.3)  # "Signal offers no security": a statement about the app, not asked of recbot
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if ids and POLL_OTHERS.search(normalized):

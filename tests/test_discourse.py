@@ -256,3 +256,22 @@ def test_a_named_app_compared_with_its_past_is_still_about_it(engine):
 @pytest.mark.parametrize("question", ["welke vragen kan ik stellen", "who made you", "wat doe jij precies"])
 def test_questions_about_the_bot_itself_get_the_help(engine, question):
     assert engine.answer(question, "nl").intent == "help"
+
+
+@pytest.mark.parametrize("message, declares", [
+    ("Signal offers no security", True),
+    ("Matrix is institutionally compromised.", True),
+    ("Signal needs a phone number?", False),  # a question
+    ("tell me about Signal", False),  # a request
+    ("Id like to use signal on my tablet without a phone.", False),  # wanting, apostrophe left out
+    ("signal safe", False),  # too short to be a statement
+])
+def test_declarative_statements(message, declares):
+    assert discourse.declares(message, normalize(message)) is declares
+
+
+def test_a_statement_naming_an_app_gets_no_card_but_a_caveat_said_outright_still_does(engine):
+    assert engine.answer("Signal offers no security", "en").intent == "none"
+    assert engine.answer("Matrix is institutionally compromised.", "en").intent == "none"
+    assert engine.answer("Element/Matrix logs IP addresses", "en").intent == "caveats"
+    assert engine.answer("is Signal safe", "en").intent == "card"

@@ -284,6 +284,10 @@ FEATURE_REQUEST = _cue(
     r"please (?:add|make|implement|consider|support|include)|(?:could|can|would) you (?:please )?(?:add|suggest|implement|support|include)|"
     r"is it possible to (?:support|add|implement)|let'?s make|is this app going to|when is it going to|"
     r"feature request|pull request|are you still|maintainer|contribut\w*|"
+    # addressed to the developers or the list's maintainers: plans, a roadmap, when to expect, a suggestion to add
+    r"roadmap|priority list|"
+    r"when (?:can|will|should|could) (?:we|the community|users|people|i) expect|reason (?:for|behind) not (?:implementing|adding|supporting|using)|"
+    r"has the (?:position|decision|stance) been|(?:suggest|propose|request) (?:adding|including|listing|removing)|(?:stop|quit) recommending|what can be done here|"
     r"(?:i|we) (?:would|'d) (?:like|love) (?:to see|it if)|graag zien|zou (?:mooi|fijn|handig) zijn|kunnen jullie .* toevoegen"
 )
 # "What if I forget my password?": a question about the app's risks, not a request for help.
@@ -822,6 +826,7 @@ REMOVAL = _cue(r"verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald|rem
 # A statement naming an app is still for recbot when one of these cues asks something of it
 # (a caveat said outright, "Element/Matrix logs IP addresses", is a caveat question in the real sets).
 DECLARATIVE_BLOCKERS = ("question", "help", "list", "why_not", "support", "compare", "card", "criteria", "caveats")
+DEVELOPERS_PLANS = _cue(r"(?:any|are there (?:any )?|is there (?:any )?a|no) plans? (?:to|for|on)|on the roadmap")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
@@ -1081,6 +1086,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "Signal offers no security": a statement about the app, not asked of recbot
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
+    if not ids and DEVELOPERS_PLANS.search(normalized):
+        return result("none", 0.3)  # "are there any plans to move towards e2e?": the plans of an app not named here
     if ids and POLL_OTHERS.search(normalized):
         return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
     if ids:

@@ -275,3 +275,18 @@ def test_a_statement_naming_an_app_gets_no_card_but_a_caveat_said_outright_still
     assert engine.answer("Matrix is institutionally compromised.", "en").intent == "none"
     assert engine.answer("Element/Matrix logs IP addresses", "en").intent == "caveats"
     assert engine.answer("is Signal safe", "en").intent == "card"
+
+
+@pytest.mark.parametrize("message", [
+    "When can we expect post-quantum encryption in Signal? Where is it in the priority list?",
+    "What is the reason for not implementing OMEMO now?",
+    "I'd like to suggest adding Molly to the guide as an alternative for Android users.",
+    "Stop recommending Telegram. It's not secure",
+    "Hey folks, are there any plans to move towards end to end encryption?",  # no app named: its developers' plans
+])
+def test_an_address_to_the_developers_or_the_lists_maintainers_is_not_for_recbot(engine, message):
+    assert engine.answer(message, "en").intent == "none"
+
+
+def test_a_plan_asked_about_a_named_app_is_still_answered(engine):
+    assert engine.answer("Are there any plans for Signal to work without a phone number?", "en").intent != "none"

@@ -225,7 +225,7 @@ ADDRESSED_TO_OTHERS = _cue(
 # How-to and troubleshooting about an app: recbot does not do app support, it points to the
 # app's own documentation. Trouble counts when the asker speaks about themselves ("my", "I").
 SUPPORT_TROUBLE = _cue(
-    r"not working|(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
+    r"not working|(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*|get through|go through)|"
     r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:use it|send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
     r"(?:i|we) (?:still )?(?:can'?t|cannot|can not|am unable to|are unable to) (?:\w+ )?use|"  # "I can't use threema web": one's own trouble
     r"(?:waarom|wrm) (?:\w+ ){0,2}(?:krijg|ontvang|zie|hoor) ik (?:\w+ )?(?:geen|niet|nooit)|why (?:don'?t|do not|can'?t|won'?t|doesn'?t) (?:i|my phone) (?:\w+ )?(?:get|receive|see|hear|ring)|"
@@ -239,13 +239,16 @@ SUPPORT_TROUBLE = _cue(
 )
 # Trouble that is support only when the asker speaks of their own: "I have a problem with Signal".
 SUPPORT_OWN_TROUBLE = _cue(r"(?:problem|issue|trouble)s? (?:with|when|since|after)|errors?|broken|probleem met|problemen met|fout|storing")
-SUPPORT_HOWTO = _cue(
-    r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i) (?:\w+ ){0,3}?"
+# What one does with an app, in "how do I <verb>" and "is there a way to <verb>".
+_HOWTO_VERBS = (
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
     r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host|"
     r"lock|unlock|recover|mute|wipe|change|set|(?:get|make) (?:\w+ ){0,2}(?:working|to work)|"
-    r"use (?:\w+ ){0,2}(?:in a way|so that|such that|safely|securely|properly|correctly|without leaking))|"
+    r"use (?:\w+ ){0,2}(?:in a way|so that|such that|safely|securely|properly|correctly|without leaking))"
+)
+SUPPORT_HOWTO = _cue(
+    r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i) (?:\w+ ){0,3}?" + _HOWTO_VERBS + "|"
     r"hoe (?:verander|wijzig|reset|herstel|verwijder|exporteer|importeer|activeer|deactiveer|blokkeer|ontgrendel|vergrendel|installeer|koppel|ontkoppel|registreer) (?:ik|je|we|jij|men)|"
     r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:[\w-]+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
@@ -827,6 +830,8 @@ REMOVAL = _cue(r"verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald|rem
 # (a caveat said outright, "Element/Matrix logs IP addresses", is a caveat question in the real sets).
 DECLARATIVE_BLOCKERS = ("question", "help", "list", "why_not", "support", "compare", "card", "criteria", "caveats")
 DEVELOPERS_PLANS = _cue(r"(?:any|are there (?:any )?|is there (?:any )?a|no) plans? (?:to|for|on)|on the roadmap")
+# "Is there a way to disable OTR by default?": a how-to, unless it asks for a property after it ("... without a phone number").
+SUPPORT_WAY_TO = _cue(r"is there (?:a|any) way to (?:\w+ ){0,3}?" + _HOWTO_VERBS)
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
@@ -1044,6 +1049,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
         "support": bool(SUPPORT_HOWTO.search(normalized)) or discourse.operates_app(normalized)
+        or any(not any(q.start >= way.start() for q in props) for way in SUPPORT_WAY_TO.finditer(normalized))
         or bool(discourse.howto_verb(normalized))
         or bool(SUPPORT_TOPIC.search(normalized) and (FIRST_PERSON.search(normalized) or SUPPORT_ASK.search(normalized))
                 and not _is_yes_no_about_properties(words, props, normalized) and not PICKS.search(normalized)

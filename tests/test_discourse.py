@@ -290,3 +290,13 @@ def test_an_address_to_the_developers_or_the_lists_maintainers_is_not_for_recbot
 
 def test_a_plan_asked_about_a_named_app_is_still_answered(engine):
     assert engine.answer("Are there any plans for Signal to work without a phone number?", "en").intent != "none"
+
+
+@pytest.mark.parametrize("message, intent", [
+    ("If I try to call anyone on Signal iOS the call does not get through. Why?", "support"),  # one's own trouble
+    ("I prefer OMEMO. Is there a way to disable OTR by default?", "support"),  # a how-to
+    ("is there any way to delete messages in Signal?", "support"),
+    ("is there a way to register Signal without a phone number?", "card"),  # asks for a property
+])
+def test_ones_own_trouble_and_a_way_to_do_something_are_support(engine, message, intent):
+    assert engine.answer(message, "en").intent == intent

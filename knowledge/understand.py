@@ -832,6 +832,9 @@ DECLARATIVE_BLOCKERS = ("question", "help", "list", "why_not", "support", "compa
 DEVELOPERS_PLANS = _cue(r"(?:any|are there (?:any )?|is there (?:any )?a|no) plans? (?:to|for|on)|on the roadmap")
 # "Is there a way to disable OTR by default?": a how-to, unless it asks for a property after it ("... without a phone number").
 SUPPORT_WAY_TO = _cue(r"is there (?:a|any) way to (?:\w+ ){0,3}?" + _HOWTO_VERBS)
+# Asking the one addressed to talk over an app: "can you respond on tox?", "a conversation with you? Wickr ...".
+TALK_OVER = _cue(r"(?:can|could|will|would) (?:you|u) (?:please )?(?:respond|reply|answer|write|talk|chat|text|message|contact|call|reach) (?:me |us )?(?:on|via|over|through)|"
+                 r"(?:conversation|chat|talk) with (?:you|u)\b")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
@@ -1094,6 +1097,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if not ids and DEVELOPERS_PLANS.search(normalized):
         return result("none", 0.3)  # "are there any plans to move towards e2e?": the plans of an app not named here
+    if ids and TALK_OVER.search(normalized):
+        return result("none", 0.3)  # "can you respond on tox please?": to talk with someone over the app, not about it
     if ids and POLL_OTHERS.search(normalized):
         return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
     if ids:

@@ -300,3 +300,12 @@ def test_a_plan_asked_about_a_named_app_is_still_answered(engine):
 ])
 def test_ones_own_trouble_and_a_way_to_do_something_are_support(engine, message, intent):
     assert engine.answer(message, "en").intent == intent
+
+
+@pytest.mark.parametrize("message", [
+    "Can you respond on tox please?",
+    "could you message me via Signal?",
+    "Is it possible to get a conversation with you? Wickr or anything....",
+])
+def test_asking_to_talk_over_an_app_is_not_about_it(engine, message):
+    assert engine.answer(message, "en").intent == "none"

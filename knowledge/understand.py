@@ -832,6 +832,10 @@ DECLARATIVE_BLOCKERS = ("question", "help", "list", "why_not", "support", "compa
 DEVELOPERS_PLANS = _cue(r"(?:any|are there (?:any )?|is there (?:any )?a|no) plans? (?:to|for|on)|on the roadmap")
 # "Is there a way to disable OTR by default?": a how-to, unless it asks for a property after it ("... without a phone number").
 SUPPORT_WAY_TO = _cue(r"is there (?:a|any) way to (?:\w+ ){0,3}?" + _HOWTO_VERBS)
+# What an app or its developers should do, said in a statement ("the message should not mention ...",
+# "this plugin should just stop ..."); "it should not be trusted" judges the app, a caveat.
+PRESCRIBES = _cue(r"(?<!i )(?<!we )(?<!you )(?:should|shouldn'?t|must|mustn'?t|ought to) (?:not |just |also |never |really |simply )*+"
+                  r"(?!be |use |trust |avoid |consider |switch |know |stay |keep away|i |we |you |they )[a-z]+")
 # Asking the one addressed to talk over an app: "can you respond on tox?", "a conversation with you? Wickr ...".
 TALK_OVER = _cue(r"(?:can|could|will|would) (?:you|u) (?:please )?(?:respond|reply|answer|write|talk|chat|text|message|contact|call|reach) (?:me |us )?(?:on|via|over|through)|"
                  r"(?:conversation|chat|talk) with (?:you|u)\b")
@@ -1093,6 +1097,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
     if (ids and lang == "en" and discourse.declares(message, normalized) and not yes_no and words[0] not in _QUESTION_START
             and not any(cues[k] for k in DECLARATIVE_BLOCKERS) and not OUTRIGHT_COMPARE.search(normalized)):
         return result("none", 0.3)  # "Signal offers no security": a statement about the app, not asked of recbot
+    if ids and lang == "en" and discourse.declares(message, normalized) and PRESCRIBES.search(normalized) and not cues["support"]:
+        return result("none", 0.3)  # "the SMS should not mention the app's name": what its developers should do
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if not ids and DEVELOPERS_PLANS.search(normalized):

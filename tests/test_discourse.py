@@ -309,3 +309,13 @@ def test_ones_own_trouble_and_a_way_to_do_something_are_support(engine, message,
 ])
 def test_asking_to_talk_over_an_app_is_not_about_it(engine, message):
     assert engine.answer(message, "en").intent == "none"
+
+
+@pytest.mark.parametrize("message, intent", [
+    ("The SMS verification message should not mention the name of the app, Wire, as that may pose a risk.", "none"),
+    ("this plugin should just stop Discord from collecting your data.", "none"),
+    ("Session is a Signal fork that removes forward security. It should really not be trusted by anyone.", "caveats"),
+    ("should i use molly or regular signal on my android phone", "compare"),
+])
+def test_what_an_app_should_do_is_for_its_developers_but_judging_it_is_a_caveat(engine, message, intent):
+    assert engine.answer(message, "en").intent == intent

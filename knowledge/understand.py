@@ -940,9 +940,11 @@ FOREIGN_LIST = _cue(
 FOREIGN_BEST = _cue(r"sicherste[nrs]?|empfehl\w*|mejor(?:es)?|m[aá]s segur[ao]s?|meilleure?s?|plus s[uû]re?s?|migliori?|pi[uù] sicur[aoie]|melhor(?:es)?|mais segur[ao]s?")
 # "Welche Messenger ...", "quelle application ...": which one, in words that are no Dutch or English.
 FOREIGN_WHICH = _cue(r"welche[rnms]?|quel(?:le)?s?|cu[aá]l(?:es)?|quali|qual|jakie|kt[oó]ry|hangi")
-FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus")
+FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus|"
+                       r"(?:sicherer|besser|schlechter|privater) als|(?:plus s[uû]re?|meilleure?|pire) que|(?:m[aá]s segur[ao]|mejor|peor) que|"
+                       r"(?:pi[uù] sicur[aoie]|migliore|peggiore) di|(?:mais segur[ao]|melhor|pior) (?:que|do que)")
 FOREIGN_SUPPORT = _cue(
-    r"was tun|wie kann ich|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
+    r"was tun|wie kann ich|wo (?:sehe|finde|kann|[aä]ndere|stelle) ich|o[uù] (?:trouver|puis-je|est-ce que je)|d[oó]nde (?:veo|encuentro|puedo)|dove (?:trovo|posso|vedo)|onde (?:vejo|encontro|posso)|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
     r"comment (?:faire|puis-je)|ne (?:marche|fonctionne) pas|perdu|come posso|non funziona|pers[oa]|como (?:fa[cç]o|posso)|n[aã]o funciona|perdi\w*"
 )
 FOREIGN_CAVEATS = _cue(

@@ -169,6 +169,7 @@ CRITERIA_CUES = _cue(
     r"checklist\w*|check ?list|why (?:does|do|would|should) (?:\w+ ){1,3}(?:matter|count)|why (?:is|are) (?:\w+ ){1,3}(?:so )?important|"
     r"waarom (?:is|zijn|telt|tellen) (?:\w+ ){1,3}(?:zo )?(?:belangrijk|van belang)|waarom (?:\w+ ){1,3}(?:zo )?zwaar (?:weegt|wegen)|"
     r"what makes (?:an? |the )?(?:\w+ )?(?:apps?|messengers?) (?:\w+ ){0,3}(?:good|safe|secure|private|trustworthy|worthy|qualify|recommended)|"
+    r"what makes (?:an? |the )?(?:good|safe|secure|private|trustworthy) (?:\w+ ){0,3}(?:apps?|messengers?|clients?)|wat maakt (?:een )?(?:goede|veilige|betrouwbare) (?:\w+ )?(?:app|messenger)|"
     r"good enough (?:for|to be on|to make) (?:your|the) list|wat maakt (?:een )?(?:\w+ )?(?:app|messenger) (?:\w+ ){0,2}(?:goed|veilig|geschikt|betrouwbaar)|"
     r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|reconsider\w*|re-?evaluat\w*|heroverweg\w*|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"

@@ -236,6 +236,8 @@ def test_a_property_said_by_what_it_is_for(engine, question, prop, negated):
 def test_what_makes_an_app_good_is_criteria_and_how_the_bot_works_is_help(engine):
     assert engine.answer("what makes an app good enough for your list", "en").intent == "criteria"
     assert engine.answer("wat maakt een messenger veilig", "nl").intent == "criteria"
+    assert engine.answer("What Makes a Good Secure Messaging App?", "en").intent == "criteria"
+    assert engine.answer("wat maakt een goede messenger?", "nl").intent == "criteria"
     assert engine.answer("hoe werk jij", "nl").intent == "help"
     assert engine.answer("wat kun je over vpns zeggen", "nl").intent == "none"  # another topic stays another topic
 

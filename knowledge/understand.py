@@ -986,6 +986,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             # Named entries get their card in the room's language, after one line on the languages recbot answers in.
             ids = tuple(_unique(m.entry_id for m in mentions))
             intent, confidence = _other_language_intent(normalized, ids, "?" in message or len(words) <= 4)
+            if intent == "card":  # a card is about the app named most often, as in Dutch and English
+                ids = tuple(sorted(ids, key=lambda i: -sum(m.entry_id == i for m in mentions)))
             return Understanding(intent, lang, confidence, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 

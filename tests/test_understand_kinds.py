@@ -146,6 +146,7 @@ def test_other_languages_get_one_line_in_the_rooms_language(engine):
     ("Ist Signal wirklich sicherer als WhatsApp?", "compare", ("signal", "whatsapp")),  # a comparative
     ("¿Es Signal más seguro que Telegram?", "compare", ("signal", "telegram")),
     ("Wo sehe ich meine Telefonnummer in Signal?", "support", ("signal",)),  # where do I find it: app support
+    ("Viele sind von WhatsApp auf Telegram umgestiegen. Doch was zeichnet Telegram aus?", "card", ("telegram",)),  # named most
 ])
 def test_other_languages_comparatives_and_where_to_find_a_setting(engine, question, intent, entries):
     answer = engine.answer(question, "nl")

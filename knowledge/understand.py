@@ -837,6 +837,8 @@ SUPPORT_WAY_TO = _cue(r"is there (?:a|any) way to (?:\w+ ){0,3}?" + _HOWTO_VERBS
 # "this plugin should just stop ..."); "it should not be trusted" judges the app, a caveat.
 PRESCRIBES = _cue(r"(?<!i )(?<!we )(?<!you )(?:should|shouldn'?t|must|mustn'?t|ought to) (?:not |just |also |never |really |simply )*+"
                   r"(?!be |use |trust |avoid |consider |switch |know |stay |keep away|i |we |you |they )[a-z]+")
+# The apps named, taken together after them in the question: with two or more named, they are compared.
+THESE_APPS = _cue(r"(?:deze|die|beide|allebei|these|those|both|all three|the two) (?:apps|messengers|diensten|services|programmas|programs|options)")
 # Asking the one addressed to talk over an app: "can you respond on tox?", "a conversation with you? Wickr ...".
 TALK_OVER = _cue(r"(?:can|could|will|would) (?:you|u) (?:please )?(?:respond|reply|answer|write|talk|chat|text|message|contact|call|reach) (?:me |us )?(?:on|via|over|through)|"
                  r"(?:conversation|chat|talk) with (?:you|u)\b")
@@ -1123,6 +1125,9 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
+        last = max(_offset(normalized, words, m.start) for m in mentions)
+        if len(ids) >= 2 and any(t.start() > last for t in THESE_APPS.finditer(normalized)) and not cues["support"]:
+            return result("compare", base + 0.05)  # "Signal, Telegram, WhatsApp: how safe are your chats with these apps?"
         if len(ids) >= 2 and (OUTRIGHT_COMPARE.search(normalized) or FOREIGN_COMPARE.search(normalized)) and not cues["support"]:
             return result("compare", base + 0.05)  # "is element beter of slechter dan session": a caveat word inside a comparison
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (

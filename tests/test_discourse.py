@@ -321,3 +321,9 @@ def test_asking_to_talk_over_an_app_is_not_about_it(engine, message):
 ])
 def test_what_an_app_should_do_is_for_its_developers_but_judging_it_is_a_caveat(engine, message, intent):
     assert engine.answer(message, "en").intent == intent
+
+
+def test_the_apps_named_taken_together_after_them_are_compared(engine):
+    answer = engine.answer("Mensen stapten over naar Signal en Telegram. Hoe veilig zijn jouw gesprekken bij deze apps?", "nl")
+    assert answer.intent == "compare" and {"signal", "telegram"} <= set(answer.entries)
+    assert engine.answer("Signal and Session: how private are these apps?", "en").intent == "compare"

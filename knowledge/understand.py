@@ -289,7 +289,7 @@ FEATURE_REQUEST = _cue(
     r"is it possible to (?:support|add|implement)|let'?s make|is this app going to|when is it going to|"
     r"feature request|pull request|are you still|maintainer|contribut\w*|"
     # addressed to the developers or the list's maintainers: plans, a roadmap, when to expect, a suggestion to add
-    r"roadmap|priority list|"
+    r"roadmap|priority list|(?:is there|are there|any|where is|where's) (?:a |an |the |any )?(?:to-?do list|todo list|issue tracker|bug tracker|changelog)|"
     r"when (?:can|will|should|could) (?:we|the community|users|people|i) expect|reason (?:for|behind) not (?:implementing|adding|supporting|using)|"
     r"has the (?:position|decision|stance) been|(?:suggest|propose|request) (?:adding|including|listing|removing)|(?:stop|quit) recommending|what can be done here|"
     r"(?:i|we) (?:would|'d) (?:like|love) (?:to see|it if)|graag zien|zou (?:mooi|fijn|handig) zijn|kunnen jullie .* toevoegen"

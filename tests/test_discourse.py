@@ -285,6 +285,8 @@ def test_a_statement_naming_an_app_gets_no_card_but_a_caveat_said_outright_still
     "I'd like to suggest adding Molly to the guide as an alternative for Android users.",
     "Stop recommending Telegram. It's not secure",
     "Hey folks, are there any plans to move towards end to end encryption?",  # no app named: its developers' plans
+    "By the way, is there any todo list on uTox?",  # the project's own to-do list
+    "where is the issue tracker for Session?",
 ])
 def test_an_address_to_the_developers_or_the_lists_maintainers_is_not_for_recbot(engine, message):
     assert engine.answer(message, "en").intent == "none"

@@ -212,9 +212,10 @@ def test_sets_never_tuned_on(engine, name, floor):
     assert result["overall"] >= floor, failures
 
 
-# real_5 and fresh_4 (the maintainers' held-out sets of issue 10e, never tuned on): held a few points
-# under what they score (59.0% with 7 labels fixed by the guide, 95.7%), so no change loses ground on them.
-@pytest.mark.parametrize("name, floor", [("real_5.yaml", 0.55), ("fresh_4.yaml", 0.92)])
+# real_5 and fresh_4 (the maintainers' held-out sets of issue 10e): held a few points under what they
+# score (real_5 79.0% after issue 10f's general rules, developed on its failures, so no longer unseen;
+# fresh_4 95.7%), so no change loses ground on them.
+@pytest.mark.parametrize("name, floor", [("real_5.yaml", 0.75), ("fresh_4.yaml", 0.92)])
 def test_maintainers_held_out_sets(engine, name, floor):
     result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures

@@ -839,6 +839,9 @@ PRESCRIBES = _cue(r"(?<!i )(?<!we )(?<!you )(?:should|shouldn'?t|must|mustn'?t|o
                   r"(?!be |use |trust |avoid |consider |switch |know |stay |keep away|i |we |you |they )[a-z]+")
 # The apps named, taken together after them in the question: with two or more named, they are compared.
 THESE_APPS = _cue(r"(?:deze|die|beide|allebei|these|those|both|all three|the two) (?:apps|messengers|diensten|services|programmas|programs|options)")
+# Announcing that one leaves an app, with no question: "I will delete Signal 'cause it's broken !".
+ANNOUNCES_LEAVING = _cue(r"(?:i|we) (?:will|'ll|ll|am going to|'m going to|m going to|are going to|am gonna|'m gonna|m gonna) "
+                         r"(?:\w+ )?(?:delete|uninstall|quit|leave|ditch|dump|stop using|drop|remove)")
 # Asking the one addressed to talk over an app: "can you respond on tox?", "a conversation with you? Wickr ...".
 TALK_OVER = _cue(r"(?:can|could|will|would) (?:you|u) (?:please )?(?:respond|reply|answer|write|talk|chat|text|message|contact|call|reach) (?:me |us )?(?:on|via|over|through)|"
                  r"(?:conversation|chat|talk) with (?:you|u)\b")
@@ -1110,6 +1113,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if not ids and DEVELOPERS_PLANS.search(normalized):
         return result("none", 0.3)  # "are there any plans to move towards e2e?": the plans of an app not named here
+    if ids and discourse.declares(message, normalized) and ANNOUNCES_LEAVING.search(normalized):
+        return result("none", 0.3)  # "I will delete Signal 'cause it's broken !": an announcement, nothing asked
     if ids and TALK_OVER.search(normalized):
         return result("none", 0.3)  # "can you respond on tox please?": to talk with someone over the app, not about it
     if ids and POLL_OTHERS.search(normalized):

@@ -329,3 +329,9 @@ def test_the_apps_named_taken_together_after_them_are_compared(engine):
     answer = engine.answer("Mensen stapten over naar Signal en Telegram. Hoe veilig zijn jouw gesprekken bij deze apps?", "nl")
     assert answer.intent == "compare" and {"signal", "telegram"} <= set(answer.entries)
     assert engine.answer("Signal and Session: how private are these apps?", "en").intent == "compare"
+
+
+def test_announcing_that_one_leaves_an_app_asks_nothing(engine):
+    assert engine.answer("I will delete Signal 'cause it's broken !", "en").intent == "none"
+    assert engine.answer("I'm going to delete WhatsApp and need a replacement", "en").intent != "none"  # a wish
+    assert engine.answer("we will leave WhatsApp for Signal, is that safer?", "en").intent == "compare"

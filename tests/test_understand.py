@@ -213,9 +213,9 @@ def test_sets_never_tuned_on(engine, name, floor):
 
 
 # real_5 and fresh_4 (the maintainers' held-out sets of issue 10e): held a few points under what they
-# score (real_5 79.0% after issue 10f's general rules, developed on its failures, so no longer unseen;
+# score (real_5 80.0% after issue 10f's general rules, developed on its failures, so no longer unseen;
 # fresh_4 95.7%), so no change loses ground on them.
-@pytest.mark.parametrize("name, floor", [("real_5.yaml", 0.75), ("fresh_4.yaml", 0.92)])
+@pytest.mark.parametrize("name, floor", [("real_5.yaml", 0.76), ("fresh_4.yaml", 0.92)])
 def test_maintainers_held_out_sets(engine, name, floor):
     result, failures = score_set(engine, name)
     assert result["overall"] >= floor, failures

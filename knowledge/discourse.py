@@ -134,6 +134,16 @@ def reads_as_remarks(message: str, normalized: str) -> bool:
     return len(sentences) >= 2 and not any(CUES["request_openers"].fullmatch(s[0]) for s in sentences)
 
 
+def declares(message: str, normalized: str) -> bool:
+    """A statement about an app, no question and no request in it, the asker wanting nothing
+    ("Signal offers no security", "Matrix is institutionally compromised."): said to the world
+    or the app's developers, not asked of recbot. The caller checks that no cue asks anything."""
+    if "?" in message or CUES["wanting"].search(normalized):
+        return False
+    sentences = [s.split() for s in re.split(r"[.!;]+\s+|\n+", normalized) if s.split()]
+    return len(normalized.split()) >= 3 and not any(CUES["request_openers"].fullmatch(s[0]) for s in sentences)
+
+
 def compares_with_unnamed(normalized: str) -> bool:
     """"Is this app better than Signal?", "how is this different from Matrix?": an app not named
     here is set against the one named, so the question is about the one not named."""

@@ -169,6 +169,7 @@ CRITERIA_CUES = _cue(
     r"checklist\w*|check ?list|why (?:does|do|would|should) (?:\w+ ){1,3}(?:matter|count)|why (?:is|are) (?:\w+ ){1,3}(?:so )?important|"
     r"waarom (?:is|zijn|telt|tellen) (?:\w+ ){1,3}(?:zo )?(?:belangrijk|van belang)|waarom (?:\w+ ){1,3}(?:zo )?zwaar (?:weegt|wegen)|"
     r"what makes (?:an? |the )?(?:\w+ )?(?:apps?|messengers?) (?:\w+ ){0,3}(?:good|safe|secure|private|trustworthy|worthy|qualify|recommended)|"
+    r"what makes (?:an? |the )?(?:good|safe|secure|private|trustworthy) (?:\w+ ){0,3}(?:apps?|messengers?|clients?)|wat maakt (?:een )?(?:goede|veilige|betrouwbare) (?:\w+ )?(?:app|messenger)|"
     r"good enough (?:for|to be on|to make) (?:your|the) list|wat maakt (?:een )?(?:\w+ )?(?:app|messenger) (?:\w+ ){0,2}(?:goed|veilig|geschikt|betrouwbaar)|"
     r"methodolog\w*|werkwijze|aanpak|worthy|worth (?:considering|adding|listing)|reconsider\w*|re-?evaluat\w*|heroverweg\w*|consideration|deserve\w*|belongs? on|"
     r"om aanbevolen te (?:worden|zijn)|to (?:be|get) (?:recommended|listed)|to make (?:it onto |it on )?(?:the|your) list"
@@ -225,7 +226,7 @@ ADDRESSED_TO_OTHERS = _cue(
 # How-to and troubleshooting about an app: recbot does not do app support, it points to the
 # app's own documentation. Trouble counts when the asker speaks about themselves ("my", "I").
 SUPPORT_TROUBLE = _cue(
-    r"not working|(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*)|"
+    r"not working|(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|is not|stopped|stops) (?:\w+ )?(?:work\w*|open\w*|start\w*|load\w*|send\w*|deliver\w*|connect\w*|sync\w*|arriv\w*|show\w*|ring\w*|receiv\w*|notif\w*|get through|go through)|"
     r"(?:can'?t|cannot|can not|unable to|could ?n[o']t|couldnt|cant) (?:\w+ ){0,2}(?:use it|send|receive|log|sign|register|connect|link|restore|recover|find|see|get|open|install|verify|make|call|add|delete|remove|change|update|download|upload|back ?up|backup|transfer|sync|join|leave|hear|read|access|activate|export|import|scan|pair)|"
     r"(?:i|we) (?:still )?(?:can'?t|cannot|can not|am unable to|are unable to) (?:\w+ )?use|"  # "I can't use threema web": one's own trouble
     r"(?:waarom|wrm) (?:\w+ ){0,2}(?:krijg|ontvang|zie|hoor) ik (?:\w+ )?(?:geen|niet|nooit)|why (?:don'?t|do not|can'?t|won'?t|doesn'?t) (?:i|my phone) (?:\w+ )?(?:get|receive|see|hear|ring)|"
@@ -239,13 +240,16 @@ SUPPORT_TROUBLE = _cue(
 )
 # Trouble that is support only when the asker speaks of their own: "I have a problem with Signal".
 SUPPORT_OWN_TROUBLE = _cue(r"(?:problem|issue|trouble)s? (?:with|when|since|after)|errors?|broken|probleem met|problemen met|fout|storing")
-SUPPORT_HOWTO = _cue(
-    r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i) (?:\w+ ){0,3}?"
+# What one does with an app, in "how do I <verb>" and "is there a way to <verb>".
+_HOWTO_VERBS = (
     r"(?:back ?up|backup|restore|recover|link|unlink|transfer|move|export|import|delete|remove|change|set ?up|setup|install|uninstall|reinstall|update|upgrade|"
     r"verify|enable|disable|turn (?:on|off)|switch (?:on|off)|reset|add|block|unblock|mute|unmute|sync|register|log ?in|log ?out|sign ?in|sign ?out|migrate|connect|pair|"
     r"create|edit|invite|join|leave|activate|deactivate|configure|get rid|fix|report|archive|pin|schedule|forward|recall|unsend|scan|run|start|host|"
     r"lock|unlock|recover|mute|wipe|change|set|(?:get|make) (?:\w+ ){0,2}(?:working|to work)|"
-    r"use (?:\w+ ){0,2}(?:in a way|so that|such that|safely|securely|properly|correctly|without leaking))|"
+    r"use (?:\w+ ){0,2}(?:in a way|so that|such that|safely|securely|properly|correctly|without leaking))"
+)
+SUPPORT_HOWTO = _cue(
+    r"(?:how (?:do|can|should|would|could|will) (?:i|we|you|one)|how to|how i can|where (?:do|can) i) (?:\w+ ){0,3}?" + _HOWTO_VERBS + "|"
     r"hoe (?:verander|wijzig|reset|herstel|verwijder|exporteer|importeer|activeer|deactiveer|blokkeer|ontgrendel|vergrendel|installeer|koppel|ontkoppel|registreer) (?:ik|je|we|jij|men)|"
     r"hoe (?:kan|moet|zet|stel|maak|koppel|herstel|verwijder|wijzig|installeer|exporteer|importeer|activeer|blokkeer|krijg|zorg|voeg|doe|deel|stuur|verander) (?:ik|je|we|jij|men) (?:[\w-]+ ){0,4}?"
     r"(?:back-?up\w*|terug\w*|herstel\w*|koppel\w*|ontkoppel\w*|overzetten|over|verwijder\w*|wijzig\w*|veranderen|instell\w*|in|installer\w*|bijwerken|updaten|verifi\w*|"
@@ -284,6 +288,10 @@ FEATURE_REQUEST = _cue(
     r"please (?:add|make|implement|consider|support|include)|(?:could|can|would) you (?:please )?(?:add|suggest|implement|support|include)|"
     r"is it possible to (?:support|add|implement)|let'?s make|is this app going to|when is it going to|"
     r"feature request|pull request|are you still|maintainer|contribut\w*|"
+    # addressed to the developers or the list's maintainers: plans, a roadmap, when to expect, a suggestion to add
+    r"roadmap|priority list|(?:is there|are there|any|where is|where's) (?:a |an |the |any )?(?:to-?do list|todo list|issue tracker|bug tracker|changelog)|"
+    r"when (?:can|will|should|could) (?:we|the community|users|people|i) expect|reason (?:for|behind) not (?:implementing|adding|supporting|using)|"
+    r"has the (?:position|decision|stance) been|(?:suggest|propose|request) (?:adding|including|listing|removing)|(?:stop|quit) recommending|what can be done here|"
     r"(?:i|we) (?:would|'d) (?:like|love) (?:to see|it if)|graag zien|zou (?:mooi|fijn|handig) zijn|kunnen jullie .* toevoegen"
 )
 # "What if I forget my password?": a question about the app's risks, not a request for help.
@@ -820,6 +828,24 @@ FROM_X_TO_ELSE = re.compile(r"(?:from|van) ([\w.-]+(?: [\w.-]+)?) (?:to|naar) (?
                             r"|(?:van|get off|away from) ([\w.-]+(?: [\w.-]+)?) (?:af|weg|for good|once and for all)\b")
 CLIENT_OF_CUE = _cue(r"(?:is there|are there|any|een|an?|another|other|andere|alternative|alternatieve|hardened|third[ -]party) (?:\w+ ){0,2}(?:clients?|forks?|variants?|versions? of)")
 REMOVAL = _cue(r"verwijderd|geschrapt|weggehaald|eruit gegooid|eruit gehaald|removed|dropped|kicked out|taken off")
+# A statement naming an app is still for recbot when one of these cues asks something of it
+# (a caveat said outright, "Element/Matrix logs IP addresses", is a caveat question in the real sets).
+DECLARATIVE_BLOCKERS = ("question", "help", "list", "why_not", "support", "compare", "card", "criteria", "caveats")
+DEVELOPERS_PLANS = _cue(r"(?:any|are there (?:any )?|is there (?:any )?a|no) plans? (?:to|for|on)|on the roadmap")
+# "Is there a way to disable OTR by default?": a how-to, unless it asks for a property after it ("... without a phone number").
+SUPPORT_WAY_TO = _cue(r"is there (?:a|any) way to (?:\w+ ){0,3}?" + _HOWTO_VERBS)
+# What an app or its developers should do, said in a statement ("the message should not mention ...",
+# "this plugin should just stop ..."); "it should not be trusted" judges the app, a caveat.
+PRESCRIBES = _cue(r"(?<!i )(?<!we )(?<!you )(?:should|shouldn'?t|must|mustn'?t|ought to) (?:not |just |also |never |really |simply )*+"
+                  r"(?!be |use |trust |avoid |consider |switch |know |stay |keep away|i |we |you |they )[a-z]+")
+# The apps named, taken together after them in the question: with two or more named, they are compared.
+THESE_APPS = _cue(r"(?:deze|die|beide|allebei|these|those|both|all three|the two) (?:apps|messengers|diensten|services|programmas|programs|options)")
+# Announcing that one leaves an app, with no question: "I will delete Signal 'cause it's broken !".
+ANNOUNCES_LEAVING = _cue(r"(?:i|we) (?:will|'ll|ll|am going to|'m going to|m going to|are going to|am gonna|'m gonna|m gonna) "
+                         r"(?:\w+ )?(?:delete|uninstall|quit|leave|ditch|dump|stop using|drop|remove)")
+# Asking the one addressed to talk over an app: "can you respond on tox?", "a conversation with you? Wickr ...".
+TALK_OVER = _cue(r"(?:can|could|will|would) (?:you|u) (?:please )?(?:respond|reply|answer|write|talk|chat|text|message|contact|call|reach) (?:me |us )?(?:on|via|over|through)|"
+                 r"(?:conversation|chat|talk) with (?:you|u)\b")
 POLL_OTHERS = _cue(r"any(?:one|body) (?:\w+ )?(?:using|tried|successfully)|has any(?:one|body) (?:\w+ )?(?:used|tried)")
 # Asking which app to use (narrower than the list cues, which also take "options" or "show me").
 PICKS = _cue(
@@ -921,9 +947,11 @@ FOREIGN_LIST = _cue(
 FOREIGN_BEST = _cue(r"sicherste[nrs]?|empfehl\w*|mejor(?:es)?|m[aá]s segur[ao]s?|meilleure?s?|plus s[uû]re?s?|migliori?|pi[uù] sicur[aoie]|melhor(?:es)?|mais segur[ao]s?")
 # "Welche Messenger ...", "quelle application ...": which one, in words that are no Dutch or English.
 FOREIGN_WHICH = _cue(r"welche[rnms]?|quel(?:le)?s?|cu[aá]l(?:es)?|quali|qual|jakie|kt[oó]ry|hangi")
-FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus")
+FOREIGN_COMPARE = _cue(r"unterscheid\w*|unterschied\w*|vergleich\w*|diferencia\w*|différen\w*|differen\w*|diferen\w*|compar\w*|vs\.?|versus|"
+                       r"(?:sicherer|besser|schlechter|privater) als|(?:plus s[uû]re?|meilleure?|pire) que|(?:m[aá]s segur[ao]|mejor|peor) que|"
+                       r"(?:pi[uù] sicur[aoie]|migliore|peggiore) di|(?:mais segur[ao]|melhor|pior) (?:que|do que)")
 FOREIGN_SUPPORT = _cue(
-    r"was tun|wie kann ich|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
+    r"was tun|wie kann ich|wo (?:sehe|finde|kann|[aä]ndere|stelle) ich|o[uù] (?:trouver|puis-je|est-ce que je)|d[oó]nde (?:veo|encuentro|puedo)|dove (?:trovo|posso|vedo)|onde (?:vejo|encontro|posso)|funktioniert (?:\w+ )?nicht|verloren|qu[eé] hago|c[oó]mo (?:puedo|hago)|no funciona|perd[ií]\w*|"
     r"comment (?:faire|puis-je)|ne (?:marche|fonctionne) pas|perdu|come posso|non funziona|pers[oa]|como (?:fa[cç]o|posso)|n[aã]o funciona|perdi\w*"
 )
 FOREIGN_CAVEATS = _cue(
@@ -964,6 +992,8 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             # Named entries get their card in the room's language, after one line on the languages recbot answers in.
             ids = tuple(_unique(m.entry_id for m in mentions))
             intent, confidence = _other_language_intent(normalized, ids, "?" in message or len(words) <= 4)
+            if intent == "card":  # a card is about the app named most often, as in Dutch and English
+                ids = tuple(sorted(ids, key=lambda i: -sum(m.entry_id == i for m in mentions)))
             return Understanding(intent, lang, confidence, ids, normalized=normalized, notes=("other language",), other_lang=guess.other)
     normalized, words = _correct_spelling(normalized, words, index)
 
@@ -1037,6 +1067,7 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         "question": bool(QUESTION_CUES.search(normalized)) or "?" in message or words[0] in _QUESTION_START,
         "domain": bool(DOMAIN_WORDS.search(normalized)),
         "support": bool(SUPPORT_HOWTO.search(normalized)) or discourse.operates_app(normalized)
+        or any(not any(q.start >= way.start() for q in props) for way in SUPPORT_WAY_TO.finditer(normalized))
         or bool(discourse.howto_verb(normalized))
         or bool(SUPPORT_TOPIC.search(normalized) and (FIRST_PERSON.search(normalized) or SUPPORT_ASK.search(normalized))
                 and not _is_yes_no_about_properties(words, props, normalized) and not PICKS.search(normalized)
@@ -1074,8 +1105,19 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             and not any(_is_yes_no(s.split()) for s in re.split(r"[.!;]+\s+", normalized))
             and not OUTRIGHT_COMPARE.search(normalized)):
         return result("none", 0.3)  # "Jami lets you export your ID. Session could have that too.": remarks, no question
+    if (ids and lang == "en" and discourse.declares(message, normalized) and not yes_no and words[0] not in _QUESTION_START
+            and not any(cues[k] for k in DECLARATIVE_BLOCKERS) and not OUTRIGHT_COMPARE.search(normalized)):
+        return result("none", 0.3)  # "Signal offers no security": a statement about the app, not asked of recbot
+    if ids and lang == "en" and discourse.declares(message, normalized) and PRESCRIBES.search(normalized) and not cues["support"]:
+        return result("none", 0.3)  # "the SMS should not mention the app's name": what its developers should do
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
+    if not ids and DEVELOPERS_PLANS.search(normalized):
+        return result("none", 0.3)  # "are there any plans to move towards e2e?": the plans of an app not named here
+    if ids and discourse.declares(message, normalized) and ANNOUNCES_LEAVING.search(normalized):
+        return result("none", 0.3)  # "I will delete Signal 'cause it's broken !": an announcement, nothing asked
+    if ids and TALK_OVER.search(normalized):
+        return result("none", 0.3)  # "can you respond on tox please?": to talk with someone over the app, not about it
     if ids and POLL_OTHERS.search(normalized):
         return result("none", 0.3)  # "Anybody successfully using iMessage?": asks the room, not the bot
     if ids:
@@ -1089,6 +1131,9 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
         joined = any(_joint(a, b, words) for a, b in zip(mentions, mentions[1:]))
         if len(ids) >= 2 and _set_against(mentions, words) and not cues["support"] and (joined or cues["compare"] or not cues["caveats"]):
             return result("compare", base + 0.05)  # "Riot over Wire", "Wire/Signal instead of Matrix"
+        last = max(_offset(normalized, words, m.start) for m in mentions)
+        if len(ids) >= 2 and any(t.start() > last for t in THESE_APPS.finditer(normalized)) and not cues["support"]:
+            return result("compare", base + 0.05)  # "Signal, Telegram, WhatsApp: how safe are your chats with these apps?"
         if len(ids) >= 2 and (OUTRIGHT_COMPARE.search(normalized) or FOREIGN_COMPARE.search(normalized)) and not cues["support"]:
             return result("compare", base + 0.05)  # "is element beter of slechter dan session": a caveat word inside a comparison
         operating = SUPPORT_TOPIC.search(normalized) and all(p.prop.family == "data" for p in props) and not (

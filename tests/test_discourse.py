@@ -236,6 +236,8 @@ def test_a_property_said_by_what_it_is_for(engine, question, prop, negated):
 def test_what_makes_an_app_good_is_criteria_and_how_the_bot_works_is_help(engine):
     assert engine.answer("what makes an app good enough for your list", "en").intent == "criteria"
     assert engine.answer("wat maakt een messenger veilig", "nl").intent == "criteria"
+    assert engine.answer("What Makes a Good Secure Messaging App?", "en").intent == "criteria"
+    assert engine.answer("wat maakt een goede messenger?", "nl").intent == "criteria"
     assert engine.answer("hoe werk jij", "nl").intent == "help"
     assert engine.answer("wat kun je over vpns zeggen", "nl").intent == "none"  # another topic stays another topic
 
@@ -256,3 +258,80 @@ def test_a_named_app_compared_with_its_past_is_still_about_it(engine):
 @pytest.mark.parametrize("question", ["welke vragen kan ik stellen", "who made you", "wat doe jij precies"])
 def test_questions_about_the_bot_itself_get_the_help(engine, question):
     assert engine.answer(question, "nl").intent == "help"
+
+
+@pytest.mark.parametrize("message, declares", [
+    ("Signal offers no security", True),
+    ("Matrix is institutionally compromised.", True),
+    ("Signal needs a phone number?", False),  # a question
+    ("tell me about Signal", False),  # a request
+    ("Id like to use signal on my tablet without a phone.", False),  # wanting, apostrophe left out
+    ("signal safe", False),  # too short to be a statement
+])
+def test_declarative_statements(message, declares):
+    assert discourse.declares(message, normalize(message)) is declares
+
+
+def test_a_statement_naming_an_app_gets_no_card_but_a_caveat_said_outright_still_does(engine):
+    assert engine.answer("Signal offers no security", "en").intent == "none"
+    assert engine.answer("Matrix is institutionally compromised.", "en").intent == "none"
+    assert engine.answer("Element/Matrix logs IP addresses", "en").intent == "caveats"
+    assert engine.answer("is Signal safe", "en").intent == "card"
+
+
+@pytest.mark.parametrize("message", [
+    "When can we expect post-quantum encryption in Signal? Where is it in the priority list?",
+    "What is the reason for not implementing OMEMO now?",
+    "I'd like to suggest adding Molly to the guide as an alternative for Android users.",
+    "Stop recommending Telegram. It's not secure",
+    "Hey folks, are there any plans to move towards end to end encryption?",  # no app named: its developers' plans
+    "By the way, is there any todo list on uTox?",  # the project's own to-do list
+    "where is the issue tracker for Session?",
+])
+def test_an_address_to_the_developers_or_the_lists_maintainers_is_not_for_recbot(engine, message):
+    assert engine.answer(message, "en").intent == "none"
+
+
+def test_a_plan_asked_about_a_named_app_is_still_answered(engine):
+    assert engine.answer("Are there any plans for Signal to work without a phone number?", "en").intent != "none"
+
+
+@pytest.mark.parametrize("message, intent", [
+    ("If I try to call anyone on Signal iOS the call does not get through. Why?", "support"),  # one's own trouble
+    ("I prefer OMEMO. Is there a way to disable OTR by default?", "support"),  # a how-to
+    ("is there any way to delete messages in Signal?", "support"),
+    ("is there a way to register Signal without a phone number?", "card"),  # asks for a property
+])
+def test_ones_own_trouble_and_a_way_to_do_something_are_support(engine, message, intent):
+    assert engine.answer(message, "en").intent == intent
+
+
+@pytest.mark.parametrize("message", [
+    "Can you respond on tox please?",
+    "could you message me via Signal?",
+    "Is it possible to get a conversation with you? Wickr or anything....",
+])
+def test_asking_to_talk_over_an_app_is_not_about_it(engine, message):
+    assert engine.answer(message, "en").intent == "none"
+
+
+@pytest.mark.parametrize("message, intent", [
+    ("The SMS verification message should not mention the name of the app, Wire, as that may pose a risk.", "none"),
+    ("this plugin should just stop Discord from collecting your data.", "none"),
+    ("Session is a Signal fork that removes forward security. It should really not be trusted by anyone.", "caveats"),
+    ("should i use molly or regular signal on my android phone", "compare"),
+])
+def test_what_an_app_should_do_is_for_its_developers_but_judging_it_is_a_caveat(engine, message, intent):
+    assert engine.answer(message, "en").intent == intent
+
+
+def test_the_apps_named_taken_together_after_them_are_compared(engine):
+    answer = engine.answer("Mensen stapten over naar Signal en Telegram. Hoe veilig zijn jouw gesprekken bij deze apps?", "nl")
+    assert answer.intent == "compare" and {"signal", "telegram"} <= set(answer.entries)
+    assert engine.answer("Signal and Session: how private are these apps?", "en").intent == "compare"
+
+
+def test_announcing_that_one_leaves_an_app_asks_nothing(engine):
+    assert engine.answer("I will delete Signal 'cause it's broken !", "en").intent == "none"
+    assert engine.answer("I'm going to delete WhatsApp and need a replacement", "en").intent != "none"  # a wish
+    assert engine.answer("we will leave WhatsApp for Signal, is that safer?", "en").intent == "compare"

@@ -205,7 +205,7 @@ def test_second_fresh_set(engine):
 
 # real_4 and fresh_3 were kept back until issue 10d, which developed its general rules on them
 # (README): now held like the other tuned sets, a few points under what they score. The honest
-# estimate for unseen questions is the maintainers' held-out sets (real_5, fresh_4).
+# estimate for unseen questions comes from sets kept back from every tuner (README: real_6, held_site).
 @pytest.mark.parametrize("name, floor", [("real_4.yaml", 0.84), ("fresh_3.yaml", 0.95)])
 def test_sets_never_tuned_on(engine, name, floor):
     result, failures = score_set(engine, name)
@@ -412,3 +412,10 @@ def test_messenger_questions_keep_their_reading_with_the_site(pack_and_site_engi
     both = pack_and_site_engine.answer(question, "en")
     assert (both.intent, both.entries) == (alone.intent, alone.entries)
     assert both.intent == intent and top in both.entries
+# real_5 and fresh_4 (kept back from the tuners until issue 10e): held a few points under what they
+# score (real_5 80.0% after issue 10f's general rules, developed on its failures, so no longer unseen;
+# fresh_4 95.7%), so no change loses ground on them.
+@pytest.mark.parametrize("name, floor", [("real_5.yaml", 0.76), ("fresh_4.yaml", 0.92)])
+def test_maintainers_held_out_sets(engine, name, floor):
+    result, failures = score_set(engine, name)
+    assert result["overall"] >= floor, failures

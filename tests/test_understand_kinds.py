@@ -155,6 +155,17 @@ def test_other_languages_get_one_line_in_the_rooms_language(engine):
         assert engine.answer(question).intent != "none", question
 
 
+@pytest.mark.parametrize("question, intent, entries", [
+    ("Ist Signal wirklich sicherer als WhatsApp?", "compare", ("signal", "whatsapp")),  # a comparative
+    ("¿Es Signal más seguro que Telegram?", "compare", ("signal", "telegram")),
+    ("Wo sehe ich meine Telefonnummer in Signal?", "support", ("signal",)),  # where do I find it: app support
+    ("Viele sind von WhatsApp auf Telegram umgestiegen. Doch was zeichnet Telegram aus?", "card", ("telegram",)),  # named most
+])
+def test_other_languages_comparatives_and_where_to_find_a_setting(engine, question, intent, entries):
+    answer = engine.answer(question, "nl")
+    assert (answer.intent, answer.entries[:2]) == (intent, entries)
+
+
 def test_one_language_detector_keeps_its_signature():
     assert detect_language(tokens(normalize("Welke messenger heeft geen telefoonnummer nodig?"))).lang == "nl"
     assert detect_language(["which", "ones", "need", "a", "phone", "number"], "nl").lang == "en"

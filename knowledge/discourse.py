@@ -13,7 +13,8 @@ from .yaml_safe import YamlError, load_bounded
 CUES_DIR = Path(__file__).parent / "cues"
 LANGUAGES = ("en", "nl")
 KEYS = ("deixis", "dummy_it", "pronoun_it", "selection", "simile_before", "simile_after", "leave_for", "evaluation",
-        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs", "fillers", "request_openers", "wanting", "unnamed_comparison")
+        "operating", "howto", "judging_verbs", "clause_openers", "subject_verbs", "fillers", "request_openers", "wanting", "unnamed_comparison",
+        "topic_words")
 MAX_CUE_CHARS = 4000  # one key's patterns, joined
 
 
@@ -134,12 +135,18 @@ def reads_as_remarks(message: str, normalized: str) -> bool:
     return len(sentences) >= 2 and not any(CUES["request_openers"].fullmatch(s[0]) for s in sentences)
 
 
-def declares(message: str, normalized: str) -> bool:
+def declares(message: str, normalized: str, outside_names: str | None = None) -> bool:
     """A statement about an app, no question and no request in it, the asker wanting nothing
     ("Signal offers no security", "Matrix is institutionally compromised."): said to the world
-    or the app's developers, not asked of recbot. The caller checks that no cue asks anything."""
+    or the app's developers, not asked of recbot. The caller checks that no cue asks anything.
+    ``outside_names``: the message without the names it holds; when only topic words are left
+    (prepositions, platforms) nothing is said of the app, so it is no statement."""
     if "?" in message or CUES["wanting"].search(normalized):
         return False
+    if outside_names is not None and all(CUES["topic_words"].fullmatch(w) for w in outside_names.split()):
+        return False  # "brave on android", "signal for desktop": a topic named, nothing said of it
+    if any(ch.isalpha() and ord(ch) > 0x24F for ch in message):
+        return False  # another script: these English and Dutch cue words cannot tell a statement there
     sentences = [s.split() for s in re.split(r"[.!;]+\s+|\n+", normalized) if s.split()]
     return len(normalized.split()) >= 3 and not any(CUES["request_openers"].fullmatch(s[0]) for s in sentences)
 

@@ -335,3 +335,15 @@ def test_announcing_that_one_leaves_an_app_asks_nothing(engine):
     assert engine.answer("I will delete Signal 'cause it's broken !", "en").intent == "none"
     assert engine.answer("I'm going to delete WhatsApp and need a replacement", "en").intent != "none"  # a wish
     assert engine.answer("we will leave WhatsApp for Signal, is that safer?", "en").intent == "compare"
+
+
+@pytest.mark.parametrize("message, outside", [("brave on android", "on android"), ("signal for desktop", "for desktop"),
+                                              ("molly on my phone", "on my phone")])
+def test_a_named_topic_is_no_statement(message, outside):
+    # Only words that place the app are left beside its name: asked about, not said of it.
+    assert not discourse.declares(message, message, outside)
+    assert discourse.declares("Signal offers no security", "signal offers no security", "offers no security")
+
+
+def test_other_scripts_are_not_judged_by_english_statement_cues():
+    assert not discourse.declares("qubes os что скажете", "qubes os что скажете", "что скажете")

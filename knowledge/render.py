@@ -309,6 +309,20 @@ def _source_parts(s: Source, lang: str) -> Line:
     return line
 
 
+MAX_SOURCES_NAMED = 3  # source lines under a list, filter or comparison of site cards
+
+
+def _site_sources(doc: Doc, kb: KnowledgeBase, entries: Sequence[Entry], lang: str) -> None:
+    """Under a reply that shows site cards' own texts (their ids are PAGE/NAME), the pages they
+    come from, attributed (CC BY-SA 4.0) like a card's source line; curated entries add nothing."""
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        if "/" in entry.id and entry.category and entry.category not in seen:
+            seen[entry.category] = entry
+    for entry in list(seen.values())[:MAX_SOURCES_NAMED]:
+        doc.para(*_source_line(kb, entry, lang))
+
+
 def _page_source(kb: KnowledgeBase, entry: Entry, lang: str) -> Source:
     """The source to name for an entry: its category's page in ``lang`` if loaded (titled in
     ``lang``), else its own source with the category's title where it has one."""
@@ -550,6 +564,7 @@ def compare(kb: KnowledgeBase, entries: list[Entry], lang: str, prefix: str = "!
         if notes:
             doc.bullets([[n] for n in notes], f"{w('caveats', lang)} — {entry.name}:")
     doc.para(SAY[lang]["compare_more"].format(prefix=prefix))
+    _site_sources(doc, kb, entries, lang)
     return _done(doc)
 
 
@@ -588,6 +603,7 @@ def filter_reply(
     for entry in warned:
         warnings, _ = _entry_caveats(kb, entry, lang)
         doc.warn(f"{entry.name}{_sep(lang)}" + "; ".join(_first_sentence(x) for x in warnings))
+    _site_sources(doc, kb, shown, lang)
     return _done(doc)
 
 
@@ -656,6 +672,7 @@ def entry_list(kb: KnowledgeBase, lang: str, prefix: str = "!", category: str | 
         doc.para(SAY[lang]["list_more_category"].format(prefix=prefix, one=one, two=two))
     else:
         doc.para(SAY[lang]["list_more"].format(prefix=prefix))
+    _site_sources(doc, kb, current[:SHOW_AT_MOST] + other[:SHOW_AT_MOST], lang)
     return _done(doc)
 
 

@@ -292,3 +292,21 @@ def test_site_plain_and_html_say_the_same(site_engine):
         words = set(re.findall(r"\w{4,}", answer.text))
         missing = [w for w in words if w not in plain_of(answer.html)]
         assert not missing, (question, missing[:10])
+
+
+@pytest.mark.parametrize("question, page", [
+    ("Which VPN do you recommend?", "VPN Services"),
+    ("which vpn accepts monero?", "VPN Services"),
+    ("brave vs mullvad browser", "Desktop Browsers"),
+])
+def test_site_lists_filters_and_compares_attribute_the_page(site_engine, question, page):
+    # They show the cards' own texts and warnings, so they name the page and its licence like a card.
+    answer = site_engine.answer(question, "en")
+    assert f"Source: {page} (https://www.privacyguides.org/en/" in answer.text
+    assert "CC BY-SA 4.0" in answer.text and 'href="https://creativecommons.org/licenses/by-sa/4.0/"' in answer.html
+
+
+def test_bundled_list_has_no_site_source_line():
+    from knowledge.engine import Engine
+
+    assert "CC BY-SA" not in Engine(load_sources([])).answer("!list", "en").text

@@ -1110,16 +1110,17 @@ def _understand_text(message: str, index: EntityIndex, kb: KnowledgeBase, defaul
             and not any(_is_yes_no(s.split()) for s in re.split(r"[.!;]+\s+", normalized))
             and not OUTRIGHT_COMPARE.search(normalized)):
         return result("none", 0.3)  # "Jami lets you export your ID. Session could have that too.": remarks, no question
-    if (ids and lang == "en" and discourse.declares(message, normalized, _outside_names(words, mentions)) and not yes_no and words[0] not in _QUESTION_START
+    declared = bool(ids) and discourse.declares(message, normalized, _outside_names(words, mentions))  # a statement about a named app: the three rules below read it
+    if (declared and lang == "en" and not yes_no and words[0] not in _QUESTION_START
             and not any(cues[k] for k in DECLARATIVE_BLOCKERS) and not OUTRIGHT_COMPARE.search(normalized)):
         return result("none", 0.3)  # "Signal offers no security": a statement about the app, not asked of recbot
-    if ids and lang == "en" and discourse.declares(message, normalized, _outside_names(words, mentions)) and PRESCRIBES.search(normalized) and not cues["support"]:
+    if declared and lang == "en" and PRESCRIBES.search(normalized) and not cues["support"]:
         return result("none", 0.3)  # "the SMS should not mention the app's name": what its developers should do
     if FEATURE_REQUEST.search(normalized) and not SUPPORT_TROUBLE.search(normalized) and not PICKS_REQUESTED.search(normalized):
         return result("none", 0.3)  # "it would be nice if Signal had ...": for the app's developers, not for recbot
     if not ids and DEVELOPERS_PLANS.search(normalized):
         return result("none", 0.3)  # "are there any plans to move towards e2e?": the plans of an app not named here
-    if ids and discourse.declares(message, normalized, _outside_names(words, mentions)) and ANNOUNCES_LEAVING.search(normalized):
+    if declared and ANNOUNCES_LEAVING.search(normalized):
         return result("none", 0.3)  # "I will delete Signal 'cause it's broken !": an announcement, nothing asked
     if ids and TALK_OVER.search(normalized):
         return result("none", 0.3)  # "can you respond on tox please?": to talk with someone over the app, not about it

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from knowledge import phrases
 from knowledge.diff import NAMED_CHANGES, CategoryChange
 from knowledge.model import KnowledgeBase
-from knowledge.render import Doc, Line, Link, Reply
+from knowledge.render import WORDS, Doc, Line, Link, Reply
 
 from .refresh import RefreshOutcome, redact_urls
 from .settings import RoomSettings, Setting
@@ -248,7 +248,7 @@ def setting_changed(setting: Setting, lang: str, prefix: str = "!") -> Reply:
     """Confirms a changed setting (a new language is confirmed in that language)."""
     if setting.key == "language":
         new = str(setting.value)
-        return _one(_say(new, "set_language", language=phrases.by_key("words")[f"lang_{new}"].get(new, new)))
+        return _one(_say(new, "set_language", language=WORDS[f"lang_{new}"].get(new, new)))
     if setting.key == "collect":
         if not setting.value:
             return _one(_say(lang, "set_collect_off"))

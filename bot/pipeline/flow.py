@@ -237,7 +237,7 @@ class Pipeline:
         """Stage 2: what the bot would reply to ``addressed``; None if it should stay quiet."""
         engine = self._holder.engine  # read once: a refresh never mixes two bases in one answer
         bot = self._config.bot
-        room_lang = self.settings.get(message.room_id).language or bot.default_language
+        room_lang = self._room_lang(message.room_id)
         sender_role = self.policy.role(message.room_id, message.sender, dm=dm)
         text, command = addressed.text, message.command
         answer = await asyncio.to_thread(

@@ -451,9 +451,10 @@ class Bot:
                 self._spawn(self._decrypt_later(room_id, event, joined_ms, batch), batch, awaits_keys=True)
             return
         source = getattr(event, "source", None)
-        message = parse(source, room_id, self._me(room_id)) if isinstance(source, dict) else None
+        me = self._me(room_id)
+        message = parse(source, room_id, me) if isinstance(source, dict) else None
         if message is not None:
-            self._spawn(self._handle(message, Room(self._me(room_id), room.member_count, joined_ms)), batch)
+            self._spawn(self._handle(message, Room(me, room.member_count, joined_ms)), batch)
 
     async def _handle(self, message: Message, room: Room) -> None:
         """Run the pipeline for ``message``, in the room's order, bounded in number. A

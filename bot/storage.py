@@ -231,6 +231,7 @@ class Storage:
     def __init__(self, db: aiosqlite.Connection, path: Path):
         self._db = db
         self.path = path
+        self._salt_bytes: bytes | None = None  # see _salt
 
     @classmethod
     async def open(cls, data_dir: Path) -> Storage:
@@ -360,7 +361,10 @@ class Storage:
     # -- answers, votes and unanswered questions ------------------------------------------
 
     async def _salt(self) -> bytes:
-        """The secret that salts hashes of user and event ids (made once, kept here only)."""
+        """The secret that salts hashes of user and event ids (made once, kept here only; read
+        from the database once per Storage, since it never changes)."""
+        if self._salt_bytes is not None:
+            return self._salt_bytes
         async with self._db.execute("SELECT value FROM state WHERE key = 'salt'") as cursor:
             row = await cursor.fetchone()
         if row is None:
@@ -369,7 +373,8 @@ class Storage:
             )
             await self._db.commit()
             return await self._salt()
-        return bytes.fromhex(str(row[0]))
+        self._salt_bytes = bytes.fromhex(str(row[0]))
+        return self._salt_bytes
 
     async def pseudonym(self, value: str) -> str:
         """A salted hash of ``value`` (a user or event id): the same for the same value,

@@ -28,14 +28,9 @@ class _KnowledgeCollector:
 
     def __init__(self, current: Callable[[], KnowledgeBase]):
         self._current = current
-        self._kb: KnowledgeBase | None = None
-        self._version = ""
 
-    def collect(self) -> Iterator[Metric]:
-        kb = self._current()
-        if kb is not self._kb:  # the version is a content hash: compute it once per base
-            self._kb, self._version = kb, kb.version
-        yield InfoMetricFamily("recbot_knowledge", "The loaded knowledge base", value={"version": self._version})
+    def collect(self) -> Iterator[Metric]:  # KnowledgeBase.version is hashed once per base
+        yield InfoMetricFamily("recbot_knowledge", "The loaded knowledge base", value={"version": self._current().version})
 
 
 class Metrics:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Literal
 
 LANGS: tuple[str, ...] = ("nl", "en")
@@ -338,9 +339,10 @@ class KnowledgeBase:
     def criterion(self, criterion_id: str) -> Criterion | None:
         return next((c for c in self.criteria if c.id == criterion_id), None)
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """A short content hash: equal bases have equal versions, whatever their files."""
+        """A short content hash: equal bases have equal versions, whatever their files
+        (hashed once per base: a whole site takes a moment, and a base never changes)."""
         data = {
             "entries": [content_of(e) for e in self.entries],
             "criteria": [content_of(c) for c in self.criteria],

@@ -75,6 +75,7 @@ class Engine:
             return u  # "!hulp", "!kaart signal": a Dutch command word tells
         text = u.command.args if u.command is not None else message
         words = tokens(normalize(text))
+        guess = None  # detect_language's reading, made once when a branch below needs it
         if self._asked or room not in ("nl", "en"):  # only then: bundled-only answers cost no more than before
             guess = detect_language(words, "en", self.index.name_words, text)
             candidates = self._asked if not guess.sure else self._asked & {"he", "zh", "ru"}
@@ -90,7 +91,7 @@ class Engine:
         if u.entries and u.intent not in ("none", "help") and foreign_hint(text, words):
             # A question naming an entry in a language the knowledge has no texts in ("Signal est-il sûr ?"
             # over the bundled pack): answered in the room's language, after one line in the question's.
-            guess = detect_language(words, "en", self.index.name_words, text)
+            guess = guess if guess is not None else detect_language(words, "en", self.index.name_words, text)
             candidates = _CATALOGUE_ISO if not guess.sure else frozenset({"he", "zh", "ru"})
             written = site_language(text, words, self.index.name_words, candidates - self._asked)
             if written:

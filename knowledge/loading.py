@@ -21,6 +21,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from .model import (
     SITE_LANGS,
@@ -599,13 +600,8 @@ def _archive_file(
                 raise KnowledgeError([Problem(shown, 0, "cannot fetch: HTTP 304 but the cached copy is gone")])
             return current[0], shown
     except KnowledgeError as exc:
-        last = cache.archive(target) if cache is not None and fall_back else None
-        if last is None:
-            if cache is None or not fall_back:
-                raise
-            raise KnowledgeError([Problem(p.file, p.line, f"{p.message} (and no cached copy)") for p in exc.problems]) from None
-        _note_stale(target, exc, last[1], stale)
-        return last[0], shown
+        falls_back = cache is not None and fall_back
+        return _last_copy(target, exc, cache.archive(target) if falls_back else None, falls_back, stale), shown
     downloads[target] = (download, got.validators)
     return download, shown
 
@@ -615,14 +611,22 @@ def _fetch_or_cached(url: str, timeout: float, cache: SourceCache | None, stale:
     try:
         return fetch_text(url, timeout=timeout)
     except KnowledgeError as exc:
-        cached = cache.get(url) if cache is not None else None
-        if cached is None:
-            if cache is None:
-                raise
-            raise KnowledgeError([Problem(p.file, p.line, f"{p.message} (and no cached copy)") for p in exc.problems]) from None
-        text, saved = cached
-        _note_stale(url, exc, saved, stale)
-        return text
+        return _last_copy(url, exc, cache.get(url) if cache is not None else None, cache is not None, stale)
+
+
+T = TypeVar("T")  # what a cached copy holds: a source's text, an archive's path
+
+
+def _last_copy(url: str, exc: KnowledgeError, copy: tuple[T, float] | None, looked: bool, stale: list[str] | None) -> T:
+    """After a failed fetch of ``url``: its last good ``copy`` (value, time saved), noted in
+    ``stale``; without one the fetch's error, saying so when a copy was ``looked`` for."""
+    if copy is None:
+        if not looked:
+            raise exc
+        raise KnowledgeError([Problem(p.file, p.line, f"{p.message} (and no cached copy)") for p in exc.problems]) from None
+    value, saved = copy
+    _note_stale(url, exc, saved, stale)
+    return value
 
 
 def _note_stale(url: str, exc: KnowledgeError, saved: float, stale: list[str] | None) -> None:

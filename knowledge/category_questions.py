@@ -321,6 +321,7 @@ class CategoryIndex:
         # ("contant betalen" is no "contact bepalen"); offsets of its properties hold when equal.
         text = normalize(message)
         words = tokens(text)
+        stated = self.stated(text)  # what it asks a card to state: read once, used by every step below
         mentions = self.find(words) + self._unspaced(text, len(words))
         seen = words + [w for w in self._unspaced_context if w in text] if not text.isascii() else words  # "באייפון"
         context = {self.pick(m, seen) for m in mentions}  # for twins, even words that ask a property ("self-host Mastodon")
@@ -334,8 +335,8 @@ class CategoryIndex:
             u = dataclasses.replace(u, entries=ids)
         u = reread(u, message, bool(paths))  # caveats, comparisons and help asked in any site language
         if u.entries and u.intent in ("card", "compare", "none"):
-            u = self._stated_of_entry(u, text)
-        messenger = u.intent == "filter" and not self.stated(text) and any(  # "which ones route over Tor, without the Orbot VPN mode"
+            u = self._stated_of_entry(u, text, stated)
+        messenger = u.intent == "filter" and not stated and any(  # "which ones route over Tor, without the Orbot VPN mode"
             q.prop.family not in COMMON_FAMILIES and q.prop.id not in COMMON_PROPERTIES and not q.id.startswith(STATED)
             for q in u.properties)
         if not paths or fact_schema(paths[0]) == "messenger" or messenger:
@@ -350,16 +351,16 @@ class CategoryIndex:
         if len(words) > MAX_WORDS:  # a long message names a category in passing: understand.py's reading stands
             return dataclasses.replace(u, category=path) if u.intent in ("list", "filter") else u
         spans = [m for m, p in zip(mentions, paths) if p == path]
-        return self._about_category(u, text, words, path, spans)
+        return self._about_category(u, text, words, path, spans, stated)
 
-    def _stated_of_entry(self, u: Understanding, text: str) -> Understanding:
+    def _stated_of_entry(self, u: Understanding, text: str, stated: list[PropertyQuery]) -> Understanding:
         """"Does Mullvad take Monero?": what a card states, asked of a product named (not a
         comparison with the product Monero); only for cards without messenger facts, whose
         properties understand.py reads."""
         first = self.kb.get(u.entries[0])
         if first is None or first.has_messenger_facts:
             return u
-        stated = [q for q in self.stated(text) if not _names(first) & set(tokens(text[q.start : q.end]))]
+        stated = [q for q in stated if not _names(first) & set(tokens(text[q.start : q.end]))]
         if not stated:
             return u
         terms = {i for i in u.entries[1:] if (e := self.kb.get(i)) is not None
@@ -401,7 +402,7 @@ class CategoryIndex:
             category = self._default(u, [])
             return dataclasses.replace(u, category=category, entries=self._on_page(u.entries, category))
         path = self.pick(mentions[0], words)
-        props = self._filters(u, u.normalized, words, path, mentions) if spec.intent == "filter" else u.properties
+        props = self._filters(u, u.normalized, words, path, mentions, self.stated(u.normalized)) if spec.intent == "filter" else u.properties
         if spec.intent == "filter" and not props and u.properties:  # "!which tor": a property of messengers, not the Tor page
             return dataclasses.replace(u, category=self._default(u, []))
         ids = () if spec.intent == "criteria" else tuple(i for i in u.entries if (e := self.kb.get(i)) is not None and e.category == path)
@@ -416,7 +417,7 @@ class CategoryIndex:
         return ""
 
     def _filters(self, u: Understanding, text: str, words: list[str], path: str,
-                 mentions: list[CategoryMention]) -> tuple[PropertyQuery, ...]:
+                 mentions: list[CategoryMention], stated: list[PropertyQuery]) -> tuple[PropertyQuery, ...]:
         """The properties a question asks of a non-messenger category's cards: the common facts
         and what the cards state, never words of the category's own name ("linux distro")."""
         spans = [_span(m, text, words) for m in mentions]
@@ -425,22 +426,21 @@ class CategoryIndex:
                  if (q.prop.family in COMMON_FAMILIES or q.prop.id in COMMON_PROPERTIES or fact_schema(path) == "messenger")
                  # inside the category's name only a platform that tells its page from a sibling ("browser voor android")
                  and (not any(a <= q.start < b for a, b in spans) or set(tokens(text[q.start : q.end])) & context)]
-        stated = [q for q in self.stated(text) if not any(a <= q.start < b for a, b in spans)]
+        stated = [q for q in stated if not any(a <= q.start < b for a, b in spans)]
         return tuple(sorted([*props, *stated], key=lambda q: q.start))
 
     def _about_category(self, u: Understanding, text: str, words: list[str], path: str,
-                        mentions: list[CategoryMention]) -> Understanding:
+                        mentions: list[CategoryMention], stated: list[PropertyQuery]) -> Understanding:
         notes = set(u.notes)
         foreign = "other language" in notes
         if (foreign or not text.isascii()) and not u.properties:  # understand.py reads no properties there (nor in other scripts)
             u = dataclasses.replace(u, properties=tuple(dedupe([*find_properties(text), *self._foreign_properties(text)])))
-        stated = self.stated(text)
         # Products named as what a card states ("a VPN that takes Monero"): the question's terms, not its subject.
         terms = {i for i in u.entries if (e := self.kb.get(i)) is not None and e.category != path
                  and any(_names(e) & set(tokens(text[q.start : q.end])) for q in stated)}
         ids = tuple(i for i in u.entries if i not in terms)
         in_category = [i for i in ids if (e := self.kb.get(i)) is not None and e.category == path]
-        filters = self._filters(u, text, words, path, mentions)
+        filters = self._filters(u, text, words, path, mentions, stated)
         if ids and not in_category and any(q.id.startswith(STATED) for q in filters) and u.intent not in ("compare", "support"):
             ids = ()  # "an email provider with IMAP, so I can use Thunderbird": the product is context
         # understand.py refused it as another topic, which the loaded knowledge now has; a long
@@ -457,9 +457,10 @@ class CategoryIndex:
                 return dataclasses.replace(u, intent=intent, entries=tuple(dict.fromkeys([*in_category, *ids])), confidence=0.7)
             return dataclasses.replace(u, entries=ids)
         named = sum(m.end - m.start for m in mentions)
+        requirements = bool(asks_requirements(text))
         # "password managers?", "a VPN I can pay for with cash", "dns apps that work on iphone"
         asks = bool(notes & {"question", "list", "criteria", "why_not", "card", "caveats", "compare"}) or len(words) <= 4 \
-            or named * 2 >= len(words) or bool(filters) or foreign or bool(asks_requirements(text))
+            or named * 2 >= len(words) or bool(filters) or foreign or requirements
         # "how do I strip exif metadata from photos": a how-to naming a category's task and no app
         # of one's own asks for that category's tools; "how do I set up my VPN" is app support.
         own = any(_OWN.search(text[:_span(m, text, words)[0]]) for m in mentions)
@@ -472,7 +473,7 @@ class CategoryIndex:
             return dataclasses.replace(u, intent=intent, entries=(), properties=props, category=path,
                                        confidence=max(confidence, u.confidence if u.intent == intent else 0.0), unknown=())
 
-        if notes & {"criteria", "why_not"} or asks_requirements(text):
+        if notes & {"criteria", "why_not"} or requirements:
             return decided("criteria", 0.8)
         scoped = self.scoped(path).entries
         if filters and not (all(q.prop.family == "platform" for q in filters) and all(q.matches(e) for e in scoped for q in filters)):
